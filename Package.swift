@@ -1,0 +1,83 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "dibkit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dibkit", targets: ["dibkit"]),
+        .library(name: "QcowIO", targets: ["QcowIO"]),
+        .library(name: "Elements", targets: ["Elements"]),
+        .library(name: "Chroot", targets: ["Chroot"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries, exposed through module maps and pkg-config only.
+        .systemLibrary(name: "CGuestfs", pkgConfig: "libguestfs", providers: [.apt(["libguestfs-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        // Image formats: qcow2 v2/v3 and raw, read/write/convert/check. Knows nothing of elements.
+        .target(name: "QcowIO", dependencies: ["CZlib", "CZstd"], swiftSettings: strictSettings),
+        // Element model, loading, resolution, phase plan, version tables. Knows nothing of libguestfs.
+        .target(
+            name: "Elements",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings),
+        // A session in an image's root: host namespace chroot or libguestfs; tar in/out; KVM probe.
+        .target(
+            name: "Chroot",
+            dependencies: ["CGuestfs", "CArchive", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
+        // Boots an image under qemu with a NoCloud seed and checks the database from the host.
+        .target(
+            name: "BootCheck",
+            dependencies: ["Chroot", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
+        // The build, wired: elements → base root → phases → disk → image → manifest.
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "Elements", "Chroot", "QcowIO", "BootCheck",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings),
+        // The command line: parsing, progress, exit codes. Thin.
+        .executableTarget(
+            name: "dibkit",
+            dependencies: [
+                "Pipeline", "QcowIO", "Elements", "BootCheck", "Chroot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+
+        .testTarget(name: "QcowIOTests", dependencies: ["QcowIO"], swiftSettings: strictSettings),
+        .testTarget(name: "ElementsTests", dependencies: ["Elements"], swiftSettings: strictSettings),
+        .testTarget(name: "ElementContentTests", dependencies: [], swiftSettings: strictSettings),
+        .testTarget(name: "ChrootTests", dependencies: ["Chroot"], swiftSettings: strictSettings),
+        .testTarget(name: "BootCheckTests", dependencies: ["BootCheck"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "PipelineTests", dependencies: ["Pipeline", "Elements", "Chroot", "QcowIO", "BootCheck"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "DibkitTests",
+            dependencies: ["dibkit", "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings),
+    ]
+)
