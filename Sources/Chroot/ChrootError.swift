@@ -1,0 +1,33 @@
+/// What can go wrong inside an image's root, with what to do about it.
+public enum ChrootError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// A command exited non-zero; `outputTail` holds its last lines (stdout and stderr interleaved).
+    case commandFailed(label: String, status: Int32, outputTail: [String])
+    /// A program dibkit needs is not on this machine.
+    case toolMissing(String, package: String)
+    /// A libguestfs call failed; `call` names the C function.
+    case guestfs(call: String, message: String)
+    /// A libarchive call failed while reading `archive`.
+    case archive(archive: String, call: String, message: String)
+    /// An archive entry was refused (absolute path, `..`, a link leaving the tree, a device node…).
+    case unsafeArchiveEntry(archive: String, entry: String, reason: String)
+    /// The work was cancelled (Ctrl-C); everything started was stopped and removed.
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .commandFailed(let label, let status, let tail):
+            let shown = tail.isEmpty ? "  (no output)" : tail.map { "  | \($0)" }.joined(separator: "\n")
+            return "\(label) failed with exit status \(status); its last output:\n\(shown)"
+        case .toolMissing(let tool, let package):
+            return "\(tool) is not installed: install it with `apt-get install -y \(package)` (or run scripts/setup)"
+        case .guestfs(let call, let message):
+            return "libguestfs \(call) failed: \(message)"
+        case .archive(let archive, let call, let message):
+            return "reading \(archive): \(call) failed: \(message)"
+        case .unsafeArchiveEntry(let archive, let entry, let reason):
+            return "\(archive): refused entry '\(entry)': \(reason); nothing was extracted"
+        case .cancelled:
+            return "cancelled; started processes were stopped and temporary files removed"
+        }
+    }
+}

@@ -1,0 +1,101 @@
+internal import CGuestfs
+import Foundation
+
+/// Owns one libguestfs handle (`guestfs_h *`). Not thread-safe: `GuestSession` serialises every call.
+final class GuestfsHandle {
+    private let handle: OpaquePointer
+
+    /// Wraps `guestfs_create`; errors are read from `guestfs_last_error`, never printed by libguestfs.
+    init() throws {
+        guard let handle = guestfs_create() else {
+            throw ChrootError.guestfs(call: "guestfs_create", message: "could not create a handle (out of memory?)")
+        }
+        self.handle = handle
+        guestfs_set_error_handler(handle, nil, nil)
+    }
+
+    deinit { guestfs_close(handle) }
+
+    /// Turns a C return code into a `ChrootError.guestfs` naming the call.
+    @discardableResult
+    private func check(_ rc: Int32, _ call: String) throws -> Int32 {
+        guard rc != -1 else { throw lastError(call) }
+        return rc
+    }
+
+    private func lastError(_ call: String) -> ChrootError {
+        let message = guestfs_last_error(handle).map { String(cString: $0) } ?? "unknown error"
+        return .guestfs(call: call, message: message)
+    }
+
+    /// Wraps `guestfs_set_backend_settings`.
+    func setBackendSettings(_ settings: [String]) throws {
+        _ = try withCStringArray(settings) { try check(guestfs_set_backend_settings(handle, $0), "guestfs_set_backend_settings") }
+    }
+
+    /// Wraps `guestfs_set_network`.
+    func setNetwork(_ enabled: Bool) throws {
+        try check(guestfs_set_network(handle, enabled ? 1 : 0), "guestfs_set_network")
+    }
+
+    /// Wraps `guestfs_set_memsize` (MiB) and `guestfs_set_smp`.
+    func setResources(memoryMiB: Int32, cpus: Int32) throws {
+        try check(guestfs_set_memsize(handle, memoryMiB), "guestfs_set_memsize")
+        try check(guestfs_set_smp(handle, cpus), "guestfs_set_smp")
+    }
+
+    /// Wraps `guestfs_add_drive_opts_argv` with `format`, `readonly` and `discard=besteffort`.
+    func addDrive(_ path: String, format: String, readOnly: Bool) throws {
+        try format.withCString { formatPointer in
+            try "besteffort".withCString { discard in
+                var options = guestfs_add_drive_opts_argv()
+                options.bitmask = cguestfs_add_drive_format | cguestfs_add_drive_readonly | cguestfs_add_drive_discard
+                options.format = formatPointer
+                options.readonly = readOnly ? 1 : 0
+                options.discard = discard
+                try check(guestfs_add_drive_opts_argv(handle, path, &options), "guestfs_add_drive_opts_argv")
+            }
+        }
+    }
+
+    /// Wraps `guestfs_launch`: starts the appliance.
+    func launch() throws { try check(guestfs_launch(handle), "guestfs_launch") }
+
+    /// Wraps `guestfs_get_pid`: the appliance's qemu process.
+    func appliancePID() -> pid_t? {
+        let pid = guestfs_get_pid(handle)
+        return pid > 0 ? pid : nil
+    }
+
+    /// Wraps `guestfs_mount`.
+    func mount(_ device: String, at mountpoint: String) throws {
+        try check(guestfs_mount(handle, device, mountpoint), "guestfs_mount")
+    }
+
+    /// Wraps `guestfs_sh`: runs `/bin/sh -c script` in the mounted root; returns its standard output.
+    func sh(_ script: String) throws -> String {
+        guard let output = guestfs_sh(handle, script) else { throw lastError("guestfs_sh") }
+        defer { free(output) }
+        return String(cString: output)
+    }
+
+    /// Wraps `guestfs_fstrim_argv` with no options.
+    func fstrim(_ mountpoint: String) throws {
+        var options = guestfs_fstrim_argv()
+        options.bitmask = 0
+        try check(guestfs_fstrim_argv(handle, mountpoint, &options), "guestfs_fstrim")
+    }
+
+    /// Wraps `guestfs_umount_all`.
+    func unmountAll() throws { try check(guestfs_umount_all(handle), "guestfs_umount_all") }
+
+    /// Wraps `guestfs_shutdown`: syncs and stops the appliance; its result says whether writes reached disk.
+    func shutdown() throws { try check(guestfs_shutdown(handle), "guestfs_shutdown") }
+
+    private func withCStringArray<T>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) throws -> T) rethrows -> T {
+        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        pointers.append(nil)
+        defer { pointers.forEach { free($0) } }
+        return try pointers.withUnsafeBufferPointer { try body($0.baseAddress!) }
+    }
+}

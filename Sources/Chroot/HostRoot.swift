@@ -1,0 +1,69 @@
+public import Foundation
+
+/// A root file tree on the host, entered with `chroot` inside fresh mount and PID namespaces.
+///
+/// Every command runs under `unshare --mount --pid --fork --kill-child`: `/proc`, `/sys`, `/dev` and any
+/// extra bind mounts exist only inside that namespace, so they vanish with the command — also when it
+/// fails or is killed — and no process it started can outlive it. This is how diskimage-builder and mkosi
+/// run element phases, at native speed; it needs root (or a user namespace).
+public struct HostRoot: Sendable {
+    /// A host folder bind-mounted into the root for the duration of each command.
+    public struct BindMount: Sendable {
+        public let source: URL
+        /// Absolute path inside the root, e.g. `/tmp/in_target.d`.
+        public let target: String
+        public init(source: URL, target: String) {
+            self.source = source
+            self.target = target
+        }
+    }
+
+    /// The root's path on the host.
+    public let path: URL
+    /// Bind mounts added to every command.
+    public let mounts: [BindMount]
+
+    public init(path: URL, mounts: [BindMount] = []) {
+        self.path = path
+        self.mounts = mounts
+    }
+
+    /// Runs `script` with bash inside the root.
+    /// - Parameters:
+    ///   - script: bash source, run with `set -eu -o pipefail` unless it sets otherwise.
+    ///   - environment: the complete environment inside the root (nothing is inherited from the host).
+    ///   - label: how errors name this step.
+    ///   - log: receives every output line.
+    /// - Throws: `ChrootError.commandFailed` with the tail of the output, `ChrootError.cancelled`.
+    @discardableResult
+    public func run(
+        _ script: String, environment: [String: String], label: String,
+        log: (@Sendable (String) -> Void)? = nil
+    ) async throws -> CommandOutput {
+        var setup = [
+            "set -e",
+            "R=\(shellQuote(path.path))",
+            "mount -t proc proc \"$R/proc\"",
+            "mount --rbind /sys \"$R/sys\"",
+            "mount --rbind /dev \"$R/dev\"",
+        ]
+        for mount in mounts {
+            let target = "$R" + mount.target
+            setup.append("mkdir -p \"\(target)\"")
+            setup.append("mount --bind \(shellQuote(mount.source.path)) \"\(target)\"")
+        }
+        let environmentArguments = environment.sorted { $0.key < $1.key }.map { shellQuote("\($0.key)=\($0.value)") }
+        setup.append(
+            "exec chroot \"$R\" /usr/bin/env -i \(environmentArguments.joined(separator: " ")) "
+                + "/bin/bash -c \(shellQuote("set -eu -o pipefail\n" + script))")
+        return try await CommandRunner.run(
+            ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation", "private",
+             "/bin/sh", "-c", setup.joined(separator: "\n")],
+            label: label, log: log)
+    }
+}
+
+/// Quotes `text` for a POSIX shell.
+public func shellQuote(_ text: String) -> String {
+    "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
