@@ -2,11 +2,16 @@ import Foundation
 import Synchronization
 
 /// A child process started by `BootCheck`: awaitable, and always stoppable (SIGTERM, then SIGKILL).
+///
+/// Spawned with `posix_spawn` so that it starts with no blocked signals and default handlers (Foundation's
+/// `Process` passes on the signal mask of the spawning thread, which blocks SIGTERM and SIGINT on Dispatch's
+/// threads), in its own process group so a terminal's Ctrl-C reaches dibkit only and dibkit does the cleanup.
 final class ChildProcess: Sendable {
-    private let process: Process
     private let state = Mutex<(status: Int32?, waiters: [CheckedContinuation<Void, Never>])>((nil, []))
     /// The program's name, for messages.
     let name: String
+    /// The process id.
+    let pid: Int32
 
     /// Starts `executable` (looked up in PATH) with `arguments`; stdout and stderr go to `output` (or nowhere).
     init(_ executable: String, _ arguments: [String], output: URL? = nil) throws {
@@ -18,39 +23,58 @@ final class ChildProcess: Sendable {
             throw BootCheckError.toolFailed(tool: executable, message: "not found in PATH")
         }
         name = executable
-        process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        if let output {
-            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: output)
-            process.standardOutput = handle
-            process.standardError = handle
-        } else {
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-        }
-        process.terminationHandler = { [weak self] finished in
-            guard let self else { return }
-            let waiters = self.state.withLock { state in
-                state.status = finished.terminationStatus
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            waiters.forEach { $0.resume() }
-        }
-        do {
-            try process.run()
-        } catch {
-            throw BootCheckError.toolFailed(tool: executable, message: "cannot start \(url.path): \(error)")
-        }
+        pid = try Self.spawn(url.path, arguments, output: output?.path ?? "/dev/null")
+        let pid = pid
+        Thread { [weak self] in
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+            self?.finish(code)
+        }.start()
     }
 
-    /// The process id.
-    var pid: Int32 { process.processIdentifier }
+    private static func spawn(_ path: String, _ arguments: [String], output: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+        }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var none = sigset_t()
+        var all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: Int32 = 0
+        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        guard rc == 0 else {
+            throw BootCheckError.toolFailed(
+                tool: path, message: "posix_spawn failed: \(String(cString: strerror(rc)))")
+        }
+        return pid
+    }
 
-    /// The exit status (or signal number) once the process has ended; nil while it runs.
+    private func finish(_ code: Int32) {
+        let waiters = state.withLock { state in
+            state.status = code
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// The exit status (128 + signal number when killed) once the process has ended; nil while it runs.
     var exitStatus: Int32? { state.withLock { $0.status } }
 
     /// Waits for the process to end, at most `timeout`. Returns the status, or nil if it still runs.
