@@ -19,7 +19,7 @@ public func runBootCheck(
     progress: @escaping @Sendable (BootEvent) -> Void
 ) async throws -> BootReport {
     let parent = options.workParent ?? FileManager.default.temporaryDirectory
-    let directory = parent.appendingPathComponent("dibkit-test-\(UUID().uuidString)")
+    let directory = parent.appendingPathComponent("dibkit-test-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let run = BootRun(options: options, accelerator: accelerator, directory: directory, progress: progress)
     do {

@@ -24,13 +24,15 @@ public struct ProbeFailure: Error, Sendable, Equatable, CustomStringConvertible 
 
 /// Probes Redis through RESP: `AUTH` + `PING` → `PONG`, bare `PING` → `-NOAUTH`, wrong `AUTH` → `-WRONGPASS`.
 public struct RedisProbe: DatabaseProbe {
-    /// Bound on each connect, read and write.
+    /// Bound on each connect, read and write during the checks.
     public var timeout: Duration = .seconds(5)
+    /// Bound on the readiness probe, kept short so that a cancelled boot stops promptly.
+    public var readinessTimeout: Duration = .seconds(2)
 
     public init() {}
 
     public func answers(loopbackPort port: Int) async -> Bool {
-        let timeout = timeout
+        let timeout = readinessTimeout
         let reply = try? await onBlockingThread {
             try RESPClient(loopbackPort: port, timeout: timeout).command("PING")
         }

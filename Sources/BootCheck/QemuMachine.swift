@@ -17,6 +17,12 @@ struct QemuMachine {
         let console = directory.appendingPathComponent("console-\(tag).log")
         let qmp = directory.appendingPathComponent("qmp-\(tag).sock")
         let stderrLog = directory.appendingPathComponent("qemu-\(tag).log")
+        guard qmp.path.utf8.count < 108 else {
+            throw BootCheckError.toolFailed(
+                tool: "qemu-system-x86_64",
+                message: "the QMP socket path \(qmp.path) is longer than a Unix socket allows (107 bytes); "
+                    + "use a shorter temporary directory (TMPDIR)")
+        }
         let arguments = accelerator.qemuArguments + [
             "-m", "\(options.memoryMiB)", "-smp", "\(options.cpus)",
             "-nodefaults", "-display", "none", "-no-reboot",

@@ -12,7 +12,7 @@ let hasSeedTools = FileManager.default.isExecutableFile(atPath: "/usr/bin/cloud-
 final class TemporaryDirectory {
     let url: URL
     init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("bootcheck-test-\(UUID().uuidString)")
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("bc-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     deinit { try? FileManager.default.removeItem(at: url) }
