@@ -33,7 +33,7 @@ public func runBootCheck(
 }
 
 /// One boot check's mutable state; used from one task.
-private final class BootRun {
+final class BootRun {
     let options: BootCheckOptions
     let accelerator: AcceleratorChoice
     let directory: URL
