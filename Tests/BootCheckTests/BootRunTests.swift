@@ -69,4 +69,27 @@ struct BootRunTests {
         #expect(processes(mentioning: options.workParent!.path).isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: options.workParent!.path).isEmpty)
     }
+
+    @Test("QMP: capabilities negotiated and an ACPI power-down accepted by a running qemu")
+    func qmpPowerDown() async throws {
+        let directory = try TemporaryDirectory()
+        let options = try options(disk: TestDisk.silent, in: directory, timeout: .seconds(60))
+        let overlay = directory.url.appendingPathComponent("overlay.qcow2")
+        try await ChildProcess.run(
+            "qemu-img", ["create", "-f", "qcow2", "-F", "raw", "-b", options.image.path, overlay.path],
+            log: directory.url.appendingPathComponent("qemu-img.log"))
+        let seed = directory.url.appendingPathComponent("seed.iso")
+        try await NoCloudSeed.make(
+            iso: seed, userData: Data(options.database.userData.utf8), instanceID: "i-qmp", in: directory.url)
+        let machine = try QemuMachine.start(
+            overlay: overlay, seed: seed, accelerator: .tcg, options: options, hostPort: try freeLoopbackPort(),
+            directory: directory.url, tag: "qmp")
+        for _ in 0..<50 where !FileManager.default.fileExists(atPath: machine.qmpSocket.path) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        await #expect(throws: Never.self) { try await machine.requestPowerDown() }
+        await machine.process.stop()
+        #expect(machine.process.exitStatus != nil)
+        #expect(try Data(contentsOf: options.image) == TestDisk.silent)
+    }
 }
