@@ -72,10 +72,11 @@ extension Dibkit {
 
         private func check(_ options: BootCheckOptions) async throws {
             let progress = ProgressPrinter(enabled: !json)
-            let choice = await AcceleratorChoice.detect()
-            progress.line(choice.summary)
             let work = Task {
-                try await runBootCheck(options, accelerator: choice) { progress.event($0) }
+                let choice = await AcceleratorChoice.detect()
+                progress.line(choice.summary)
+                try Task.checkCancellation()
+                return try await runBootCheck(options, accelerator: choice) { progress.event($0) }
             }
             let interrupt = InterruptHandler { work.cancel() }
             defer { interrupt.cancel() }
