@@ -144,13 +144,16 @@ final class BootRun {
 
     /// `qcow2` when the file starts with `QFI\xfb`, else `raw`.
     static func format(of image: URL) throws -> String {
+        guard FileManager.default.fileExists(atPath: image.path) else {
+            throw BootCheckError.imageUnreadable(path: image.path, cause: "no such file")
+        }
         do {
             let handle = try FileHandle(forReadingFrom: image)
             defer { try? handle.close() }
             let magic = try handle.read(upToCount: 4) ?? Data()
             return magic == Data([0x51, 0x46, 0x49, 0xFB]) ? "qcow2" : "raw"
         } catch {
-            throw BootCheckError.imageUnreadable(path: image.path, cause: "\(error)")
+            throw BootCheckError.imageUnreadable(path: image.path, cause: error.localizedDescription)
         }
     }
 
