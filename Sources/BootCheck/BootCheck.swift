@@ -178,7 +178,8 @@ final class BootRun {
             if await probe.answers(loopbackPort: report.hostPort) { return machine }
             if clock.now - start > bootTimeout {
                 throw BootCheckError.bootFailed(
-                    reason: "the \(options.database.kind.rawValue) server did not answer on 127.0.0.1:\(report.hostPort) "
+                    reason: "the \(options.database.kind.rawValue) server did not answer on "
+                        + "127.0.0.1:\(report.hostPort) "
                         + "(guest port \(options.database.port)) within \(bootTimeout.components.seconds) s of the "
                         + "\(tag) boot; check that the image starts it on that port (see the console below)",
                     consoleTail: machine.console.tail())
@@ -196,7 +197,8 @@ final class BootRun {
                 progress(.passed(name))
             }
         } catch {
-            throw BootCheckError.checkFailed(check: error.check, reason: error.reason, consoleTail: machine.console.tail())
+            throw BootCheckError.checkFailed(
+                check: error.check, reason: error.reason, consoleTail: machine.console.tail())
         }
     }
 

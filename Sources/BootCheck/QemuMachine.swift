@@ -34,7 +34,8 @@ struct QemuMachine {
             "-qmp", "unix:\(qmp.path),server=on,wait=off",
         ]
         let process = try ChildProcess("qemu-system-x86_64", arguments, output: stderrLog)
-        return QemuMachine(process: process, console: SerialConsole(file: console), qmpSocket: qmp, stderrLog: stderrLog)
+        return QemuMachine(
+            process: process, console: SerialConsole(file: console), qmpSocket: qmp, stderrLog: stderrLog)
     }
 
     /// What qemu printed on stderr, trimmed.

@@ -39,8 +39,8 @@ extension Dibkit {
 
         func validate() throws {
             if let database, DatabaseKind(rawValue: database) == nil {
-                throw ValidationError(
-                    "unknown database '\(database)'; known: \(DatabaseKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                let known = DatabaseKind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("unknown database '\(database)'; known: \(known)")
             }
         }
 

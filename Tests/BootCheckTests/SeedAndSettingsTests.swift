@@ -5,12 +5,15 @@ import Testing
 
 @Suite("NoCloud seed, user-data, manifest, image format")
 struct SeedAndSettingsTests {
-    @Test("the seed ISO is labelled cidata and holds user-data and meta-data", .enabled(if: hasSeedTools, "needs cloud-localds and isoinfo"))
+    @Test(
+        "the seed ISO is labelled cidata and holds user-data and meta-data",
+        .enabled(if: hasSeedTools, "needs cloud-localds and isoinfo"))
     func seedISO() async throws {
         let directory = try TemporaryDirectory()
         let iso = directory.url.appendingPathComponent("seed.iso")
         let settings = DatabaseSettings(kind: .redis, port: 6390, password: "pw123")
-        try await NoCloudSeed.make(iso: iso, userData: Data(settings.userData.utf8), instanceID: "i-test42", in: directory.url)
+        try await NoCloudSeed.make(
+            iso: iso, userData: Data(settings.userData.utf8), instanceID: "i-test42", in: directory.url)
         let volume = try await isoinfo(["-d", "-i", iso.path], in: directory)
         #expect(volume.contains("Volume id: cidata"))
         let listing = try await isoinfo(["-R", "-f", "-i", iso.path], in: directory)
@@ -57,7 +60,8 @@ struct SeedAndSettingsTests {
             try DatabaseSettings.read(userData: file, kind: .redis)
         }
         try Data("#cloud-config\ndibkit:\n  redis:\n    port: 99999\n    password: x\n".utf8).write(to: file)
-        #expect(throws: BootCheckError.badUserData(path: file.path, message: "`dibkit.redis.port` is 99999, not a port")) {
+        let badPort = BootCheckError.badUserData(path: file.path, message: "`dibkit.redis.port` is 99999, not a port")
+        #expect(throws: badPort) {
             try DatabaseSettings.read(userData: file, kind: .redis)
         }
         try Data("#cloud-config\npackages: [htop]\n".utf8).write(to: file)
