@@ -32,8 +32,8 @@ def log(message):
     print(f"dibkit-firstboot: {message}", flush=True)
 
 
-def write_file(absolute, text, mode=0o644, owner=None):
-    """Write `text` to `absolute` atomically with `mode` and optional `(uid, gid)`; the mode is set
+def write_file(absolute, text, mode=0o644, group=None):
+    """Write `text` to `absolute` atomically with `mode` and optional group id; the mode is set
     before any byte is written, so a secret is never readable by others."""
     target = path(absolute)
     directory = os.path.dirname(target)
@@ -41,8 +41,8 @@ def write_file(absolute, text, mode=0o644, owner=None):
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=".dibkit-")
     try:
         os.fchmod(fd, mode)
-        if owner is not None:
-            os.fchown(fd, owner[0], owner[1])
+        if group is not None:
+            os.fchown(fd, -1, group)
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
             handle.flush()
