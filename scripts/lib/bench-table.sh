@@ -53,11 +53,12 @@ print_table() {
     echo
     echo "Ratios are ÷ DIB \`-t tar\` wall time at the same temperature (below 1 = faster or smaller). DIB sizes"
     echo "are its uncompressed tar. The hook rows sum DIB's own per-script profile (its wall time less startup,"
-    echo "block-device bookkeeping, mounts and writing the tar); dibkit's rootfs rows sum its manifest's"
-    echo "${ROOTFS_PHASES// /, } phase times and write no separate artifact. † against diskimage-builder's full build from an earlier run on this machine (partitioning"
-    echo "patched to use partx, since this kernel has no device-mapper): ${DIB_FULL_COLD} s cold, ${DIB_FULL_CACHED} s with"
-    echo "its debootstrap cache, 336 MB qcow2. CPU s and peak RSS come from GNU time over the whole process tree"
-    echo "(peak RSS is the largest single process)."
+    echo "block-device bookkeeping, mounts and writing the tar); dibkit's rootfs rows sum its manifest's phase times for"
+    echo "${ROOTFS_PHASES// /, } and write no separate artifact."
+    echo "† against diskimage-builder's full build from an earlier run on this machine (partitioning patched to use"
+    echo "partx, since this kernel has no device-mapper): ${DIB_FULL_COLD} s cold, ${DIB_FULL_CACHED} s with its debootstrap cache,"
+    echo "336 MB qcow2. CPU s and peak RSS come from GNU time over the whole process tree (peak RSS is the largest"
+    echo "single process). Rows measured far apart in time, or under a load above $(nproc), are not comparable."
     local venv
     venv=$(result dib-venv 2)
     [ -z "$venv" ] || echo "diskimage-builder's venv install (\`pip install diskimage-builder\`) took ${venv} s."
