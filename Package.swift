@@ -46,7 +46,9 @@ let package = Package(
         // Boots an image under qemu with a NoCloud seed and checks the database from the host.
         .target(
             name: "BootCheck",
-            dependencies: ["Chroot", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Chroot", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strictSettings),
         // The build, wired: elements → base root → phases → disk → image → manifest.
         .target(

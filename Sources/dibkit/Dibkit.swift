@@ -6,5 +6,6 @@ struct Dibkit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dibkit",
         abstract: "Bake bootable database VM images offline, prove they boot, upload them.",
-        version: "0.1.0")
+        version: "0.1.0",
+        subcommands: [Test.self])
 }

@@ -1,0 +1,248 @@
+public import Chroot
+import Foundation
+
+/// Boots `options.image` under qemu with a NoCloud seed, checks the database from the host through a forwarded
+/// loopback port, and, unless `options.reboot` is false, powers the guest down and boots it again to check that
+/// the settings persist and the first-boot step does not run twice.
+///
+/// The image is never modified (the guest writes to a temporary qcow2 overlay). qemu is stopped and the
+/// temporary directory removed on every way out: success, error and task cancellation.
+/// - Parameters:
+///   - options: what to boot and check.
+///   - accelerator: from `AcceleratorChoice.detect()`.
+///   - progress: called as phases start and end and checks pass.
+/// - Returns: the report: phases with their times, the checks that passed.
+/// - Throws: `BootCheckError` (with the tail of the serial console for boot and check failures), or
+///   `CancellationError` when the task was cancelled.
+public func runBootCheck(
+    _ options: BootCheckOptions, accelerator: AcceleratorChoice,
+    progress: @escaping @Sendable (BootEvent) -> Void
+) async throws -> BootReport {
+    let parent = options.workParent ?? FileManager.default.temporaryDirectory
+    let directory = parent.appendingPathComponent("dibkit-test-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let run = BootRun(options: options, accelerator: accelerator, directory: directory, progress: progress)
+    do {
+        let report = try await run.execute()
+        await run.cleanUp()
+        return report
+    } catch {
+        await run.cleanUp()
+        throw error
+    }
+}
+
+/// One boot check's mutable state; used from one task.
+final class BootRun {
+    let options: BootCheckOptions
+    let accelerator: AcceleratorChoice
+    let directory: URL
+    let progress: @Sendable (BootEvent) -> Void
+    let probe: any DatabaseProbe
+    let clock = ContinuousClock()
+    var machines: [QemuMachine] = []
+    var report: BootReport
+
+    init(
+        options: BootCheckOptions, accelerator: AcceleratorChoice, directory: URL,
+        progress: @escaping @Sendable (BootEvent) -> Void
+    ) {
+        self.options = options
+        self.accelerator = accelerator
+        self.directory = directory
+        self.progress = progress
+        probe = options.database.kind.probe
+        report = BootReport(
+            image: options.image.path, accelerator: accelerator, database: options.database.kind, hostPort: 0,
+            instanceID: NoCloudSeed.newInstanceID())
+    }
+
+    var bootTimeout: Duration {
+        options.bootTimeout ?? (accelerator.accelerator == .tcg ? .seconds(600) : .seconds(180))
+    }
+
+    func execute() async throws -> BootReport {
+        let start = clock.now
+        let overlay = directory.appendingPathComponent("overlay.qcow2")
+        let seed = directory.appendingPathComponent("seed.iso")
+        try await phase(.preparing, detail: options.image.lastPathComponent) {
+            try await prepare(overlay: overlay, seed: seed)
+        }
+        let first = try await phase(.booting, detail: accelerator.accelerator.rawValue) {
+            try await boot(overlay: overlay, seed: seed, tag: "first")
+        }
+        try await phase(.checking, detail: "127.0.0.1:\(report.hostPort)") {
+            try await checkDatabase(on: first)
+            try await checkFirstBoot(on: first, secondBoot: false)
+        }
+        if options.reboot {
+            try await phase(.poweringDown, detail: "ACPI power button") { try await powerDown(first) }
+            let second = try await phase(.rebooting, detail: accelerator.accelerator.rawValue) {
+                try await boot(overlay: overlay, seed: seed, tag: "second")
+            }
+            try await phase(.recheck, detail: "settings kept, first boot not repeated") {
+                try await checkDatabase(on: second)
+                try await checkFirstBoot(on: second, secondBoot: true)
+            }
+        }
+        report.totalSeconds = seconds(since: start)
+        report.consolePath = options.keepConsole?.path
+        return report
+    }
+
+    /// Stops every qemu started, keeps the console if asked, removes the temporary directory.
+    func cleanUp() async {
+        for machine in machines { await machine.process.stop() }
+        if let keep = options.keepConsole {
+            let text = machines.map { $0.console.text() }
+                .joined(separator: "\n===== dibkit: second boot =====\n")
+            try? Data(text.utf8).write(to: keep)
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func phase<T>(_ name: BootPhase, detail: String, _ body: () async throws -> T) async throws -> T {
+        try Task.checkCancellation()
+        let start = clock.now
+        progress(.started(name, detail: detail))
+        let result = try await body()
+        let elapsed = seconds(since: start)
+        report.phases.append(.init(name: name, seconds: elapsed))
+        progress(.finished(name, seconds: elapsed))
+        return result
+    }
+
+    private func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = clock.now - start
+        let exact = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return (exact * 10).rounded() / 10
+    }
+
+    private func prepare(overlay: URL, seed: URL) async throws {
+        let image = options.image.standardizedFileURL
+        let format = try Self.format(of: image)
+        try await ChildProcess.run(
+            "qemu-img", ["create", "-f", "qcow2", "-F", format, "-b", image.path, overlay.path],
+            log: directory.appendingPathComponent("qemu-img.log"))
+        let userData: Data
+        if let file = options.userData {
+            do {
+                userData = try Data(contentsOf: file)
+            } catch {
+                throw BootCheckError.badUserData(path: file.path, message: "cannot read it: \(error)")
+            }
+        } else {
+            userData = Data(options.database.userData.utf8)
+        }
+        try await NoCloudSeed.make(iso: seed, userData: userData, instanceID: report.instanceID, in: directory)
+        do {
+            report.hostPort = try freeLoopbackPort()
+        } catch {
+            throw BootCheckError.toolFailed(tool: "socket", message: "no free port on 127.0.0.1: \(error)")
+        }
+    }
+
+    /// `qcow2` when the file starts with `QFI\xfb`, else `raw`.
+    static func format(of image: URL) throws -> String {
+        guard FileManager.default.fileExists(atPath: image.path) else {
+            throw BootCheckError.imageUnreadable(path: image.path, cause: "no such file")
+        }
+        do {
+            let handle = try FileHandle(forReadingFrom: image)
+            defer { try? handle.close() }
+            let magic = try handle.read(upToCount: 4) ?? Data()
+            return magic == Data([0x51, 0x46, 0x49, 0xFB]) ? "qcow2" : "raw"
+        } catch {
+            throw BootCheckError.imageUnreadable(path: image.path, cause: error.localizedDescription)
+        }
+    }
+
+    private func boot(overlay: URL, seed: URL, tag: String) async throws -> QemuMachine {
+        let machine = try QemuMachine.start(
+            overlay: overlay, seed: seed, accelerator: accelerator.accelerator, options: options,
+            hostPort: report.hostPort, directory: directory, tag: tag)
+        machines.append(machine)
+        let start = clock.now
+        while true {
+            try Task.checkCancellation()
+            if let status = machine.process.exitStatus {
+                throw BootCheckError.bootFailed(
+                    reason: "qemu exited with status \(status) before the database answered: \(machine.qemuMessages())",
+                    consoleTail: machine.console.tail())
+            }
+            if let marker = machine.console.fatalMarker() {
+                throw BootCheckError.bootFailed(
+                    reason: "the \(tag) boot failed: the serial console shows \"\(marker)\"",
+                    consoleTail: machine.console.tail())
+            }
+            if await probe.answers(loopbackPort: report.hostPort) { return machine }
+            if clock.now - start > bootTimeout {
+                throw BootCheckError.bootFailed(
+                    reason: "the \(options.database.kind.rawValue) server did not answer on "
+                        + "127.0.0.1:\(report.hostPort) "
+                        + "(guest port \(options.database.port)) within \(bootTimeout.components.seconds) s of the "
+                        + "\(tag) boot; check that the image starts it on that port (see the console below)",
+                    consoleTail: machine.console.tail())
+            }
+            try await Task.sleep(for: .seconds(2))
+        }
+    }
+
+    private func checkDatabase(on machine: QemuMachine) async throws {
+        do {
+            let passed = try await probe.checkAuthentication(
+                loopbackPort: report.hostPort, password: options.database.password)
+            for name in passed {
+                report.checks.append(name)
+                progress(.passed(name))
+            }
+        } catch {
+            throw BootCheckError.checkFailed(
+                check: error.check, reason: error.reason, consoleTail: machine.console.tail())
+        }
+    }
+
+    /// The first boot's console must say the instance was configured; the second's that it already was, and
+    /// not that it was configured again. The line may trail the database's start, so wait a little for it.
+    private func checkFirstBoot(on machine: QemuMachine, secondBoot: Bool) async throws {
+        let id = report.instanceID
+        let configured = "dibkit-firstboot: configured instance"
+        let expected = secondBoot ? "dibkit-firstboot: instance \(id) already configured" : "\(configured) \(id)"
+        let name = secondBoot ? "first-boot step did not run again" : "first-boot step configured the instance"
+        let start = clock.now
+        while !machine.console.text().contains(expected) {
+            guard clock.now - start < .seconds(60) else {
+                throw BootCheckError.checkFailed(
+                    check: name, reason: "the serial console never showed \"\(expected)\"",
+                    consoleTail: machine.console.tail())
+            }
+            try await Task.sleep(for: .seconds(1))
+        }
+        if secondBoot && machine.console.text().contains(configured) {
+            throw BootCheckError.checkFailed(
+                check: name, reason: "the second boot's console shows \"\(configured)\": it configured again",
+                consoleTail: machine.console.tail())
+        }
+        report.checks.append(name)
+        progress(.passed(name))
+    }
+
+    private func powerDown(_ machine: QemuMachine) async throws {
+        do {
+            try await machine.requestPowerDown()
+        } catch {
+            throw BootCheckError.bootFailed(
+                reason: "cannot ask qemu for an ACPI power-down through QMP \(machine.qmpSocket.path): \(error)",
+                consoleTail: machine.console.tail())
+        }
+        let limit: Duration = accelerator.accelerator == .tcg ? .seconds(180) : .seconds(60)
+        guard await machine.process.wait(timeout: limit) != nil else {
+            try Task.checkCancellation()
+            await machine.process.stop()
+            throw BootCheckError.bootFailed(
+                reason: "the guest did not power off within \(limit.components.seconds) s of the ACPI power button "
+                    + "(is systemd-logind or acpid handling it?); qemu was killed",
+                consoleTail: machine.console.tail())
+        }
+    }
+}

@@ -1,0 +1,92 @@
+public import Foundation
+
+/// The databases `BootCheck` knows how to probe from the host.
+public enum DatabaseKind: String, Sendable, Codable, CaseIterable {
+    case redis
+
+    /// The port the image's first-boot step uses when user-data names none.
+    public var defaultPort: Int {
+        switch self {
+        case .redis: 6380
+        }
+    }
+
+    /// The protocol probe that speaks to this database.
+    public var probe: any DatabaseProbe {
+        switch self {
+        case .redis: RedisProbe()
+        }
+    }
+
+    /// The database named by an image's build manifest, `<image without extension>.json` (key `database`).
+    /// - Returns: nil when there is no manifest.
+    /// - Throws: `BootCheckError.unknownDatabase` when the manifest is unreadable or names no known database.
+    public static func fromManifest(of image: URL) throws -> DatabaseKind? {
+        let manifest = image.deletingPathExtension().appendingPathExtension("json")
+        guard FileManager.default.fileExists(atPath: manifest.path) else { return nil }
+        let object = try? JSONSerialization.jsonObject(with: Data(contentsOf: manifest))
+        guard let name = (object as? [String: Any])?["database"] as? String else {
+            throw BootCheckError.unknownDatabase(
+                "manifest \(manifest.path) has no string key \"database\"; pass --database NAME")
+        }
+        guard let kind = DatabaseKind(rawValue: name) else {
+            throw BootCheckError.unknownDatabase(
+                "manifest \(manifest.path) names database \"\(name)\", which dibkit cannot check yet "
+                    + "(known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return kind
+    }
+}
+
+/// How the guest's database is reached and authenticated.
+public struct DatabaseSettings: Sendable, Equatable, Codable {
+    /// Which database.
+    public var kind: DatabaseKind
+    /// Its port inside the guest.
+    public var port: Int
+    /// The password user-data sets.
+    public var password: String
+
+    /// Makes settings from their parts.
+    public init(kind: DatabaseKind, port: Int, password: String) {
+        self.kind = kind
+        self.port = port
+        self.password = password
+    }
+
+    /// Settings with the default port and a fresh random password of 24 letters and digits.
+    public static func random(kind: DatabaseKind) -> DatabaseSettings {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        let password = String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+        return DatabaseSettings(kind: kind, port: kind.defaultPort, password: password)
+    }
+}
+
+/// What to boot and what to check.
+public struct BootCheckOptions: Sendable {
+    /// The image to boot (qcow2 or raw, detected from its content). It is never modified.
+    public var image: URL
+    /// A `#cloud-config` file to pass as user-data; nil means one generated from `database`.
+    public var userData: URL?
+    /// The database to check and the credentials user-data gives it.
+    public var database: DatabaseSettings
+    /// Guest memory in MiB.
+    public var memoryMiB: Int = 1536
+    /// Guest CPUs.
+    public var cpus: Int = 2
+    /// How long one boot may take until the database answers; nil means 10 minutes under TCG, 3 under KVM.
+    public var bootTimeout: Duration?
+    /// Power the guest down through ACPI and boot it again to check that settings persist.
+    public var reboot: Bool = true
+    /// Where to copy the serial console(s) to; kept also when the check fails.
+    public var keepConsole: URL?
+    /// Where the run's temporary directory is made; the system temporary directory by default.
+    public var workParent: URL?
+
+    /// Options with defaults for everything but the image and the database.
+    public init(image: URL, userData: URL? = nil, database: DatabaseSettings) {
+        self.image = image
+        self.userData = userData
+        self.database = database
+    }
+}

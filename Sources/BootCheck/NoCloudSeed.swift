@@ -1,0 +1,63 @@
+public import Foundation
+import Yams
+
+/// A NoCloud seed: an ISO 9660 volume labelled `cidata` holding `user-data` and `meta-data`.
+enum NoCloudSeed {
+    /// Writes `meta-data` with `instanceID` and a copy of `userData` into `directory`, then packs them into
+    /// `iso` with `cloud-localds` (cloud-image-utils).
+    static func make(iso: URL, userData: Data, instanceID: String, in directory: URL) async throws {
+        let userDataFile = directory.appendingPathComponent("user-data")
+        let metaDataFile = directory.appendingPathComponent("meta-data")
+        try userData.write(to: userDataFile)
+        try Data("instance-id: \(instanceID)\nlocal-hostname: dibkit-test\n".utf8).write(to: metaDataFile)
+        try await ChildProcess.run(
+            "cloud-localds", [iso.path, userDataFile.path, metaDataFile.path],
+            log: directory.appendingPathComponent("cloud-localds.log"))
+    }
+
+    /// A fresh instance id, so the guest treats each test run as a new instance.
+    static func newInstanceID() -> String {
+        "i-dibkit-" + String(UInt64.random(in: .min ... .max), radix: 16)
+    }
+}
+
+extension DatabaseSettings {
+    /// The `#cloud-config` user-data that sets these settings through the image's first-boot step.
+    public var userData: String {
+        "#cloud-config\ndibkit:\n  \(kind.rawValue):\n    port: \(port)\n    password: \"\(password)\"\n"
+    }
+
+    /// Reads the port and password for `kind` from a `#cloud-config` file's `dibkit.<kind>` map.
+    /// A missing port means the database's default; a missing password is an error (nothing to check against).
+    public static func read(userData file: URL, kind: DatabaseKind) throws -> DatabaseSettings {
+        let text: String
+        do {
+            text = try String(contentsOf: file, encoding: .utf8)
+        } catch {
+            throw BootCheckError.badUserData(path: file.path, message: "cannot read it: \(error)")
+        }
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: text)
+        } catch {
+            throw BootCheckError.badUserData(path: file.path, message: "not valid YAML: \(error)")
+        }
+        let key = "dibkit.\(kind.rawValue)"
+        guard let dibkit = (document as? [String: Any])?["dibkit"] as? [String: Any],
+            let settings = dibkit[kind.rawValue] as? [String: Any]
+        else {
+            throw BootCheckError.badUserData(path: file.path, message: "no `\(key)` map; add one with a password")
+        }
+        guard let password = settings["password"].map({ "\($0)" }), !password.isEmpty else {
+            throw BootCheckError.badUserData(path: file.path, message: "`\(key).password` is missing")
+        }
+        let port: Int
+        switch settings["port"] {
+        case nil: port = kind.defaultPort
+        case let value as Int where (1...65535).contains(value): port = value
+        case let value?:
+            throw BootCheckError.badUserData(path: file.path, message: "`\(key).port` is \(value), not a port")
+        }
+        return DatabaseSettings(kind: kind, port: port, password: password)
+    }
+}

@@ -1,0 +1,62 @@
+import Chroot
+import Foundation
+
+/// One qemu run of the test guest: overlay disk, NoCloud seed, serial console to a file, the database port
+/// forwarded to 127.0.0.1, and a QMP socket for a clean ACPI power-down.
+struct QemuMachine {
+    let process: ChildProcess
+    let console: SerialConsole
+    let qmpSocket: URL
+    let stderrLog: URL
+
+    /// Starts qemu; `tag` names this boot's console and log files inside `directory`.
+    static func start(
+        overlay: URL, seed: URL, accelerator: Accelerator, options: BootCheckOptions, hostPort: Int,
+        directory: URL, tag: String
+    ) throws -> QemuMachine {
+        let console = directory.appendingPathComponent("console-\(tag).log")
+        let qmp = directory.appendingPathComponent("qmp-\(tag).sock")
+        let stderrLog = directory.appendingPathComponent("qemu-\(tag).log")
+        guard qmp.path.utf8.count < 108 else {
+            throw BootCheckError.toolFailed(
+                tool: "qemu-system-x86_64",
+                message: "the QMP socket path \(qmp.path) is longer than a Unix socket allows (107 bytes); "
+                    + "use a shorter temporary directory (TMPDIR)")
+        }
+        let arguments = accelerator.qemuArguments + [
+            "-m", "\(options.memoryMiB)", "-smp", "\(options.cpus)",
+            "-nodefaults", "-display", "none", "-no-reboot",
+            "-serial", "file:\(console.path)",
+            "-drive", "file=\(overlay.path),if=virtio,format=qcow2",
+            "-drive", "file=\(seed.path),if=virtio,format=raw,readonly=on",
+            "-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:\(hostPort)-:\(options.database.port)",
+            "-device", "virtio-net-pci,netdev=n0",
+            "-qmp", "unix:\(qmp.path),server=on,wait=off",
+        ]
+        let process = try ChildProcess("qemu-system-x86_64", arguments, output: stderrLog)
+        return QemuMachine(
+            process: process, console: SerialConsole(file: console), qmpSocket: qmp, stderrLog: stderrLog)
+    }
+
+    /// What qemu printed on stderr, trimmed.
+    func qemuMessages() -> String {
+        ((try? String(contentsOf: stderrLog, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Asks the guest to power off through ACPI (QMP `qmp_capabilities`, then `system_powerdown`).
+    func requestPowerDown() async throws {
+        let path = qmpSocket.path
+        try await onBlockingThread {
+            let socket = try BlockingSocket.unix(path: path, timeout: .seconds(10))
+            _ = try socket.readLine()
+            for command in ["qmp_capabilities", "system_powerdown"] {
+                try socket.write("{\"execute\": \"\(command)\"}\n")
+                var reply = try socket.readLine()
+                while reply.contains("\"event\"") { reply = try socket.readLine() }
+                guard reply.contains("\"return\"") else {
+                    throw SocketError(operation: "QMP \(command)", message: reply)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+@testable import BootCheck
+
+@Suite("Redis probe against a real redis-server", .enabled(if: hasRedisServer, "needs redis-server (apt)"))
+struct RedisProbeTests {
+    @Test("RESP round trip: AUTH, SET, GET, a missing key")
+    func roundTrip() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await RedisServer(in: directory.url)
+        let (port, password) = (server.port, server.password)
+        let replies = try await onBlockingThread {
+            let client = try RESPClient(loopbackPort: port, timeout: .seconds(5))
+            return [
+                try client.command("AUTH", password), try client.command("SET", "k", "välue\r\n"),
+                try client.command("GET", "k"), try client.command("GET", "missing"),
+                try client.command("DEL", "k"),
+            ]
+        }
+        await server.stop()
+        #expect(replies == [.simple("OK"), .simple("OK"), .bulk("välue\r\n"), .bulk(nil), .integer(1)])
+    }
+
+    @Test("the right password passes all three checks")
+    func passes() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await RedisServer(in: directory.url)
+        #expect(await RedisProbe().answers(loopbackPort: server.port))
+        let passed = try await RedisProbe().checkAuthentication(loopbackPort: server.port, password: server.password)
+        await server.stop()
+        #expect(passed == [
+            "redis: PING with the password gives PONG", "redis: PING without a password is refused",
+            "redis: a wrong password is refused",
+        ])
+    }
+
+    @Test("a wrong expected password fails the first check, naming the server's reply")
+    func wrongPasswordFails() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await RedisServer(in: directory.url)
+        let error = await #expect(throws: ProbeFailure.self) {
+            try await RedisProbe().checkAuthentication(loopbackPort: server.port, password: "not-it")
+        }
+        await server.stop()
+        #expect(error?.check == "redis: PING with the password gives PONG")
+        #expect(error?.reason.contains("-WRONGPASS") == true)
+    }
+
+    @Test("a server without a password fails the refusal check")
+    func noPasswordServerFails() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await RedisServer(in: directory.url)
+        let (port, password) = (server.port, server.password)
+        _ = try await onBlockingThread {
+            let client = try RESPClient(loopbackPort: port, timeout: .seconds(5))
+            _ = try client.command("AUTH", password)
+            return try client.command("CONFIG", "SET", "requirepass", "")
+        }
+        let error = await #expect(throws: ProbeFailure.self) {
+            try await RedisProbe().checkAuthentication(loopbackPort: port, password: "anything")
+        }
+        await server.stop()
+        #expect(error?.check == "redis: PING with the password gives PONG")
+    }
+
+    @Test("nothing listening: the probe says no, promptly")
+    func closedPort() async throws {
+        let port = try freeLoopbackPort()
+        let start = ContinuousClock.now
+        #expect(await RedisProbe().answers(loopbackPort: port) == false)
+        #expect(ContinuousClock.now - start < .seconds(3))
+    }
+}

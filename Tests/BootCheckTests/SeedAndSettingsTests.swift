@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+@testable import BootCheck
+
+@Suite("NoCloud seed, user-data, manifest, image format")
+struct SeedAndSettingsTests {
+    @Test(
+        "the seed ISO is labelled cidata and holds user-data and meta-data",
+        .enabled(if: hasSeedTools, "needs cloud-localds and isoinfo"))
+    func seedISO() async throws {
+        let directory = try TemporaryDirectory()
+        let iso = directory.url.appendingPathComponent("seed.iso")
+        let settings = DatabaseSettings(kind: .redis, port: 6390, password: "pw123")
+        try await NoCloudSeed.make(
+            iso: iso, userData: Data(settings.userData.utf8), instanceID: "i-test42", in: directory.url)
+        let volume = try await isoinfo(["-d", "-i", iso.path], in: directory)
+        #expect(volume.contains("Volume id: cidata"))
+        let listing = try await isoinfo(["-R", "-f", "-i", iso.path], in: directory)
+        #expect(listing.split(separator: "\n").sorted() == ["/meta-data", "/user-data"])
+        let meta = try await isoinfo(["-R", "-i", iso.path, "-x", "/meta-data"], in: directory)
+        #expect(meta.contains("instance-id: i-test42"))
+        let user = try await isoinfo(["-R", "-i", iso.path, "-x", "/user-data"], in: directory)
+        #expect(user == settings.userData)
+    }
+
+    private func isoinfo(_ arguments: [String], in directory: TemporaryDirectory) async throws -> String {
+        let log = directory.url.appendingPathComponent("isoinfo.out")
+        try await ChildProcess.run("isoinfo", arguments, log: log)
+        return try String(contentsOf: log, encoding: .utf8)
+    }
+
+    @Test("generated user-data reads back to the same settings")
+    func userDataRoundTrip() throws {
+        let directory = try TemporaryDirectory()
+        let settings = DatabaseSettings.random(kind: .redis)
+        #expect(settings.password.count == 24 && settings.port == 6380)
+        let file = directory.url.appendingPathComponent("user-data")
+        try Data(settings.userData.utf8).write(to: file)
+        #expect(settings.userData.hasPrefix("#cloud-config\ndibkit:\n  redis:\n"))
+        #expect(try DatabaseSettings.read(userData: file, kind: .redis) == settings)
+    }
+
+    @Test("user-data written by hand: flow style, extra keys, default port")
+    func userDataByHand() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.url.appendingPathComponent("user-data")
+        try Data("#cloud-config\nusers: [default]\ndibkit: {redis: {password: 12345, maxmemory: 256mb}}\n".utf8)
+            .write(to: file)
+        #expect(try DatabaseSettings.read(userData: file, kind: .redis)
+            == DatabaseSettings(kind: .redis, port: 6380, password: "12345"))
+    }
+
+    @Test("user-data without a password or with a bad port is refused with the key named")
+    func userDataErrors() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.url.appendingPathComponent("user-data")
+        try Data("#cloud-config\ndibkit:\n  redis:\n    port: 6380\n".utf8).write(to: file)
+        #expect(throws: BootCheckError.badUserData(path: file.path, message: "`dibkit.redis.password` is missing")) {
+            try DatabaseSettings.read(userData: file, kind: .redis)
+        }
+        try Data("#cloud-config\ndibkit:\n  redis:\n    port: 99999\n    password: x\n".utf8).write(to: file)
+        let badPort = BootCheckError.badUserData(path: file.path, message: "`dibkit.redis.port` is 99999, not a port")
+        #expect(throws: badPort) {
+            try DatabaseSettings.read(userData: file, kind: .redis)
+        }
+        try Data("#cloud-config\npackages: [htop]\n".utf8).write(to: file)
+        #expect(throws: BootCheckError.self) { try DatabaseSettings.read(userData: file, kind: .redis) }
+    }
+
+    @Test("the database is read from the image's manifest")
+    func manifest() throws {
+        let directory = try TemporaryDirectory()
+        let image = directory.url.appendingPathComponent("redis-dib-2026-11-24.qcow2")
+        #expect(try DatabaseKind.fromManifest(of: image) == nil)
+        let manifest = directory.url.appendingPathComponent("redis-dib-2026-11-24.json")
+        try Data(#"{"database": "redis", "elements": ["redis"]}"#.utf8).write(to: manifest)
+        #expect(try DatabaseKind.fromManifest(of: image) == .redis)
+        try Data(#"{"database": "mongodb"}"#.utf8).write(to: manifest)
+        #expect(throws: BootCheckError.self) { try DatabaseKind.fromManifest(of: image) }
+    }
+
+    @Test("qcow2 and raw are told apart by content, not by name", .enabled(if: hasQemu, "needs qemu-img"))
+    func formatDetection() async throws {
+        let directory = try TemporaryDirectory()
+        let qcow = directory.url.appendingPathComponent("disk.raw")
+        try await ChildProcess.run("qemu-img", ["create", "-f", "qcow2", qcow.path, "16M"],
+            log: directory.url.appendingPathComponent("log"))
+        #expect(try BootRun.format(of: qcow) == "qcow2")
+        let raw = directory.url.appendingPathComponent("disk.qcow2")
+        try TestDisk.silent.write(to: raw)
+        #expect(try BootRun.format(of: raw) == "raw")
+        #expect(throws: BootCheckError.self) { try BootRun.format(of: directory.url.appendingPathComponent("none")) }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+/// The built-in elements' files: DIB layout, hook names, shell syntax, YAML and package names.
+@Suite struct ElementLayoutTests {
+    static let elements = ["debian", "vm", "cloud-init", "firstboot", "firewall", "redis"]
+    static let phases = [
+        "root.d", "extra-data.d", "pre-install.d", "install.d", "post-install.d", "block-device.d",
+        "finalise.d", "cleanup.d",
+    ]
+
+    /// Every hook of every phase folder of the built-in elements.
+    static func hooks() throws -> [URL] {
+        var found: [URL] = []
+        for element in elements {
+            for phase in phases {
+                let folder = elementsDirectory.appendingPathComponent("\(element)/\(phase)")
+                guard FileManager.default.fileExists(atPath: folder.path) else { continue }
+                for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+                    found.append(folder.appendingPathComponent(name))
+                }
+            }
+        }
+        return found.sorted { $0.path < $1.path }
+    }
+
+    @Test func hooksAreExecutableBashWithDIBNamesAndValidSyntax() throws {
+        let hooks = try Self.hooks()
+        #expect(hooks.count >= 12)
+        var names = Set<String>()
+        for hook in hooks {
+            let name = hook.lastPathComponent
+            #expect(name.range(of: "^[0-9]{2}-[0-9A-Za-z_-]+$", options: .regularExpression) != nil, "\(hook.path)")
+            #expect(names.insert(name).inserted, "hook name \(name) is used twice")
+            #expect(FileManager.default.isExecutableFile(atPath: hook.path), "\(hook.path) is not executable")
+            let text = try String(contentsOf: hook, encoding: .utf8)
+            #expect(text.hasPrefix("#!/bin/bash\n"), "\(hook.path)")
+            #expect(text.contains("set -eu -o pipefail"), "\(hook.path)")
+            let syntax = try runCommand(["bash", "-n", hook.path])
+            #expect(syntax.status == 0, "bash -n \(hook.path): \(syntax.output)")
+        }
+    }
+
+    @Test func pythonFilesCompile() throws {
+        let files = [
+            "firstboot/static/usr/lib/dibkit/firstboot",
+            "firstboot/static/usr/lib/dibkit/python/dibkit_firstboot.py",
+            "redis/static/usr/lib/dibkit/firstboot.d/50-redis",
+        ].map { elementsDirectory.appendingPathComponent($0).path }
+        let script = "import ast, sys\nfor f in sys.argv[1:]: ast.parse(open(f).read(), f)"
+        let result = try runCommand(["python3", "-c", script] + files)
+        #expect(result.status == 0, "\(result.output)")
+        for file in files where !file.hasSuffix(".py") {
+            #expect(FileManager.default.isExecutableFile(atPath: file), "\(file) is not executable")
+        }
+    }
+
+    @Test func dependenciesResolveAndDebianProvidesTheOperatingSystem() throws {
+        for element in Self.elements {
+            let deps = elementsDirectory.appendingPathComponent("\(element)/element-deps")
+            guard let text = try? String(contentsOf: deps, encoding: .utf8) else { continue }
+            for dependency in text.split(separator: "\n") where !dependency.hasPrefix("#") {
+                #expect(Self.elements.contains(String(dependency)), "\(element) needs unknown \(dependency)")
+            }
+        }
+        let provides = try String(
+            contentsOf: elementsDirectory.appendingPathComponent("debian/element-provides"), encoding: .utf8)
+        #expect(provides == "operating-system\n")
+    }
+
+    /// Each element's YAML, as JSON from python3-yaml (the test target has no YAML library of its own).
+    static func yaml(_ relative: String) throws -> [String: Any] {
+        let file = elementsDirectory.appendingPathComponent(relative).path
+        let script = "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1])) or {}))"
+        let result = try runCommand(["python3", "-c", script, file])
+        try #require(result.status == 0, "\(relative): \(result.output)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+    }
+
+    @Test func elementYamlDescribesEachElementAndRedisDeclaresItsTable() throws {
+        for element in Self.elements {
+            let yaml = try Self.yaml("\(element)/element.yaml")
+            let description = try #require(yaml["description"] as? String, "\(element) has no description")
+            #expect(description.count > 20)
+        }
+        let redis = try Self.yaml("redis/element.yaml")
+        #expect(redis["ports"] as? [Int] == [6379])
+        let firstboot = try #require(redis["firstboot"] as? [String: Any])
+        #expect(firstboot["section"] as? String == "redis")
+        let parameters = try #require(firstboot["parameters"] as? [String: Any])
+        #expect(Set(parameters.keys) == ["port", "password", "maxmemory", "maxmemory_policy", "bind"])
+        let versions = try #require(redis["versions"] as? [String: [String: [String: [String]]]])
+        #expect(versions["distro"]?["7.0"]?["packages"] == ["redis-server"])
+        #expect(versions["distro"]?["7.0"]?["releases"] == ["bookworm"])
+
+        let bootstrap = try #require(try Self.yaml("debian/element.yaml")["bootstrap"] as? [String: Any])
+        #expect(bootstrap["tool"] as? String == "mmdebstrap")
+        #expect(bootstrap["variant"] as? String == "minbase")
+        let include = try #require(bootstrap["include"] as? [String])
+        #expect(include.contains("systemd-sysv") && include.contains("openssh-server") && include.contains("python3"))
+    }
+
+    /// Every package named by the elements, checked against the host's apt lists (Debian 12 here).
+    @Test(.enabled(if: commandExists("apt-cache"), "needs apt-cache (a Debian host)"))
+    func packagesExistInTheArchive() throws {
+        var packages = try #require(
+            try Self.yaml("debian/element.yaml")["bootstrap"] as? [String: Any])["include"] as? [String] ?? []
+        for element in Self.elements {
+            let file = elementsDirectory.appendingPathComponent("\(element)/package-installs.yaml")
+            guard FileManager.default.fileExists(atPath: file.path) else { continue }
+            packages += try Self.yaml("\(element)/package-installs.yaml").keys
+        }
+        #expect(packages.count > 20)
+        for package in Set(packages) {
+            let policy = try runCommand(["apt-cache", "policy", package])
+            #expect(policy.output.contains("Candidate:") && !policy.output.contains("Candidate: (none)"),
+                    "package \(package) is not in the archive")
+        }
+    }
+}
