@@ -7,5 +7,21 @@ struct Dibkit: AsyncParsableCommand {
         commandName: "dibkit",
         abstract: "Bake bootable database VM images offline, prove they boot, upload them.",
         version: "0.1.0",
-        subcommands: [Test.self])
+        subcommands: [Build.self, Test.self])
+
+    /// Parses, runs, and maps failures to dibkit's messages and exit codes.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandFailure {
+            exit(reporting: failure)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

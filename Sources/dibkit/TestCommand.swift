@@ -1,7 +1,6 @@
 import ArgumentParser
 import BootCheck
 import Chroot
-import Dispatch
 import Foundation
 
 extension Dibkit {
@@ -71,27 +70,25 @@ extension Dibkit {
         }
 
         private func check(_ options: BootCheckOptions) async throws {
-            let progress = ProgressPrinter(enabled: !json)
-            let work = Task {
-                let choice = await AcceleratorChoice.detect()
-                progress.line(choice.summary)
-                try Task.checkCancellation()
-                return try await runBootCheck(options, accelerator: choice) { progress.event($0) }
-            }
-            let interrupt = InterruptHandler { work.cancel() }
-            defer { interrupt.cancel() }
+            let progress = ProgressPrinter(quiet: json)
+            let report: BootReport
             do {
-                let report = try await work.value
-                if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                    print(String(decoding: try encoder.encode(Result(ok: true, report: report)), as: UTF8.self))
-                } else {
-                    progress.line("passed: \(report.checks.count) checks in \(report.totalSeconds) s")
+                report = try await Interruption.run {
+                    let choice = await AcceleratorChoice.detect()
+                    progress.line(choice.summary)
+                    try Task.checkCancellation()
+                    return try await runBootCheck(options, accelerator: choice) { progress.boot($0) }
                 }
-            } catch is CancellationError {
+            } catch is Interruption.Interrupted {
                 progress.line("interrupted; qemu stopped and temporary files removed")
                 throw ExitCode(130)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(Result(ok: true, report: report)), as: UTF8.self))
+            } else {
+                progress.line("passed: \(report.checks.count) checks in \(String(format: "%.1f", report.totalSeconds)) s")
             }
         }
 
@@ -121,43 +118,13 @@ private struct Result: Encodable {
     var consoleTail: String?
 }
 
-/// Progress lines on stderr, `[ 12.3s] booting (tcg)`, measured from the command's start.
-private struct ProgressPrinter: Sendable {
-    let enabled: Bool
-    let start = ContinuousClock.now
-
-    func line(_ text: String) {
-        guard enabled else { return }
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        FileHandle.standardError.write(Data((String(format: "[%5.1fs] ", seconds) + text + "\n").utf8))
-    }
-
-    func event(_ event: BootEvent) {
+extension ProgressPrinter {
+    /// Prints one boot-check event.
+    func boot(_ event: BootEvent) {
         switch event {
-        case .started(let phase, let detail): line("\(phase.rawValue) (\(detail))")
-        case .finished(let phase, let seconds): line("\(phase.rawValue) done in \(seconds) s")
+        case .started(let phase, let detail): line("▸ \(phase.rawValue) (\(detail))")
+        case .finished(let phase, let seconds): line("✓ \(phase.rawValue) \(String(format: "%.1fs", seconds))")
         case .passed(let check): line("ok: \(check)")
         }
-    }
-}
-
-/// Turns SIGINT and SIGTERM into one call of `action` while it lives (the default handlers are restored after).
-private final class InterruptHandler {
-    private let sources: [any DispatchSourceSignal]
-
-    init(_ action: @escaping @Sendable () -> Void) {
-        sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler(handler: action)
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
-        for number in [SIGINT, SIGTERM] { signal(number, SIG_DFL) }
     }
 }

@@ -1,0 +1,186 @@
+public import Chroot
+import Crypto
+import Elements
+public import Foundation
+
+/// dibkit's version, recorded in manifests.
+public let dibkitVersion = "0.1.0"
+
+/// Builds one image: resolve elements → base root → phases → sysprep → disk → bootloader → image →
+/// manifest. Each step is timed and reported; the output appears under its final name only when
+/// complete, and the work folder is removed whatever happens.
+/// - Parameters:
+///   - configuration: what to build.
+///   - accelerator: how the libguestfs appliance runs (KVM or TCG).
+///   - progress: receives step events.
+/// - Returns: the manifest written beside the image.
+/// - Throws: `ElementError` for bad element input, `BuildError` naming the failing step or hook.
+public func build(
+    _ configuration: BuildConfiguration, accelerator: AcceleratorChoice, progress: @escaping BuildProgress
+) async throws -> Manifest {
+    let library = try ElementLibrary(searchPath: configuration.elementSearchPath)
+    let timer = StepTimer(progress: progress)
+    let plan = try timer.time("resolve") {
+        try BuildPlan.resolve(
+            configuration.elements, in: library, variables: configuration.extraEnvironment, arch: configuration.arch)
+    }
+    try prepareOutputFolder(configuration.output)
+    let log = try BuildLog(directory: configuration.cacheDirectory.appendingPathComponent("logs"), name: configuration.imageName)
+    return try await WorkDirectory.with(in: configuration.temporaryDirectory) { work in
+        var context = BuildContext(configuration: configuration, plan: plan, work: work, log: log)
+        try await context.run(timer: timer, accelerator: accelerator)
+        return context.manifest!
+    }
+}
+
+/// The mutable state of one build, with its steps in order.
+private struct BuildContext {
+    let configuration: BuildConfiguration
+    let plan: BuildPlan
+    let work: URL
+    let log: BuildLog
+    let rootUUID = UUID().uuidString.lowercased()
+    var manifest: Manifest?
+
+    init(configuration: BuildConfiguration, plan: BuildPlan, work: URL, log: BuildLog) {
+        self.configuration = configuration
+        self.plan = plan
+        self.work = work
+        self.log = log
+    }
+
+    var root: URL { work.appendingPathComponent("root") }
+    var disk: URL { work.appendingPathComponent("disk.raw") }
+
+    mutating func run(timer: StepTimer, accelerator: AcceleratorChoice) async throws {
+        let baseRoot = BaseRoot(recipe: try recipe(), cacheDirectory: configuration.cacheDirectory)
+        let cached = try await timer.time("base-root") {
+            try await baseRoot.materialize(into: root, log: log.append)
+        }
+        timer.progress(.note(cached ? "base root from cache \(baseRoot.tarball.path)" : "base root cached as \(baseRoot.tarball.path)"))
+        let runner = phaseRunner()
+        try await runner.stageHooks()
+        try installBuildGuards()
+        var listsFresh = false
+        for phase in Phase.allCases {
+            try await timer.time(phase.rawValue) {
+                if phase.runsInTarget && !listsFresh {
+                    try await runner.updatePackageLists()
+                    listsFresh = true
+                }
+                try await runner.run(phase, detail: timer.progress)
+            }
+        }
+        let packages = try await installedPackages()
+        let rootBytes = try await timer.time("sysprep") {
+            try Sysprep.clean(root: root)
+            return try await treeSize(root)
+        }
+        let assembler = DiskAssembler(root: root, disk: disk, size: configuration.diskSize, rootUUID: rootUUID, log: log)
+        try await timer.time("disk") {
+            try await assembler.writeFilesystem(workDirectory: work)
+            try FileManager.default.removeItem(at: root)
+        }
+        timer.progress(.note("accelerator: \(accelerator.accelerator.rawValue) (\(accelerator.reason))"))
+        try await timer.time("bootloader") {
+            try await assembler.installBootloader(forceTCG: accelerator.accelerator == .tcg)
+        }
+        let staged = configuration.output.deletingLastPathComponent()
+            .appendingPathComponent(".\(configuration.output.lastPathComponent).\(getpid()).partial")
+        defer { try? FileManager.default.removeItem(at: staged) }
+        try await timer.time("image") { try await writeImage(to: staged) }
+        manifest = try await timer.time("manifest") {
+            var manifest = Manifest(
+                name: configuration.imageName, database: database?.name,
+                ports: database?.manifest.ports ?? [], elements: plan.elements.map(\.name),
+                release: configuration.release, arch: configuration.arch, mirror: configuration.mirror,
+                format: configuration.format.rawValue,
+                compression: configuration.format == .qcow2 ? configuration.compression.rawValue : "none",
+                packages: packages, sha256: try sha256(of: staged),
+                sizes: .init(image: try fileSize(staged), virtual: configuration.diskSize, rootfs: rootBytes),
+                phases: [], accelerator: accelerator.accelerator.rawValue, baseRootFromCache: cached,
+                created: Date(), dibkitVersion: dibkitVersion)
+            manifest.phases = timer.timings.map { .init(name: $0.name, seconds: $0.seconds) }
+            try publish(staged, manifest: manifest)
+            return manifest
+        }
+        manifest?.phases = timer.timings.map { .init(name: $0.name, seconds: $0.seconds) }
+    }
+
+    /// The requested database element: the first one asked for that declares ports.
+    private var database: Element? {
+        plan.elements.first { configuration.elements.contains($0.name) && !$0.manifest.ports.isEmpty }
+    }
+
+    private func recipe() throws -> BaseRoot.Recipe {
+        let bootstrap = plan.operatingSystem.manifest.bootstrap
+        return BaseRoot.Recipe(
+            release: configuration.release, arch: configuration.arch, mirror: configuration.mirror,
+            securityMirror: configuration.securityMirror, variant: bootstrap?.variant ?? "minbase",
+            components: bootstrap?.components ?? ["main"], include: bootstrap?.include ?? [])
+    }
+
+    private func phaseRunner() -> PhaseRunner {
+        let aptCache = configuration.cacheDirectory.appendingPathComponent("apt")
+            .appendingPathComponent("\(configuration.release)-\(configuration.arch)")
+        var environment: [String: String] = [
+            "DISTRO_NAME": plan.operatingSystem.name, "DIB_RELEASE": configuration.release,
+            "ARCH": configuration.arch, "DIB_ARCH": configuration.arch,
+            "DIB_DISTRIBUTION_MIRROR": configuration.mirror, "DIB_DEBIAN_MIRROR": configuration.mirror,
+            "DIB_INIT_SYSTEM": "systemd", "DIB_PYTHON_VERSION": "3", "DIB_PYTHON": "python3",
+            "IMAGE_NAME": configuration.imageName, "IMAGE_ELEMENT": plan.elements.map(\.name).joined(separator: " "),
+            "ELEMENTS_PATH": configuration.elementSearchPath.map(\.path).joined(separator: ":"),
+            "DIBKIT_LOGIN_USER": configuration.loginUser, "DIBKIT_ROOT_UUID": rootUUID,
+            "DEBIAN_FRONTEND": "noninteractive", "LANG": "C.UTF-8", "HOME": "/root", "TMPDIR": "/tmp",
+            "TMP_HOOKS_PATH": PhaseRunner.inTargetHooks,
+        ]
+        if let security = configuration.securityMirror { environment["DIB_DEBIAN_SECURITY_MIRROR"] = security }
+        environment.merge(configuration.extraEnvironment) { $1 }
+        return PhaseRunner(
+            plan: plan, root: root, hooksDirectory: work.appendingPathComponent("in_target.d"),
+            aptArchives: aptCache.appendingPathComponent("archives"), aptLists: aptCache.appendingPathComponent("lists"),
+            environment: environment, log: log)
+    }
+
+    /// Keeps services from starting inside the root and gives it the host's DNS; both go in sysprep.
+    private func installBuildGuards() throws {
+        let policy = root.appendingPathComponent("usr/sbin/policy-rc.d")
+        try Data("#!/bin/sh\n# dibkit build: no service starts inside the image's root\nexit 101\n".utf8).write(to: policy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: policy.path)
+        let resolv = root.appendingPathComponent("etc/resolv.conf")
+        try? FileManager.default.removeItem(at: resolv)
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: "/etc/resolv.conf").resolvingSymlinksInPath(), to: resolv)
+    }
+
+    private func installedPackages() async throws -> [Manifest.Package] {
+        let output = try await CommandRunner.run(
+            ["dpkg-query", "--admindir=\(root.path)/var/lib/dpkg", "-W", "-f=${db:Status-Abbrev}\t${Package}\t${Version}\n"],
+            label: "dpkg-query")
+        return output.standardOutput.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count == 3, fields[0].hasPrefix("ii") else { return nil }
+            return .init(name: String(fields[1]), version: String(fields[2]))
+        }
+    }
+
+    /// Writes the final image from the raw disk with `qemu-img convert` (sparse, multi-threaded).
+    private func writeImage(to staged: URL) async throws {
+        var arguments = ["qemu-img", "convert", "-W", "-m", "8", "-f", "raw", "-O", configuration.format.rawValue]
+        if configuration.format == .qcow2 {
+            switch configuration.compression {
+            case .none: break
+            case .deflate: arguments.append("-c")
+            case .zstd: arguments += ["-c", "-o", "compression_type=zstd"]
+            }
+        }
+        try await CommandRunner.run(arguments + [disk.path, staged.path], label: "qemu-img convert", log: log.append)
+    }
+
+    /// Moves the image, then its manifest, to their final names.
+    private func publish(_ staged: URL, manifest: Manifest) throws {
+        let manifestStaged = work.appendingPathComponent("manifest.json")
+        try Manifest.encoder.encode(manifest).write(to: manifestStaged)
+        try moveReplacing(staged, to: configuration.output)
+        try moveReplacing(manifestStaged, to: configuration.manifestURL)
+    }
+}

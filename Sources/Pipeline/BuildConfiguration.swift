@@ -1,0 +1,77 @@
+public import Foundation
+
+/// Everything one build needs, fixed before it starts.
+public struct BuildConfiguration: Sendable {
+    /// Output image formats of `build`.
+    public enum OutputFormat: String, Sendable, CaseIterable {
+        case qcow2, raw
+    }
+
+    /// Compression of qcow2 output clusters.
+    public enum Compression: String, Sendable, CaseIterable {
+        case none, deflate, zstd
+    }
+
+    /// Elements asked for, first the database (e.g. `["redis", "my-element"]`).
+    public var elements: [String]
+    /// Distribution release, e.g. `bookworm`.
+    public var release = "bookworm"
+    /// Debian architecture.
+    public var arch = "amd64"
+    /// Archive mirror URL.
+    public var mirror: String
+    /// Security archive URL, when the host has one.
+    public var securityMirror: String?
+    /// Virtual disk size in bytes.
+    public var diskSize: UInt64 = 3 << 30
+    /// Output format.
+    public var format: OutputFormat = .qcow2
+    /// qcow2 compression.
+    public var compression: Compression = .deflate
+    /// The image file to write (its manifest goes beside it, `.json`).
+    public var output: URL
+    /// Where base roots, packages and build logs are cached.
+    public var cacheDirectory: URL
+    /// Element folders searched, earlier first; the built-in folder last.
+    public var elementSearchPath: [URL]
+    /// The login user made by elements that create one.
+    public var loginUser = "dibkit"
+    /// Extra variables given to every hook (e.g. `DIBKIT_DB_VERSION`).
+    public var extraEnvironment: [String: String] = [:]
+    /// Folder for temporary work (the root tree, the raw disk).
+    public var temporaryDirectory: URL
+
+    public init(
+        elements: [String], mirror: String, output: URL, cacheDirectory: URL, elementSearchPath: [URL],
+        temporaryDirectory: URL
+    ) {
+        self.elements = elements
+        self.mirror = mirror
+        self.output = output
+        self.cacheDirectory = cacheDirectory
+        self.elementSearchPath = elementSearchPath
+        self.temporaryDirectory = temporaryDirectory
+    }
+
+    /// The image's file name without extension, e.g. `redis-dib-2026-11-24`.
+    public var imageName: String { output.deletingPathExtension().lastPathComponent }
+
+    /// The manifest written beside the image.
+    public var manifestURL: URL { output.deletingPathExtension().appendingPathExtension("json") }
+
+    /// The default output, `images/<db>-<source>-<YYYY-MM-DD>.<format>`, or `name` placed as
+    /// diskimage-builder's `-o` places it: a bare name goes under `images/`, a path is used as is;
+    /// the format's extension is added unless present.
+    public static func outputURL(
+        name: String?, database: String, source: String, format: OutputFormat, imagesDirectory: URL, date: Date = Date()
+    ) -> URL {
+        let base: URL
+        if let name {
+            base = name.contains("/") ? URL(fileURLWithPath: name) : imagesDirectory.appendingPathComponent(name)
+        } else {
+            let day = date.formatted(.iso8601.year().month().day().dateSeparator(.dash))
+            base = imagesDirectory.appendingPathComponent("\(database)-\(source)-\(day)")
+        }
+        return base.pathExtension == format.rawValue ? base : base.appendingPathExtension(format.rawValue)
+    }
+}

@@ -1,0 +1,50 @@
+import Chroot
+import Foundation
+
+/// Turns a root tree into a bootable raw disk: an MBR with one bootable partition from 1 MiB to the end,
+/// ext4 populated straight from the tree (`mkfs.ext4 -d`, no loop device or mount), then GRUB for BIOS
+/// installed from inside the disk through libguestfs.
+struct DiskAssembler {
+    static let partitionOffset: UInt64 = 1 << 20
+    /// ext4 features every GRUB 2.06 reads; pinned so a newer host's defaults cannot make an unbootable disk.
+    static let ext4Features = "has_journal,extent,huge_file,flex_bg,metadata_csum,64bit,dir_nlink,extra_isize"
+
+    let root: URL
+    let disk: URL
+    let size: UInt64
+    let rootUUID: String
+    let log: BuildLog
+
+    /// Writes the partition table and the populated filesystem.
+    func writeFilesystem(workDirectory: URL) async throws {
+        guard FileManager.default.createFile(atPath: disk.path, contents: nil) else {
+            throw BuildError.stepFailed(step: "disk", reason: "cannot create \(disk.path)")
+        }
+        let handle = try FileHandle(forWritingTo: disk)
+        try handle.truncate(atOffset: size)
+        try handle.close()
+        let table = "label: dos\nunit: sectors\n\(Self.partitionOffset / 512),,83,*\n"
+        try await CommandRunner.run(
+            ["sfdisk", "--quiet", "--no-reread", "--no-tell-kernel", disk.path], label: "sfdisk",
+            input: Data(table.utf8), log: log.append)
+        let config = workDirectory.appendingPathComponent("mke2fs.conf")
+        try Data("[fs_types]\n\text4 = {\n\t\tfeatures = \(Self.ext4Features)\n\t\tinode_size = 256\n\t}\n".utf8)
+            .write(to: config)
+        var environment = ProcessInfo.processInfo.environment
+        environment["MKE2FS_CONFIG"] = config.path
+        let kibibytes = (size - Self.partitionOffset) / 1024
+        try await CommandRunner.run(
+            ["mkfs.ext4", "-q", "-F", "-t", "ext4", "-L", "dibkit-root", "-U", rootUUID, "-d", root.path,
+             "-E", "offset=\(Self.partitionOffset)", disk.path, "\(kibibytes)k"],
+            environment: environment, label: "mkfs.ext4", log: log.append)
+    }
+
+    /// Installs GRUB into the disk's MBR, writes grub.cfg, and trims free space — inside the appliance.
+    func installBootloader(forceTCG: Bool) async throws {
+        try await GuestSession.withSession(disk: disk, format: "raw", forceTCG: forceTCG) { guest in
+            try await guest.mount("/dev/sda1")
+            try await guest.sh("grub-install --target=i386-pc /dev/sda 2>&1 && update-grub 2>&1")
+            try await guest.fstrim()
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Removes from a finished root what must not be baked into an image: identity (machine-id, ssh host
+/// keys), package lists, logs, cloud-init state, the build's own helpers and temp files.
+enum Sysprep {
+    /// Paths removed, relative to the root; globs are expanded.
+    static let removed = [
+        "usr/sbin/policy-rc.d", "tmp/in_target.d", "etc/resolv.conf", "etc/ssh/ssh_host_*",
+        "var/lib/dbus/machine-id", "var/lib/systemd/random-seed", "var/lib/cloud/*", "var/lib/apt/lists/*",
+        "var/cache/apt/*.bin", "var/cache/debconf/*-old", "var/lib/dpkg/*-old", "var/log/journal/*",
+        "var/log/apt/*", "var/log/*.log", "var/log/installer", "root/.bash_history", "tmp/*", "var/tmp/*",
+    ]
+
+    /// Cleans `root` in place.
+    static func clean(root: URL) throws {
+        let files = FileManager.default
+        for pattern in removed {
+            for path in expand(pattern, in: root) { try? files.removeItem(atPath: path) }
+        }
+        // An empty machine-id makes systemd generate one on the instance's first boot.
+        try Data().write(to: root.appendingPathComponent("etc/machine-id"))
+    }
+
+    private static func expand(_ pattern: String, in root: URL) -> [String] {
+        let full = root.path + "/" + pattern
+        guard pattern.contains("*") else { return [full] }
+        var result = glob_t()
+        defer { globfree(&result) }
+        guard glob(full, 0, nil, &result) == 0 else { return [] }
+        return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }
+    }
+}

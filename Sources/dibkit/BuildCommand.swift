@@ -1,0 +1,117 @@
+public import ArgumentParser
+import Chroot
+import Elements
+import Foundation
+import Pipeline
+
+extension Dibkit {
+    struct Build: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build a bootable database image from elements, offline.",
+            discussion: """
+                The first element names the database (redis, postgresql, mariadb…); further elements are \
+                added, found in ELEMENTS_PATH before the built-in elements/. The image and its manifest \
+                (.json) land in images/ as <db>-<source>-<YYYY-MM-DD>.<format> unless -o says otherwise.
+                """)
+
+        @Argument(help: "Elements to build: the database first, then extra elements.")
+        var elements: [String]
+
+        @Option(name: .customShort("o"), help: "Output name under images/, or a path (as diskimage-builder's -o).")
+        var output: String?
+
+        @Option(name: .customShort("t"), help: "Image format: qcow2 or raw.")
+        var format: BuildConfiguration.OutputFormat = .qcow2
+
+        @Option(help: "qcow2 compression: none, deflate or zstd.")
+        var compression: BuildConfiguration.Compression = .deflate
+
+        @Option(help: "Source tag in the image name (default: $DIBKIT_SOURCE or dib).")
+        var source: String?
+
+        @Option(help: "Debian release.")
+        var release = "bookworm"
+
+        @Option(help: "Archive mirror URL (default: the host's apt sources).")
+        var mirror: String?
+
+        @Option(help: "Security archive URL (default: the host's apt sources; 'none' for none).")
+        var securityMirror: String?
+
+        @Option(help: "Virtual disk size, e.g. 3G, 2048M.")
+        var size = "3G"
+
+        @Option(help: "Cache folder for base roots, packages and logs (default: $DIBKIT_CACHE_DIR or ~/.cache/dibkit).")
+        var cacheDir: String?
+
+        @Option(help: "Login user name for elements that create one.")
+        var loginUser = "dibkit"
+
+        @Flag(help: "Print only the manifest as JSON; no progress.")
+        var json = false
+
+        func validate() throws {
+            guard !elements.isEmpty else { throw ValidationError("name at least one element, e.g. `dibkit build redis`") }
+            guard (try? parseSize(size)) != nil else {
+                throw ValidationError("--size '\(size)' is not a size: use a number with K, M, G or T, e.g. 3G")
+            }
+        }
+
+        func run() async throws {
+            let printer = ProgressPrinter(quiet: json)
+            let configuration = try makeConfiguration()
+            let choice = await AcceleratorChoice.detect()
+            printer.line("accelerator: \(choice.accelerator.rawValue) (\(choice.reason))")
+            do {
+                let manifest = try await Interruption.run {
+                    try await Pipeline.build(configuration, accelerator: choice, progress: printer.handle)
+                }
+                if json { try printJSON(manifest) } else {
+                    printer.line("wrote \(configuration.output.path) (\(manifest.sizes.image / 1_000_000) MB) and \(configuration.manifestURL.lastPathComponent)")
+                }
+            } catch {
+                throw CommandFailure(error, json: json)
+            }
+        }
+
+        private func makeConfiguration() throws -> BuildConfiguration {
+            let environment = ProcessInfo.processInfo.environment
+            let sources = AptSources.host(release: release)
+            guard let mirror = mirror ?? sources.mirror else {
+                throw CommandFailure(BuildError.noMirror(searched: AptSources.defaultFiles + [AptSources.defaultFolder]), json: json)
+            }
+            let security = securityMirror == "none" ? nil : (securityMirror ?? sources.securityMirror)
+            let cache = URL(fileURLWithPath: cacheDir ?? environment["DIBKIT_CACHE_DIR"]
+                ?? (NSHomeDirectory() + "/.cache/dibkit"))
+            let images = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("images")
+            let outputURL = BuildConfiguration.outputURL(
+                name: output, database: elements[0], source: source ?? environment["DIBKIT_SOURCE"] ?? "dib",
+                format: format, imagesDirectory: images)
+            var configuration = BuildConfiguration(
+                elements: elements, mirror: mirror, output: outputURL, cacheDirectory: cache,
+                elementSearchPath: ElementLibrary.searchPath(environment: environment, builtIn: try BuiltInElements.directory()),
+                temporaryDirectory: URL(fileURLWithPath: environment["TMPDIR"] ?? "/var/tmp"))
+            configuration.release = release
+            configuration.securityMirror = security
+            configuration.diskSize = try parseSize(size)
+            configuration.format = format
+            configuration.compression = compression
+            configuration.loginUser = loginUser
+            return configuration
+        }
+    }
+}
+
+extension BuildConfiguration.OutputFormat: ExpressibleByArgument {}
+extension BuildConfiguration.Compression: ExpressibleByArgument {}
+
+/// Parses sizes like `3G`, `512M`, `1048576`.
+func parseSize(_ text: String) throws -> UInt64 {
+    let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+    let upper = text.uppercased().replacingOccurrences(of: "IB", with: "").replacingOccurrences(of: "B", with: "")
+    if let unit = upper.last, let factor = units[unit], let number = UInt64(upper.dropLast()), number > 0 {
+        return number * factor
+    }
+    guard let bytes = UInt64(upper), bytes > 0 else { throw ValidationError("not a size: \(text)") }
+    return bytes
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Elements
+import Foundation
+
+/// Turns a library error into the CLI's output and exit status: the message on standard error (and as
+/// `{"error": …}` on standard output with `--json`); 130 after Ctrl-C, 2 for bad input, 1 otherwise.
+struct CommandFailure: Error, CustomStringConvertible {
+    let underlying: any Error
+    let json: Bool
+
+    init(_ underlying: any Error, json: Bool) {
+        self.underlying = underlying
+        self.json = json
+    }
+
+    var description: String { String(describing: underlying) }
+
+    var exitCode: ExitCode {
+        switch underlying {
+        case is Interruption.Interrupted: return ExitCode(130)
+        case let failure as CommandFailure: return failure.exitCode
+        case is ElementError: return ExitCode(2)
+        default: return ExitCode(1)
+        }
+    }
+}
+
+extension Dibkit {
+    /// Reports a failure the way every subcommand does, then exits with its status.
+    static func exit(reporting failure: CommandFailure) -> Never {
+        if failure.json {
+            let payload = ["error": failure.description]
+            if let data = try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]) {
+                FileHandle.standardOutput.write(data + Data("\n".utf8))
+            }
+        }
+        FileHandle.standardError.write(Data("error: \(failure.description)\n".utf8))
+        Foundation.exit(failure.exitCode.rawValue)
+    }
+}
