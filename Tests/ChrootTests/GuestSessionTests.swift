@@ -1,0 +1,63 @@
+import Chroot
+import Foundation
+import Testing
+
+@Suite("GuestSession: an image's root through the libguestfs appliance")
+struct GuestSessionTests {
+    /// A 64 MiB raw ext4 disk (no partition table) holding a minimal root.
+    func makeDisk(in folder: URL) throws -> URL {
+        let root = folder.appendingPathComponent("root")
+        try makeMinimalRoot(at: root)
+        try Data("written on the host\n".utf8).write(to: root.appendingPathComponent("hello"))
+        let disk = folder.appendingPathComponent("disk.raw")
+        try sh("truncate -s 64M \(disk.path) && mkfs.ext4 -q -F -d \(root.path) \(disk.path)")
+        return disk
+    }
+
+    func applianceCount() throws -> Int {
+        try sh("pgrep -fc 'qemu.*guestfs' || true").split(separator: "\n").compactMap { Int($0) }.first ?? 0
+    }
+
+    @Test("runs a command in the disk's root and writes through to the image")
+    func runsCommands() async throws {
+        let folder = try TemporaryFolder()
+        let disk = try makeDisk(in: folder.url)
+        let forceTCG = await AcceleratorChoice.detect().accelerator == .tcg
+        let output = try await GuestSession.withSession(disk: disk, format: "raw", forceTCG: forceTCG) { guest in
+            try await guest.mount("/dev/sda")
+            let text = try await guest.sh("cat /hello; echo changed > /from-guest")
+            try await guest.fstrim()
+            return text
+        }
+        #expect(output == "written on the host\n")
+        let check = try sh("debugfs -R 'cat /from-guest' \(disk.path) 2>/dev/null")
+        #expect(check == "changed\n")
+    }
+
+    @Test("a failing command names guestfs_sh and carries its error; cancelling kills the appliance")
+    func failureAndCancellation() async throws {
+        let folder = try TemporaryFolder()
+        let disk = try makeDisk(in: folder.url)
+        let forceTCG = await AcceleratorChoice.detect().accelerator == .tcg
+        let before = try applianceCount()
+        let task = Task {
+            try await GuestSession.withSession(disk: disk, format: "raw", forceTCG: forceTCG) { guest in
+                try await guest.mount("/dev/sda")
+                do {
+                    try await guest.sh("echo bad news >&2; exit 4")
+                    Issue.record("a failing command must throw")
+                } catch let error as ChrootError {
+                    #expect(error.description.contains("guestfs_sh"))
+                    #expect(error.description.contains("bad news"))
+                }
+                try await guest.sh("sleep 600")
+            }
+        }
+        // Give the appliance time to boot and reach the long command, then interrupt.
+        try await Task.sleep(for: .seconds(forceTCG ? 45 : 10))
+        task.cancel()
+        await #expect(throws: ChrootError.cancelled) { try await task.value }
+        try await Task.sleep(for: .seconds(2))
+        #expect(try applianceCount() <= before)
+    }
+}

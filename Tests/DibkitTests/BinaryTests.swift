@@ -1,0 +1,105 @@
+import Foundation
+import Pipeline
+import Testing
+
+extension Tag {
+    /// Slow tests that build real images and boot them.
+    @Tag static var endToEnd: Self
+}
+
+/// Runs the built `dibkit` binary.
+struct DibkitBinary {
+    static var url: URL {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dibkit")
+        return FileManager.default.isExecutableFile(atPath: beside.path) ? beside : repo.appendingPathComponent(".build/debug/dibkit")
+    }
+
+    static var repository: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// Starts `dibkit arguments`; standard error goes to `stderr`.
+    static func start(_ arguments: [String], environment: [String: String] = [:], workingDirectory: URL, stderr: URL) throws -> Process {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.currentDirectoryURL = workingDirectory
+        FileManager.default.createFile(atPath: stderr.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: stderr)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Runs `dibkit arguments` to the end and returns status, stdout and stderr.
+    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+@Suite("The dibkit binary")
+struct BinaryTests {
+    @Test("help lists the subcommands; a missing element is a usage error with exit status 64")
+    func helpAndUsage() throws {
+        let help = try DibkitBinary.run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("build"))
+        let usage = try DibkitBinary.run(["build"])
+        #expect(usage.status == 64)
+        #expect(usage.stderr.contains("name at least one element"))
+    }
+
+    @Test("an unknown element exits 2 naming the elements that exist and the folders searched")
+    func unknownElement() throws {
+        let result = try DibkitBinary.run(["build", "nosuchdb", "--json"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("nosuchdb"))
+        #expect(result.stderr.contains("redis"))
+        #expect(result.stderr.contains("elements"))
+        let payload = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String]
+        #expect(payload?["error"]?.contains("nosuchdb") == true)
+    }
+
+    @Test("Ctrl-C during a build exits 130 and leaves no image, temp dir, mount or process", .tags(.endToEnd))
+    func interruptCleansUp() async throws {
+        let folder = URL(fileURLWithPath: "/var/tmp/dibkit-sigint-\(UUID().uuidString.prefix(8))")
+        let temporary = folder.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let stderr = folder.appendingPathComponent("stderr.log")
+        let process = try DibkitBinary.start(
+            ["build", "redis", "-o", folder.appendingPathComponent("out").path],
+            environment: ["TMPDIR": temporary.path], workingDirectory: folder, stderr: stderr)
+        // Interrupt once the element phases run inside the root (namespaces and mounts exist then).
+        let deadline = Date().addingTimeInterval(600)
+        while Date() < deadline, process.isRunning {
+            let log = (try? String(contentsOf: stderr, encoding: .utf8)) ?? ""
+            if log.contains("▸ install.d") { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        try #require(process.isRunning, "the build ended before it could be interrupted")
+        try await Task.sleep(for: .seconds(2))
+        kill(process.processIdentifier, SIGINT)
+        let stopBy = Date().addingTimeInterval(60)
+        while process.isRunning, Date() < stopBy { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(!process.isRunning, "dibkit must stop within a minute of Ctrl-C")
+        if process.isRunning { process.terminate() }
+        #expect(process.terminationStatus == 130)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out.qcow2").path))
+        let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        #expect(!mounts.contains(temporary.path))
+    }
+}

@@ -1,0 +1,60 @@
+import Elements
+import Foundation
+import Pipeline
+import Testing
+
+extension Tag {
+    /// Slow tests that build real images (mmdebstrap, chroot, libguestfs) and boot them under qemu.
+    @Tag static var endToEnd: Self
+}
+
+/// A build set-up for tests: its own temp and output folders, the shared cache (so a second build is warm).
+struct BuildFixture {
+    let folder: URL
+    var temporary: URL { folder.appendingPathComponent("tmp") }
+    var images: URL { folder.appendingPathComponent("images") }
+
+    static let fixtureElements = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/elements")
+
+    init() throws {
+        folder = URL(fileURLWithPath: "/var/tmp/dibkit-tests-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: folder) }
+
+    /// The cache shared by every test run on this machine (base roots, packages).
+    static var cache: URL {
+        URL(fileURLWithPath: ProcessInfo.processInfo.environment["DIBKIT_CACHE_DIR"] ?? (NSHomeDirectory() + "/.cache/dibkit"))
+    }
+
+    func configuration(_ elements: [String], name: String) throws -> BuildConfiguration {
+        let sources = AptSources.host(release: "bookworm")
+        let mirror = try #require(sources.mirror, "the host's apt sources name no bookworm mirror")
+        var configuration = BuildConfiguration(
+            elements: elements, mirror: mirror,
+            output: BuildConfiguration.outputURL(name: name, database: elements[0], source: "test", format: .qcow2, imagesDirectory: images),
+            cacheDirectory: Self.cache,
+            elementSearchPath: [Self.fixtureElements, try BuiltInElements.directory()],
+            temporaryDirectory: temporary)
+        configuration.securityMirror = sources.securityMirror
+        return configuration
+    }
+
+    /// Names of whatever is left in the temp folder.
+    var leftovers: [String] { (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? [] }
+}
+
+/// Collects build events for assertions.
+final class EventLog: Sendable {
+    private let lock = NSLock()
+    nonisolated(unsafe) private var events: [BuildEvent] = []
+
+    func record(_ event: BuildEvent) { lock.withLock { events.append(event) } }
+
+    var finishedSteps: [String] {
+        lock.withLock { events.compactMap { if case .stepFinished(let name, _) = $0 { name } else { nil } } }
+    }
+}
