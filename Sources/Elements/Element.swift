@@ -57,7 +57,7 @@ public struct Element: Sendable {
 
     private static func lines(_ file: URL) -> [String] {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else { return [] }
-        return text.split(whereSeparator: \.isNewline).map { $0.split(separator: "#", maxSplits: 1).first ?? "" }
+        return text.split(whereSeparator: \.isNewline).map { $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 

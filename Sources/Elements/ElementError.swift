@@ -16,7 +16,7 @@ public enum ElementError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         switch self {
         case .missing(let name, let chain, let searched, let available):
-            let via = chain.count > 1 ? " (needed by \((chain + [name]).joined(separator: " → ")))" : ""
+            let via = !chain.isEmpty ? " (needed by \((chain + [name]).joined(separator: " → ")))" : ""
             return "no element named '\(name)'\(via); looked in \(searched.joined(separator: ", ")); "
                 + "elements that exist: \(available.joined(separator: ", ")). Add its folder to ELEMENTS_PATH."
         case .cycle(let chain):

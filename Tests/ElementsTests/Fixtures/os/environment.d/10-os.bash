@@ -1,0 +1,1 @@
+export OS_FLAVOUR=test
