@@ -7,7 +7,18 @@ import Foundation
 struct DiskAssembler {
     static let partitionOffset: UInt64 = 1 << 20
     /// ext4 features every GRUB 2.06 reads; pinned so a newer host's defaults cannot make an unbootable disk.
-    static let ext4Features = "has_journal,extent,huge_file,flex_bg,metadata_csum,64bit,dir_nlink,extra_isize"
+    /// `ext_attr` must be among them: the kernel sets it on first use, and a primary superblock that then
+    /// differs from its backups makes the guest's boot-time fsck force a check and reboot.
+    static let mke2fsConfig = """
+        [defaults]
+        \tbase_features = sparse_super,large_file,filetype,resize_inode,dir_index,ext_attr
+        [fs_types]
+        \text4 = {
+        \t\tfeatures = has_journal,extent,huge_file,flex_bg,metadata_csum,64bit,dir_nlink,extra_isize
+        \t\tinode_size = 256
+        \t}
+
+        """
 
     let root: URL
     let disk: URL
@@ -28,8 +39,7 @@ struct DiskAssembler {
             ["sfdisk", "--quiet", "--no-reread", "--no-tell-kernel", disk.path], label: "sfdisk",
             input: Data(table.utf8), log: log.append)
         let config = workDirectory.appendingPathComponent("mke2fs.conf")
-        try Data("[fs_types]\n\text4 = {\n\t\tfeatures = \(Self.ext4Features)\n\t\tinode_size = 256\n\t}\n".utf8)
-            .write(to: config)
+        try Data(Self.mke2fsConfig.utf8).write(to: config)
         var environment = ProcessInfo.processInfo.environment
         environment["MKE2FS_CONFIG"] = config.path
         let kibibytes = (size - Self.partitionOffset) / 1024
