@@ -54,6 +54,7 @@ private struct BuildContext {
 
     mutating func run(timer: StepTimer, accelerator: AcceleratorChoice) async throws {
         let baseRoot = BaseRoot(recipe: try recipe(), cacheDirectory: configuration.cacheDirectory)
+        let cacheLock = try await CacheLock(cache: configuration.cacheDirectory, progress: timer.progress)
         let cached = try await timer.time("base-root") {
             try await baseRoot.materialize(into: root, log: log.append)
         }
@@ -71,6 +72,7 @@ private struct BuildContext {
                 try await runner.run(phase, detail: timer.progress)
             }
         }
+        cacheLock.release()
         let packages = try await installedPackages()
         let rootBytes = try await timer.time("sysprep") {
             try Sysprep.clean(root: root)
