@@ -70,12 +70,14 @@ let package = Package(
             swiftSettings: strictSettings),
 
         .testTarget(name: "QcowIOTests", dependencies: ["QcowIO"], swiftSettings: strictSettings),
-        .testTarget(name: "ElementsTests", dependencies: ["Elements"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ElementsTests", dependencies: ["Elements"], exclude: ["Fixtures", "FixturesOverride"],
+            swiftSettings: strictSettings),
         .testTarget(name: "ElementContentTests", dependencies: [], swiftSettings: strictSettings),
         .testTarget(name: "ChrootTests", dependencies: ["Chroot"], swiftSettings: strictSettings),
         .testTarget(name: "BootCheckTests", dependencies: ["BootCheck"], swiftSettings: strictSettings),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "Elements", "Chroot", "QcowIO", "BootCheck"],
+            name: "PipelineTests", dependencies: ["Pipeline", "Elements", "Chroot", "BootCheck"], exclude: ["Fixtures"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "DibkitTests",

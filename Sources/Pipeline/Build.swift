@@ -1,7 +1,7 @@
 public import Chroot
 import Crypto
 import Elements
-public import Foundation
+import Foundation
 
 /// dibkit's version, recorded in manifests.
 public let dibkitVersion = "0.1.0"
@@ -91,7 +91,7 @@ private struct BuildContext {
             .appendingPathComponent(".\(configuration.output.lastPathComponent).\(getpid()).partial")
         defer { try? FileManager.default.removeItem(at: staged) }
         try await timer.time("image") { try await writeImage(to: staged) }
-        manifest = try await timer.time("manifest") {
+        manifest = try timer.time("manifest") {
             var manifest = Manifest(
                 name: configuration.imageName, database: database?.name,
                 ports: database?.manifest.ports ?? [], elements: plan.elements.map(\.name),

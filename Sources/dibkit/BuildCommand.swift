@@ -17,10 +17,10 @@ extension Dibkit {
         @Argument(help: "Elements to build: the database first, then extra elements.")
         var elements: [String]
 
-        @Option(name: .customShort("o"), help: "Output name under images/, or a path (as diskimage-builder's -o).")
+        @Option(name: .customShort("o"), help: ArgumentHelp("Output name under images/, or a path (as diskimage-builder's -o).", valueName: "name"))
         var output: String?
 
-        @Option(name: .customShort("t"), help: "Image format: qcow2 or raw.")
+        @Option(name: .customShort("t"), help: ArgumentHelp("Image format: qcow2 or raw.", valueName: "format"))
         var format: BuildConfiguration.OutputFormat = .qcow2
 
         @Option(help: "qcow2 compression: none, deflate or zstd.")
@@ -51,7 +51,6 @@ extension Dibkit {
         var json = false
 
         func validate() throws {
-            guard !elements.isEmpty else { throw ValidationError("name at least one element, e.g. `dibkit build redis`") }
             guard (try? parseSize(size)) != nil else {
                 throw ValidationError("--size '\(size)' is not a size: use a number with K, M, G or T, e.g. 3G")
             }

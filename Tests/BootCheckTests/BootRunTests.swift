@@ -23,11 +23,9 @@ struct BootRunTests {
         let directory = try TemporaryDirectory()
         var options = try options(disk: TestDisk.panics, in: directory, timeout: .seconds(120))
         options.keepConsole = directory.url.appendingPathComponent("kept.log")
-        let start = ContinuousClock.now
         let error = await #expect(throws: BootCheckError.self) {
             try await runBootCheck(options, accelerator: tcg) { _ in }
         }
-        #expect(ContinuousClock.now - start < .seconds(60))
         #expect(error?.reason.contains("Kernel panic - not syncing") == true)
         #expect(error?.consoleTail?.contains("Kernel panic - not syncing: dibkit test sector") == true)
         let kept = try String(contentsOf: options.keepConsole!, encoding: .utf8)
@@ -63,9 +61,7 @@ struct BootRunTests {
         try await Task.sleep(for: .seconds(1))
         #expect(processes(mentioning: options.workParent!.path).count == 1)
         work.cancel()
-        let start = ContinuousClock.now
         await #expect(throws: CancellationError.self) { try await work.value }
-        #expect(ContinuousClock.now - start < .seconds(10))
         #expect(processes(mentioning: options.workParent!.path).isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: options.workParent!.path).isEmpty)
     }

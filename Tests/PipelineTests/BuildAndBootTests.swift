@@ -37,6 +37,7 @@ struct BuildAndBootTests {
         let report = try await runBootCheck(
             BootCheckOptions(image: configuration.output, database: .random(kind: .redis)), accelerator: choice) { _ in }
         #expect(report.checks.contains { $0.contains("PONG") })
-        #expect(report.checks.contains { $0.contains("reboot") })
+        #expect(report.checks.contains("first-boot step configured the instance"))
+        #expect(report.checks.contains("first-boot step did not run again"))
     }
 }
