@@ -113,9 +113,7 @@ final class BootRun {
     }
 
     private func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = clock.now - start
-        let exact = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return (exact * 10).rounded() / 10
+        ((clock.now - start).inSeconds * 10).rounded() / 10
     }
 
     private func prepare(overlay: URL, seed: URL) async throws {

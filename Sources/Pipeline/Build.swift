@@ -20,7 +20,7 @@ public func build(
 ) async throws -> Manifest {
     let library = try ElementLibrary(searchPath: configuration.elementSearchPath)
     let timer = StepTimer(progress: progress)
-    let plan = try timer.time("resolve") {
+    let plan = try await timer.time("resolve") {
         try BuildPlan.resolve(
             configuration.elements, in: library, variables: configuration.extraEnvironment, arch: configuration.arch)
     }
@@ -91,7 +91,7 @@ private struct BuildContext {
             .appendingPathComponent(".\(configuration.output.lastPathComponent).\(getpid()).partial")
         defer { try? FileManager.default.removeItem(at: staged) }
         try await timer.time("image") { try await writeImage(to: staged) }
-        manifest = try timer.time("manifest") {
+        manifest = try await timer.time("manifest") {
             var manifest = Manifest(
                 name: configuration.imageName, database: database?.name,
                 ports: database?.manifest.ports ?? [], elements: plan.elements.map(\.name),

@@ -38,23 +38,9 @@ final class StepTimer {
 
     func time<T>(_ name: String, _ body: () async throws -> T) async rethrows -> T {
         progress(.stepStarted(name))
-        let clock = ContinuousClock()
-        let start = clock.now
+        let start = ContinuousClock.now
         let result = try await body()
-        let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        timings.append((name, seconds))
-        progress(.stepFinished(name, seconds: seconds))
-        return result
-    }
-
-    func time<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
-        progress(.stepStarted(name))
-        let clock = ContinuousClock()
-        let start = clock.now
-        let result = try body()
-        let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - start).inSeconds
         timings.append((name, seconds))
         progress(.stepFinished(name, seconds: seconds))
         return result

@@ -1,3 +1,4 @@
+import Chroot
 import Foundation
 import Pipeline
 
@@ -22,8 +23,7 @@ final class ProgressPrinter: Sendable {
     /// Prints one line prefixed with the elapsed time.
     func line(_ text: String) {
         guard !quiet else { return }
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - start).inSeconds
         lock.withLock { FileHandle.standardError.write(Data(String(format: "[%6.1fs] ", seconds).appending(text + "\n").utf8)) }
     }
 }
