@@ -65,18 +65,6 @@ public struct BuildPlan: Sendable {
         elements.flatMap(\.environmentFiles).sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 
-    /// `name` and what it depends on, as an indented tree.
-    public func dependencyTree(of name: String) -> String {
-        var lines: [String] = []
-        func walk(_ name: String, depth: Int, seen: Set<String>) {
-            lines.append(String(repeating: "  ", count: depth) + name)
-            guard let element = elements.first(where: { $0.name == name }), !seen.contains(name) else { return }
-            for dependency in element.dependencies { walk(dependency, depth: depth + 1, seen: seen.union([name])) }
-        }
-        walk(name, depth: 0, seen: [])
-        return lines.joined(separator: "\n")
-    }
-
     private static func checkProvides(_ elements: [Element]) throws {
         var providers: [String: [String]] = [:]
         for element in elements {

@@ -34,6 +34,26 @@ public struct ElementLibrary: Sendable {
 
     /// The element called `name`, if any.
     public func element(named name: String) -> Element? { byName[name] }
+
+    /// `name` and what it depends on, as an indented tree; names no element has are marked.
+    public func dependencyTree(of name: String) -> String {
+        var lines: [String] = []
+        func walk(_ name: String, depth: Int, path: Set<String>) {
+            let indent = String(repeating: "  ", count: depth)
+            guard let element = element(named: name) else {
+                lines.append(indent + name + " (not an element: must be provided by one)")
+                return
+            }
+            guard !path.contains(name) else {
+                lines.append(indent + name + " (cycle)")
+                return
+            }
+            lines.append(indent + name)
+            for dependency in element.dependencies { walk(dependency, depth: depth + 1, path: path.union([name])) }
+        }
+        walk(name, depth: 0, path: [])
+        return lines.joined(separator: "\n")
+    }
 }
 
 /// Where dibkit's own `elements/` folder is.

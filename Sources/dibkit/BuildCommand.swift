@@ -88,7 +88,7 @@ extension Dibkit {
                 format: format, imagesDirectory: images)
             var configuration = BuildConfiguration(
                 elements: elements, mirror: mirror, output: outputURL, cacheDirectory: cache,
-                elementSearchPath: ElementLibrary.searchPath(environment: environment, builtIn: try BuiltInElements.directory()),
+                elementSearchPath: try ElementLibrary.currentSearchPath(),
                 temporaryDirectory: URL(fileURLWithPath: environment["TMPDIR"] ?? "/var/tmp"))
             configuration.release = release
             configuration.securityMirror = security

@@ -72,6 +72,25 @@ struct BinaryTests {
         #expect(payload?["error"]?.contains("nosuchdb") == true)
     }
 
+    @Test("elements lists every built-in element with a description; show gives tree, parameters and versions")
+    func elementsCommand() throws {
+        let list = try DibkitBinary.run(["elements"])
+        #expect(list.status == 0)
+        for name in ["debian", "vm", "cloud-init", "firstboot", "firewall", "redis"] {
+            let line = list.stdout.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            #expect(line.map { $0.count > name.count + 10 } == true, "\(name) needs a line with a description")
+        }
+        let show = try DibkitBinary.run(["elements", "show", "redis"])
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("  redis\n    firstboot\n      cloud-init\n        vm\n          debian\n    firewall"))
+        #expect(show.stdout.contains("port [default: 6379]"))
+        #expect(show.stdout.contains("distro: 7.0 (redis-server; bookworm)"))
+        #expect(show.stdout.contains("install.d (in the root): packages redis-server"))
+        let missing = try DibkitBinary.run(["elements", "show", "nope"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("elements that exist: cloud-init, debian"))
+    }
+
     @Test("Ctrl-C during a build exits 130 and leaves no image, temp dir, mount or process", .tags(.endToEnd))
     func interruptCleansUp() async throws {
         let folder = URL(fileURLWithPath: "/var/tmp/dibkit-sigint-\(UUID().uuidString.prefix(8))")

@@ -35,7 +35,10 @@ struct ElementsTests {
         #expect(result.operatingSystem.name == "os")
         #expect(result.hooks(for: .root).map(\.name) == ["10-os"])
         #expect(result.environmentFiles.map(\.lastPathComponent) == ["10-os.bash"])
-        #expect(result.dependencyTree(of: "app") == "app\n  lib\n    os\n  os")
+        let library = try ElementLibrary(searchPath: [fixtures])
+        #expect(library.dependencyTree(of: "app") == "app\n  lib\n    os\n  os")
+        #expect(library.dependencyTree(of: "loop-a") == "loop-a\n  loop-b\n    loop-a (cycle)")
+        #expect(library.dependencyTree(of: "needs-missing").hasSuffix("  not-there (not an element: must be provided by one)"))
     }
 
     @Test("package-installs.yaml: phases, uninstall, arch, not-arch, when, list form")
