@@ -27,9 +27,8 @@ public func build(
     try prepareOutputFolder(configuration.output)
     let log = try BuildLog(directory: configuration.cacheDirectory.appendingPathComponent("logs"), name: configuration.imageName)
     return try await WorkDirectory.with(in: configuration.temporaryDirectory) { work in
-        var context = BuildContext(configuration: configuration, plan: plan, work: work, log: log)
-        try await context.run(timer: timer, accelerator: accelerator)
-        return context.manifest!
+        try await BuildContext(configuration: configuration, plan: plan, work: work, log: log)
+            .run(timer: timer, accelerator: accelerator)
     }
 }
 
@@ -40,7 +39,6 @@ private struct BuildContext {
     let work: URL
     let log: BuildLog
     let rootUUID = UUID().uuidString.lowercased()
-    var manifest: Manifest?
 
     init(configuration: BuildConfiguration, plan: BuildPlan, work: URL, log: BuildLog) {
         self.configuration = configuration
@@ -52,7 +50,8 @@ private struct BuildContext {
     var root: URL { work.appendingPathComponent("root") }
     var disk: URL { work.appendingPathComponent("disk.raw") }
 
-    mutating func run(timer: StepTimer, accelerator: AcceleratorChoice) async throws {
+    /// Runs every step after resolution; returns the manifest written beside the image.
+    func run(timer: StepTimer, accelerator: AcceleratorChoice) async throws -> Manifest {
         let baseRoot = BaseRoot(recipe: try recipe(), cacheDirectory: configuration.cacheDirectory)
         let cacheLock = try await CacheLock(cache: configuration.cacheDirectory, progress: timer.progress)
         let cached = try await timer.time("base-root") {
@@ -83,7 +82,6 @@ private struct BuildContext {
             try await assembler.writeFilesystem(workDirectory: work)
             try FileManager.default.removeItem(at: root)
         }
-        timer.progress(.note("accelerator: \(accelerator.accelerator.rawValue) (\(accelerator.reason))"))
         try await timer.time("bootloader") {
             try await assembler.installBootloader(forceTCG: accelerator.accelerator == .tcg)
         }
@@ -91,7 +89,7 @@ private struct BuildContext {
             .appendingPathComponent(".\(configuration.output.lastPathComponent).\(getpid()).partial")
         defer { try? FileManager.default.removeItem(at: staged) }
         try await timer.time("image") { try await writeImage(to: staged) }
-        manifest = try await timer.time("manifest") {
+        return try await timer.time("manifest") {
             var manifest = Manifest(
                 name: configuration.imageName, database: database?.name,
                 ports: database?.manifest.ports ?? [], elements: plan.elements.map(\.name),
@@ -106,7 +104,6 @@ private struct BuildContext {
             try publish(staged, manifest: manifest)
             return manifest
         }
-        manifest?.phases = timer.timings.map { .init(name: $0.name, seconds: $0.seconds) }
     }
 
     /// The requested database element: the first one asked for that declares ports.
