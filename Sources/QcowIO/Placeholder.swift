@@ -1,2 +1,0 @@
-/// Placeholder until the target's first real file lands; delete it then.
-enum QcowIOPlaceholder {}

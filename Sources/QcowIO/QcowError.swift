@@ -1,0 +1,17 @@
+/// What is wrong with an image file, and where.
+public enum QcowError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The file could not be read.
+    case unreadable(path: String, reason: String)
+    /// A qcow2 header field is out of range: which field, its value, what is allowed.
+    case malformed(path: String, field: String, reason: String)
+    /// A qcow2 feature dibkit does not implement.
+    case unsupported(path: String, feature: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
+        case .malformed(let path, let field, let reason): return "\(path): not a valid qcow2 image: \(field) \(reason)"
+        case .unsupported(let path, let feature): return "\(path): qcow2 feature not supported: \(feature)"
+        }
+    }
+}
