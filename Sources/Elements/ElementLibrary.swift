@@ -1,83 +1,87 @@
 public import Foundation
 
 /// The elements found in a search path: `ELEMENTS_PATH` folders first, the built-in `elements/` last;
-/// the first folder holding an element of a name wins.
+/// the first folder holding an element of a name wins (diskimage-builder's rule).
 public struct ElementLibrary: Sendable {
+    /// The folders searched, in order.
     public let searchPath: [URL]
     private let byName: [String: Element]
+    /// Elements hidden by one of the same name earlier in the search path.
+    public let overridden: [Element]
 
-    /// Reads every element under the folders of `searchPath`; folders that do not exist are skipped.
+    /// Reads every element (every folder) under the folders of `searchPath`.
+    /// - Throws: `ElementError.notAFolder` for a search path entry that is not a folder (diskimage-builder
+    ///   refuses these too), `ElementError.badFile` for an element file that cannot be understood.
     public init(searchPath: [URL]) throws {
         self.searchPath = searchPath
         var byName: [String: Element] = [:]
-        let files = FileManager.default
+        var overridden: [Element] = []
         for folder in searchPath {
-            for name in ((try? files.contentsOfDirectory(atPath: folder.path)) ?? []).sorted() where byName[name] == nil {
-                var isFolder: ObjCBool = false
+            guard Element.isFolder(folder) else { throw ElementError.notAFolder(path: folder.path) }
+            for name in Element.entries(of: folder).sorted() where !name.hasPrefix(".") {
                 let directory = folder.appendingPathComponent(name)
-                guard !name.hasPrefix("."), files.fileExists(atPath: directory.path, isDirectory: &isFolder), isFolder.boolValue
-                else { continue }
-                byName[name] = try Element(directory: directory)
+                guard Element.isFolder(directory) else { continue }
+                let element = try Element(directory: directory)
+                if byName[name] == nil { byName[name] = element } else { overridden.append(element) }
             }
         }
         self.byName = byName
+        self.overridden = overridden
     }
 
-    /// The search path for `environment`: `ELEMENTS_PATH` (colon-separated) then `builtIn`.
+    /// The search path for `environment`: `ELEMENTS_PATH` (colon-separated, empty entries skipped), then `builtIn`.
     public static func searchPath(environment: [String: String], builtIn: URL) -> [URL] {
         let extra = (environment["ELEMENTS_PATH"] ?? "").split(separator: ":").map { URL(fileURLWithPath: String($0)) }
         return extra + [builtIn]
     }
 
-    /// All elements, sorted by name.
+    /// All elements, sorted by name; for each name the one found first.
     public var elements: [Element] { byName.values.sorted { $0.name < $1.name } }
 
-    /// The element called `name`, if any.
-    public func element(named name: String) -> Element? { byName[name] }
+    /// The element called `name`.
+    /// - Throws: `ElementError.missing` naming the folders searched and the elements that exist.
+    public func element(named name: String) throws -> Element {
+        try element(named: name, chain: [])
+    }
 
-    /// `name` and what it depends on, as an indented tree; names no element has are marked.
+    func element(named name: String, chain: [String]) throws -> Element {
+        guard let element = byName[name] else {
+            throw ElementError.missing(
+                name: name, chain: chain, searched: searchPath.map(\.path), available: elements.map(\.name))
+        }
+        return element
+    }
+
+    /// The element called `name`, or nil.
+    func lookup(_ name: String) -> Element? { byName[name] }
+
+    /// `name` and what it depends on, as an indented tree. A dependency no element has is shown with the
+    /// elements of this library that provide it, a repeated element is not expanded again.
     public func dependencyTree(of name: String) -> String {
         var lines: [String] = []
-        func walk(_ name: String, depth: Int, path: Set<String>) {
+        var expanded: Set<String> = []
+        func walk(_ name: String, depth: Int, path: [String]) {
             let indent = String(repeating: "  ", count: depth)
-            guard let element = element(named: name) else {
-                lines.append(indent + name + " (not an element: must be provided by one)")
+            guard let element = byName[name] else {
+                let providers = elements.filter { $0.provides.contains(name) }.map(\.name)
+                lines.append(indent + name + (providers.isEmpty
+                    ? " (missing: no element has this name or provides it)"
+                    : " (provided by \(providers.joined(separator: " or ")))"))
                 return
             }
-            guard !path.contains(name) else {
-                lines.append(indent + name + " (cycle)")
+            if path.contains(name) {
+                lines.append(indent + name + " (cycle: " + (path + [name]).joined(separator: " → ") + ")")
                 return
             }
+            if expanded.contains(name), !element.dependencies.isEmpty {
+                lines.append(indent + name + " (see above)")
+                return
+            }
+            expanded.insert(name)
             lines.append(indent + name)
-            for dependency in element.dependencies { walk(dependency, depth: depth + 1, path: path.union([name])) }
+            for dependency in element.dependencies { walk(dependency, depth: depth + 1, path: path + [name]) }
         }
         walk(name, depth: 0, path: [])
         return lines.joined(separator: "\n")
-    }
-}
-
-/// Where dibkit's own `elements/` folder is.
-public enum BuiltInElements {
-    /// `DIBKIT_ELEMENTS_DIR`, else an `elements/` folder above the running executable (a source checkout
-    /// or an install prefix's `share/dibkit/elements`), else the checkout this code was compiled from.
-    public static func directory(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
-        if let configured = environment["DIBKIT_ELEMENTS_DIR"] { return URL(fileURLWithPath: configured) }
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        while folder.path != "/" {
-            for candidate in ["elements", "share/dibkit/elements"] where isElementsFolder(folder.appendingPathComponent(candidate)) {
-                return folder.appendingPathComponent(candidate)
-            }
-            folder.deleteLastPathComponent()
-        }
-        let compiledFrom = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("elements")
-        guard isElementsFolder(compiledFrom) else {
-            throw ElementError.badFile(path: compiledFrom.path, reason: "dibkit's built-in elements are not here; set DIBKIT_ELEMENTS_DIR")
-        }
-        return compiledFrom
-    }
-
-    private static func isElementsFolder(_ url: URL) -> Bool {
-        FileManager.default.fileExists(atPath: url.appendingPathComponent("debian/element-provides").path)
     }
 }

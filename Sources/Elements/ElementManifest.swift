@@ -1,82 +1,78 @@
-public import Foundation
-import Yams
-
 /// dibkit's optional `element.yaml`: what diskimage-builder's layout has no place for.
-public struct ElementManifest: Sendable, Equatable, Decodable {
-    /// How the operating-system element is bootstrapped.
-    public struct Bootstrap: Sendable, Equatable, Decodable {
+public struct ElementManifest: Sendable, Equatable {
+    /// How the operating-system element's base root is bootstrapped.
+    public struct Bootstrap: Sendable, Equatable {
+        /// `mmdebstrap` or `debootstrap`.
         public var tool: String?
         public var variant: String?
         public var components: [String]?
+        /// Packages added to the base root.
         public var include: [String]?
+        /// Packages left out of the base root.
+        public var exclude: [String]?
     }
 
     /// One first-boot parameter read from user-data.
-    public struct Parameter: Sendable, Equatable, Decodable {
+    public struct Parameter: Sendable, Equatable {
+        public var name: String
+        /// The value used when user-data gives none, as written in element.yaml.
+        public var `default`: String?
         public var description: String?
-        public var `default`: YAMLScalar?
     }
 
-    /// The user-data section an element's first-boot hook reads, and its parameters.
-    public struct Firstboot: Sendable, Equatable, Decodable {
+    /// The user-data section an element's first-boot hook reads (`dibkit: {SECTION: {...}}`) and its
+    /// parameters, in the order element.yaml lists them.
+    public struct Firstboot: Sendable, Equatable {
         public var section: String
-        public var parameters: [String: Parameter]?
-    }
-
-    /// One row of a version table.
-    public struct VersionEntry: Sendable, Equatable, Decodable {
-        public var packages: [String]?
-        public var releases: [String]?
+        public var parameters: [Parameter]
     }
 
     public var description: String?
     public var bootstrap: Bootstrap?
     public var firstboot: Firstboot?
-    /// Versions per source (`distro`, `community`, `enterprise`…), each version to its packages.
-    public var versions: [String: [String: VersionEntry]]?
+    /// Versions per source, used when no edition is asked for.
+    public var versions = VersionTable()
+    /// Version tables of the editions `-c` / `-e` select.
+    public var editions: [Edition: VersionTable] = [:]
     /// The database's default TCP ports.
-    public var ports: [Int]
+    public var ports: [Int] = []
 
-    enum CodingKeys: String, CodingKey {
-        case description, bootstrap, firstboot, versions, ports
-    }
-
-    public init() { ports = [] }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        description = try container.decodeIfPresent(String.self, forKey: .description)
-        bootstrap = try container.decodeIfPresent(Bootstrap.self, forKey: .bootstrap)
-        firstboot = try container.decodeIfPresent(Firstboot.self, forKey: .firstboot)
-        versions = try container.decodeIfPresent([String: [String: VersionEntry]].self, forKey: .versions)
-        ports = try container.decodeIfPresent([Int].self, forKey: .ports) ?? []
-    }
-
-    /// Reads `element.yaml`, or an empty manifest when there is none.
-    static func load(from file: URL) throws -> ElementManifest {
-        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return ElementManifest() }
-        do {
-            return try YAMLDecoder().decode(ElementManifest.self, from: text)
-        } catch {
-            throw ElementError.badFile(path: file.path, reason: "not a valid element.yaml: \(error)")
-        }
-    }
+    public init() {}
 }
 
-/// A YAML scalar kept as text (a parameter default may be a number or a string).
-public struct YAMLScalar: Sendable, Equatable, Decodable, CustomStringConvertible {
-    public let description: String
+/// A database edition: `-c` selects community, `-e` enterprise.
+public enum Edition: String, CaseIterable, Sendable, Codable {
+    case community
+    case enterprise
+}
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let text = try? container.decode(String.self) {
-            description = text
-        } else if let number = try? container.decode(Int.self) {
-            description = String(number)
-        } else if let flag = try? container.decode(Bool.self) {
-            description = String(flag)
-        } else {
-            description = String(try container.decode(Double.self))
-        }
+/// Versions of a database per source (`distro` = the distribution's archive, or e.g. a vendor's
+/// repository), each version with the packages that install it and the releases it exists for.
+public struct VersionTable: Sendable, Equatable {
+    /// One row: `"7.0": {packages: [redis-server], releases: [bookworm]}`.
+    public struct Entry: Sendable, Equatable {
+        /// The version as the table names it (`7.0`, `15`).
+        public var version: String
+        public var packages: [String] = []
+        /// Releases of the operating system the version exists for; empty means any.
+        public var releases: [String] = []
+        /// `default: true`: the version built when `-v` is not given.
+        public var isDefault = false
+    }
+
+    /// One source and its versions, in file order.
+    public struct Source: Sendable, Equatable {
+        public var name: String
+        public var entries: [Entry]
+    }
+
+    /// Sources in file order.
+    public var sources: [Source] = []
+
+    public var isEmpty: Bool { sources.allSatisfy(\.entries.isEmpty) }
+
+    /// Source name → its versions, for error messages and `elements show`.
+    public var supported: [String: [String]] {
+        Dictionary(sources.map { ($0.name, $0.entries.map(\.version)) }) { first, _ in first }
     }
 }

@@ -16,4 +16,7 @@ public enum Phase: String, CaseIterable, Sendable, Codable {
         case .root, .extraData, .blockDevice, .cleanup: false
         }
     }
+
+    /// The phases `package-installs.yaml` may name: those that run in the root, where apt works.
+    public static var packagePhases: [Phase] { allCases.filter(\.runsInTarget) }
 }
