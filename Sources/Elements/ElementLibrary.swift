@@ -69,8 +69,8 @@ public struct ElementLibrary: Sendable {
                     : " (provided by \(providers.joined(separator: " or ")))"))
                 return
             }
-            if path.contains(name) {
-                lines.append(indent + name + " (cycle: " + (path + [name]).joined(separator: " → ") + ")")
+            if let start = path.firstIndex(of: name) {
+                lines.append(indent + name + " (cycle: " + (path[start...] + [name]).joined(separator: " → ") + ")")
                 return
             }
             if expanded.contains(name), !element.dependencies.isEmpty {

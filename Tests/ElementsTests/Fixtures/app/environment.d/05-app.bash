@@ -1,0 +1,1 @@
+export APP_HOME=/opt/app
