@@ -36,7 +36,8 @@ public struct BuildPlan: Sendable {
         var resolver = Resolver(library: library)
         for name in requested { try resolver.visit(name, chain: [], requested: true) }
         let elements = try resolver.finish(requested: requested)
-        guard let system = resolver.provider(of: "operating-system"), let operatingSystem = elements.first(where: { $0.name == system })
+        guard let system = resolver.provider(of: "operating-system"),
+              let operatingSystem = elements.first(where: { $0.name == system })
         else { throw ElementError.noOperatingSystem(elements: elements.map(\.name)) }
         try checkMergedFiles(elements)
         var defaults = ["ARCH": arch, "DIB_ARCH": arch, "DISTRO_NAME": operatingSystem.name,

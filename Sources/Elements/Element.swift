@@ -38,7 +38,8 @@ public struct Element: Sendable {
         for phase in Phase.allCases {
             let folder = directory.appendingPathComponent(phase.rawValue)
             let found = Self.files(in: folder)
-                .filter { Hook.isRunnable(name: $0) && FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent($0).path) }
+                .filter { Hook.isRunnable(name: $0) }
+                .filter { FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent($0).path) }
                 .sorted(by: Hook.runsBefore)
                 .map { Hook(element: directory.lastPathComponent, phase: phase, name: $0, path: folder.appendingPathComponent($0)) }
             if !found.isEmpty { hooks[phase] = found }
@@ -75,7 +76,8 @@ public struct Element: Sendable {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else { return [] }
         var seen: Set<String> = []
         return text.split(whereSeparator: \.isNewline)
-            .map { ($0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").trimmingCharacters(in: .whitespaces) }
+            .map { $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && seen.insert($0).inserted }
     }
 

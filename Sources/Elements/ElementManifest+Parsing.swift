@@ -83,7 +83,9 @@ extension ElementManifest.Firstboot {
                 parameters.append(parameter)
             }
         }
-        guard let section, !section.isEmpty else { throw document.fail("firstboot needs a section: the user-data key it reads", at: node) }
+        guard let section, !section.isEmpty else {
+            throw document.fail("firstboot needs a section: the user-data key it reads", at: node)
+        }
         self.section = section
     }
 }

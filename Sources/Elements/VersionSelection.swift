@@ -46,7 +46,8 @@ public struct VersionSelection: Sendable, Equatable {
         let table: VersionTable
         if let edition {
             guard let editionTable = manifest.editions[edition] else {
-                throw ElementError.unsupportedEdition(element: element.name, requested: edition.rawValue, defined: defined.map(\.rawValue))
+                throw ElementError.unsupportedEdition(
+                    element: element.name, requested: edition.rawValue, defined: defined.map(\.rawValue))
             }
             (usedEdition, table) = (edition, editionTable)
         } else if !manifest.versions.isEmpty {
@@ -72,8 +73,8 @@ public struct VersionSelection: Sendable, Equatable {
             let keys = candidates(for: version)
             matching = keys.lazy.map { key in rows.filter { $0.row.version == key } }.first { !$0.isEmpty } ?? []
             guard !matching.isEmpty else {
-                let supported = Dictionary(sources.map { ($0.name, $0.entries.map(\.version)) }) { first, _ in first }
-                throw ElementError.unsupportedVersion(element: element.name, requested: version, supported: supported)
+                throw ElementError.unsupportedVersion(
+                    element: element.name, requested: version, supported: VersionTable(sources: sources).supported)
             }
         } else {
             matching = rows.filter(\.row.isDefault) + rows.filter { !$0.row.isDefault }

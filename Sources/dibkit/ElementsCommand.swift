@@ -59,7 +59,8 @@ struct ElementReport {
                 "  \(parameter.name)" + (parameter.default.map { " [default: \($0)]" } ?? "")
                     + (parameter.description.map { ": \($0)" } ?? "")
             }
-            sections.append((["first-boot parameters (user-data `dibkit: {\(firstboot.section): {...}}`):"] + rows).joined(separator: "\n"))
+            let title = "first-boot parameters (user-data `dibkit: {\(firstboot.section): {...}}`):"
+            sections.append(([title] + rows).joined(separator: "\n"))
         }
         if let versions { sections.append(versions) }
         if !element.manifest.ports.isEmpty {
@@ -92,7 +93,7 @@ struct ElementReport {
             ([title + " (-v takes the first two parts of a version, 7.0.15 → 7.0):"] + table.sources.map { source in
                 "  \(source.name): " + source.entries.map { entry in
                     var details = entry.packages
-                    if !entry.releases.isEmpty { details.append("for " + entry.releases.joined(separator: ", ")) }
+                    if !entry.releases.isEmpty { details.append(entry.releases.joined(separator: ", ")) }
                     if entry.isDefault { details.append("default") }
                     return entry.version + (details.isEmpty ? "" : " (\(details.joined(separator: "; ")))")
                 }.joined(separator: ", ")
