@@ -56,12 +56,17 @@ public struct ElementLibrary: Sendable {
     func lookup(_ name: String) -> Element? { byName[name] }
 
     /// `name` and what it depends on, as an indented tree. A dependency no element has is shown with the
-    /// elements of this library that provide it, a repeated element is not expanded again.
+    /// elements of this library that provide it, a repeated element is not expanded again, and DIB's
+    /// infrastructure elements dibkit replaces are marked as such.
     public func dependencyTree(of name: String) -> String {
         var lines: [String] = []
         var expanded: Set<String> = []
         func walk(_ name: String, depth: Int, path: [String]) {
             let indent = String(repeating: "  ", count: depth)
+            if Resolver.builtIn.contains(name) {
+                lines.append(indent + name + " (done by dibkit itself)")
+                return
+            }
             guard let element = byName[name] else {
                 let providers = elements.filter { $0.provides.contains(name) }.map(\.name)
                 lines.append(indent + name + (providers.isEmpty

@@ -12,13 +12,21 @@ struct Resolver {
 
     init(library: ElementLibrary) { self.library = library }
 
+    /// diskimage-builder elements whose work dibkit does itself: `package-installs` and `pkg-map` (the plan's
+    /// packages and `pkg-map.d`), `dpkg` (`install-packages`, apt settings, policy-rc.d), `dib-init-system`,
+    /// `dib-run-parts` and `install-types`. A dependency on one of them is satisfied without an element, so
+    /// an element written for DIB that lists them in `element-deps` resolves unchanged.
+    static let builtIn: Set<String> = [
+        "package-installs", "pkg-map", "dpkg", "dib-init-system", "dib-run-parts", "install-types",
+    ]
+
     func provider(of name: String) -> String? { providers[name] }
 
     /// Adds `name` and its dependencies. `requested` names were asked for by the user: they are resolved
     /// even when provided (and `finish` then reports the clash), where a dependency on a provided name is
     /// satisfied by its provider.
     mutating func visit(_ name: String, chain: [String], requested: Bool = false) throws {
-        if done.contains(name) || (!requested && providers[name] != nil) { return }
+        if done.contains(name) || Self.builtIn.contains(name) || (!requested && providers[name] != nil) { return }
         if let start = path.firstIndex(of: name) { throw ElementError.cycle(Array(path[start...]) + [name]) }
         guard let element = library.lookup(name) else {
             virtual.append((name, chain))

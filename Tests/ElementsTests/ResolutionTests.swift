@@ -32,6 +32,15 @@ struct ResolutionTests {
         #expect(try plan(["wants-bootloader", "grub-ish"]).elements.map(\.name) == ["os", "wants-bootloader", "grub-ish"])
     }
 
+    @Test("DIB's package-installs, pkg-map, dpkg and friends are dibkit's own work: depending on them resolves")
+    func builtInDependencies() throws {
+        let element = try fixtureLibrary().element(named: "dib-style")
+        #expect(element.dependencies == ["os", "package-installs", "pkg-map"])
+        #expect(try plan(["dib-style"]).elements.map(\.name) == ["os", "dib-style"])
+        #expect(try fixtureLibrary().dependencyTree(of: "dib-style")
+            == "dib-style\n  os\n  package-installs (done by dibkit itself)\n  pkg-map (done by dibkit itself)")
+    }
+
     @Test("an unknown element names the chain that needed it, the folders searched and what exists")
     func missingElement() throws {
         let error = elementError { _ = try plan(["chain-top"]) }
