@@ -74,6 +74,14 @@ struct InTargetToolsTests {
         ].compactMap { $0 })
     }
 
+    @Test("a hook written for diskimage-builder calls install-packages -m unchanged")
+    func dibStyleHook() throws {
+        let hooks = try HooksFolder(packageMaps: try plan(["dib-style"], variables: debianVariables).packageMapFiles)
+        let hook = fixtures.appendingPathComponent("dib-style/install.d/50-dib-style")
+        #expect(try hooks.run("set -eu -o pipefail; \(hook.path)").status == 0)
+        #expect(hooks.recordedCalls().last?.hasSuffix("install --no-install-recommends curl") == true)
+    }
+
     @Test("pkg-map: translations from pkg-map.d, --missing-ok, --prefix, exit 2 without a map, 1 for an unknown name")
     func packageMap() throws {
         let hooks = try HooksFolder(packageMaps: try plan(["dib-style"], variables: debianVariables).packageMapFiles)
