@@ -21,8 +21,9 @@ public func build(
     let library = try ElementLibrary(searchPath: configuration.elementSearchPath)
     let timer = StepTimer(progress: progress)
     let plan = try await timer.time("resolve") {
-        try BuildPlan.resolve(
-            configuration.elements, in: library, variables: configuration.extraEnvironment, arch: configuration.arch)
+        let variables = ["DIB_RELEASE": configuration.release, "ARCH": configuration.arch, "DIB_ARCH": configuration.arch]
+            .merging(configuration.extraEnvironment) { $1 }
+        return try BuildPlan.resolve(configuration.elements, in: library, variables: variables, arch: configuration.arch)
     }
     try prepareOutputFolder(configuration.output)
     let log = try BuildLog(directory: configuration.cacheDirectory.appendingPathComponent("logs"), name: configuration.imageName)
