@@ -19,9 +19,7 @@ public enum TarArchive {
     /// - Throws: `ChrootError.archive` naming the libarchive call, `ChrootError.unsafeArchiveEntry`.
     @discardableResult
     public static func extract(_ archive: URL, into directory: URL, trust: Trust) throws -> Int {
-        if trust == .untrusted {
-            try ArchiveReader(archive).forEachEntry { entry, _ in try checkSafe(entry, archive: archive) }
-        }
+        if trust == .untrusted { try checkUntrusted(archive) }
         let writer = try DiskWriter(root: directory, archive: archive)
         var count = 0
         try ArchiveReader(archive).forEachEntry { entry, reader in
@@ -29,6 +27,12 @@ public enum TarArchive {
             count += 1
         }
         return count
+    }
+
+    /// Checks every entry of `archive` as `.untrusted` extraction does, writing nothing.
+    /// - Throws: `ChrootError.unsafeArchiveEntry` naming the first refused entry, `ChrootError.archive`.
+    public static func checkUntrusted(_ archive: URL) throws {
+        try ArchiveReader(archive).forEachEntry { entry, _ in try checkSafe(entry, archive: archive) }
     }
 
     /// Lists the entry paths of `archive`, as stored.

@@ -1,6 +1,9 @@
 /// The database version a build installs: `-v`, `-c` / `-e` and optionally a source, matched against the
 /// database element's `element.yaml` version tables.
 public struct VersionSelection: Sendable, Equatable {
+    /// The source whose versions install from a package the user supplies (`-p`), not from an archive.
+    public static let vendorSource = "vendor"
+
     /// The database element.
     public let element: String
     /// The edition whose table was used; nil when the element's plain `versions` table was.
@@ -10,10 +13,11 @@ public struct VersionSelection: Sendable, Equatable {
     /// The matched row: its version as the table names it, its packages and releases.
     public let entry: VersionTable.Entry
 
-    /// The variables hooks get for this selection: `DIBKIT_DB_VERSION` (the table's version, e.g. `7.0`),
+    /// The variables hooks get for this selection: `DIBKIT_DATABASE` (the element's name),
+    /// `DIBKIT_DB_VERSION` (the table's version, e.g. `7.0`),
     /// `DIBKIT_DB_SOURCE`, `DIBKIT_DB_PACKAGES` (space-separated) and, with an edition, `DIBKIT_EDITION`.
     public var environment: [String: String] {
-        var variables = ["DIBKIT_DB_VERSION": entry.version, "DIBKIT_DB_SOURCE": source,
+        var variables = ["DIBKIT_DATABASE": element, "DIBKIT_DB_VERSION": entry.version, "DIBKIT_DB_SOURCE": source,
                          "DIBKIT_DB_PACKAGES": entry.packages.joined(separator: " ")]
         if let edition { variables["DIBKIT_EDITION"] = edition.rawValue }
         return variables

@@ -20,30 +20,62 @@ public func build(
 ) async throws -> Manifest {
     let library = try ElementLibrary(searchPath: configuration.elementSearchPath)
     let timer = StepTimer(progress: progress)
-    let plan = try await timer.time("resolve") {
-        let variables = ["DIB_RELEASE": configuration.release, "ARCH": configuration.arch, "DIB_ARCH": configuration.arch]
-            .merging(configuration.extraEnvironment) { $1 }
-        return try BuildPlan.resolve(configuration.elements, in: library, variables: variables, arch: configuration.arch)
-    }
+    let (plan, selection) = try await timer.time("resolve") { try resolve(configuration, in: library) }
     try prepareOutputFolder(configuration.output)
     let log = try BuildLog(directory: configuration.cacheDirectory.appendingPathComponent("logs"), name: configuration.imageName)
     return try await WorkDirectory.with(in: configuration.temporaryDirectory) { work in
-        try await BuildContext(configuration: configuration, plan: plan, work: work, log: log)
+        try await BuildContext(configuration: configuration, plan: plan, selection: selection, work: work, log: log)
             .run(timer: timer, accelerator: accelerator)
     }
+}
+
+/// Picks the database version (`-v`, `-c`/`-e`, the `vendor` source with `-p`), then resolves the
+/// elements asked for, plus `vendor-package` with `-p` and `ssh-keys` with `-k`, under the variables
+/// that selection gives (so package-installs' `when: DIBKIT_DB_SOURCE != vendor` applies).
+private func resolve(
+    _ configuration: BuildConfiguration, in library: ElementLibrary
+) throws -> (BuildPlan, VersionSelection?) {
+    if let package = configuration.vendorPackage, configuration.version == nil {
+        throw BuildError.vendorPackageNeedsVersion(path: package.file.path)
+    }
+    let database = configuration.elements.lazy.compactMap { try? library.element(named: $0) }
+        .first { !$0.manifest.versions.isEmpty || !$0.manifest.editions.isEmpty }
+    var selection: VersionSelection?
+    if let database {
+        selection = try VersionSelection.select(
+            for: database, version: configuration.version, edition: configuration.edition,
+            source: configuration.vendorPackage == nil ? nil : VersionSelection.vendorSource, release: configuration.release)
+        if selection?.source == VersionSelection.vendorSource && configuration.vendorPackage == nil {
+            let table = configuration.edition.flatMap { database.manifest.editions[$0] } ?? database.manifest.versions
+            throw BuildError.vendorPackageRequired(
+                database: database.name, versions: table.supported[VersionSelection.vendorSource] ?? [])
+        }
+    } else if configuration.version != nil || configuration.edition != nil {
+        throw ElementError.noVersionTable(element: configuration.elements.first ?? "")
+    }
+    var names = configuration.elements
+    if configuration.vendorPackage != nil { names.append("vendor-package") }
+    if configuration.authorizedKeys != nil { names.append("ssh-keys") }
+    let variables = ["DIB_RELEASE": configuration.release, "ARCH": configuration.arch, "DIB_ARCH": configuration.arch]
+        .merging(selection?.environment ?? [:]) { $1 }
+        .merging(configuration.extraEnvironment) { own, _ in own }
+    let plan = try BuildPlan.resolve(names, in: library, variables: variables, arch: configuration.arch)
+    return (plan, selection)
 }
 
 /// The mutable state of one build, with its steps in order.
 private struct BuildContext {
     let configuration: BuildConfiguration
     let plan: BuildPlan
+    let selection: VersionSelection?
     let work: URL
     let log: BuildLog
     let rootUUID = UUID().uuidString.lowercased()
 
-    init(configuration: BuildConfiguration, plan: BuildPlan, work: URL, log: BuildLog) {
+    init(configuration: BuildConfiguration, plan: BuildPlan, selection: VersionSelection?, work: URL, log: BuildLog) {
         self.configuration = configuration
         self.plan = plan
+        self.selection = selection
         self.work = work
         self.log = log
     }
@@ -59,7 +91,7 @@ private struct BuildContext {
             try await baseRoot.materialize(into: root, log: log.append)
         }
         timer.progress(.note(cached ? "base root from cache \(baseRoot.tarball.path)" : "base root cached as \(baseRoot.tarball.path)"))
-        let runner = phaseRunner()
+        let runner = try phaseRunner()
         try await runner.stageHooks()
         try installBuildGuards()
         var listsFresh = false
@@ -92,7 +124,8 @@ private struct BuildContext {
         try await timer.time("image") { try await writeImage(to: staged) }
         return try await timer.time("manifest") {
             var manifest = Manifest(
-                name: configuration.imageName, database: database?.name,
+                name: configuration.imageName, database: database?.name, databaseVersion: try databaseVersion(),
+                loginUser: configuration.loginUser, authorizedKeys: configuration.authorizedKeys?.lines.count ?? 0,
                 ports: database?.manifest.ports ?? [], elements: plan.elements.map(\.name),
                 release: configuration.release, arch: configuration.arch, mirror: configuration.mirror,
                 format: configuration.format.rawValue,
@@ -112,6 +145,15 @@ private struct BuildContext {
         plan.elements.first { configuration.elements.contains($0.name) && !$0.manifest.ports.isEmpty }
     }
 
+    private func databaseVersion() throws -> Manifest.DatabaseVersion? {
+        guard let selection else { return nil }
+        let package = configuration.vendorPackage
+        return .init(
+            version: package == nil ? selection.entry.version : configuration.version ?? selection.entry.version,
+            source: selection.source, edition: selection.edition?.rawValue,
+            vendorPackage: package?.file.lastPathComponent, vendorPackageSHA256: try package.map { try sha256(of: $0.file) })
+    }
+
     private func recipe() throws -> BaseRoot.Recipe {
         let bootstrap = plan.operatingSystem.manifest.bootstrap
         return BaseRoot.Recipe(
@@ -120,7 +162,17 @@ private struct BuildContext {
             components: bootstrap?.components ?? ["main"], include: bootstrap?.include ?? [])
     }
 
-    private func phaseRunner() -> PhaseRunner {
+    /// Stages what `-p` and `-k` give into the hooks folder; returns the variables hooks get for them.
+    private func stageUserFiles(into hooks: URL) throws -> [String: String] {
+        var variables: [String: String] = [:]
+        if let package = configuration.vendorPackage {
+            variables.merge(try package.stage(into: hooks, inRootHooks: PhaseRunner.inTargetHooks)) { $1 }
+        }
+        try configuration.authorizedKeys?.stage(into: hooks)
+        return variables
+    }
+
+    private func phaseRunner() throws -> PhaseRunner {
         let aptCache = configuration.cacheDirectory.appendingPathComponent("apt")
             .appendingPathComponent("\(configuration.release)-\(configuration.arch)")
         var environment: [String: String] = [
@@ -135,9 +187,12 @@ private struct BuildContext {
             "TMP_HOOKS_PATH": PhaseRunner.inTargetHooks,
         ]
         if let security = configuration.securityMirror { environment["DIB_DEBIAN_SECURITY_MIRROR"] = security }
-        environment.merge(configuration.extraEnvironment) { $1 }
+        environment.merge(selection?.environment ?? [:]) { $1 }
+        let hooks = work.appendingPathComponent("in_target.d")
+        environment.merge(try stageUserFiles(into: hooks)) { $1 }
+        environment.merge(configuration.extraEnvironment) { own, _ in own }
         return PhaseRunner(
-            plan: plan, root: root, hooksDirectory: work.appendingPathComponent("in_target.d"),
+            plan: plan, root: root, hooksDirectory: hooks,
             aptArchives: aptCache.appendingPathComponent("archives"), aptLists: aptCache.appendingPathComponent("lists"),
             environment: environment, log: log)
     }

@@ -1,3 +1,4 @@
+public import Elements
 public import Foundation
 
 /// Everything one build needs, fixed before it starts.
@@ -36,7 +37,16 @@ public struct BuildConfiguration: Sendable {
     public var elementSearchPath: [URL]
     /// The login user made by elements that create one.
     public var loginUser = "dibkit"
-    /// Extra variables given to every hook (e.g. `DIBKIT_DB_VERSION`).
+    /// `-v`: the database version asked for (matched on its first two components); nil for the default.
+    public var version: String?
+    /// `-c` / `-e`: the edition asked for; nil for the distribution's package.
+    public var edition: Edition?
+    /// `-p`: a vendor package installed instead of the database element's own (needs `version`).
+    public var vendorPackage: VendorPackage?
+    /// `-k`: ssh public keys for the login user, who gets sudo.
+    public var authorizedKeys: AuthorizedKeys?
+    /// Variables from the user (the `DIB_*` and `DIBKIT_*` of the calling environment, as diskimage-builder
+    /// passes its environment to hooks), seen by `when:` conditions and hooks; the build's own variables win.
     public var extraEnvironment: [String: String] = [:]
     /// Folder for temporary work (the root tree, the raw disk).
     public var temporaryDirectory: URL

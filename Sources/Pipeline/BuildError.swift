@@ -8,8 +8,24 @@ public enum BuildError: Error, CustomStringConvertible, Sendable, Equatable {
     case stepFailed(step: String, reason: String)
     /// The output cannot be written where asked.
     case badOutput(path: String, reason: String)
+    /// `-p` names a file that cannot be installed.
+    case badVendorPackage(path: String, reason: String)
+    /// `-p` was given without `-v`.
+    case vendorPackageNeedsVersion(path: String)
+    /// The database installs only from a vendor package and none was given.
+    case vendorPackageRequired(database: String, versions: [String])
+    /// `-k` names a file that is not a list of ssh public keys.
+    case badPublicKey(path: String, line: Int?, reason: String)
     /// A mount was still present under the work folder, so it was not removed.
     case leakedMount(String)
+
+    /// True when what the user gave is wrong (the CLI exits 2), not the build.
+    public var isBadInput: Bool {
+        switch self {
+        case .badVendorPackage, .vendorPackageNeedsVersion, .vendorPackageRequired, .badPublicKey: return true
+        case .noMirror, .hookFailed, .stepFailed, .badOutput, .leakedMount: return false
+        }
+    }
 
     public var description: String {
         switch self {
@@ -24,6 +40,16 @@ public enum BuildError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(step) failed: \(reason)\nno image was written"
         case .badOutput(let path, let reason):
             return "cannot write \(path): \(reason)"
+        case .badVendorPackage(let path, let reason):
+            return "-p \(path) \(reason)\nno image was written"
+        case .vendorPackageNeedsVersion(let path):
+            return "-p \(path) needs -v VERSION: say which version the package holds (e.g. -v 7.2.4)"
+        case .vendorPackageRequired(let database, let versions):
+            return "\(database) is not in the Debian archive: it installs only from a vendor package. "
+                + "Pass -v VERSION -p FILE (a .deb, or a .tar/.tgz/.tbz2 with setup.sh at its root); "
+                + "versions: \(versions.joined(separator: ", "))"
+        case .badPublicKey(let path, let line, let reason):
+            return "-k \(path)\(line.map { ", line \($0)," } ?? "") \(reason)"
         case .leakedMount(let path):
             return "a mount is still present at \(path); the work folder was left in place — unmount it, then remove it"
         }

@@ -21,9 +21,26 @@ public struct Manifest: Codable, Sendable {
         public let rootfs: UInt64
     }
 
+    /// What `-v`, `-c`/`-e` and `-p` selected for the database.
+    public struct DatabaseVersion: Codable, Sendable, Equatable {
+        /// The version as the element's table names it (`7.0`), or as `-v` gave it with a vendor package.
+        public var version: String
+        /// `distro`, `vendor`, or another source of the element's table.
+        public var source: String
+        public var edition: String?
+        /// The `-p` file's name and SHA-256, when one was installed.
+        public var vendorPackage: String?
+        public var vendorPackageSHA256: String?
+    }
+
     public var name: String
     /// The database element the image is for (`redis`…), when there is one.
     public var database: String?
+    /// Its version, source and edition, when the element has a version table.
+    public var databaseVersion: DatabaseVersion?
+    /// The login user and how many ssh keys it was given with `-k` (0: none baked in).
+    public var loginUser: String
+    public var authorizedKeys: Int
     /// The database's default TCP ports.
     public var ports: [Int]
     public var elements: [String]

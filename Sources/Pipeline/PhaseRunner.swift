@@ -24,6 +24,11 @@ struct PhaseRunner {
         for element in plan.elements {
             try await CommandRunner.run(["cp", "-a", "--", element.directory.path + "/.", hooksDirectory.path])
         }
+        let maps = hooksDirectory.appendingPathComponent("pkg-map.d")
+        try files.createDirectory(at: maps, withIntermediateDirectories: true)
+        for (element, lines) in plan.packageMapFiles {
+            try Data(lines.utf8).write(to: maps.appendingPathComponent(element))
+        }
         let environmentFolder = hooksDirectory.appendingPathComponent("environment.d")
         try files.createDirectory(at: environmentFolder, withIntermediateDirectories: true)
         let bin = hooksDirectory.appendingPathComponent("bin")

@@ -44,13 +44,35 @@ extension Dibkit {
         @Option(help: "Cache folder for base roots, packages and logs (default: $DIBKIT_CACHE_DIR or ~/.cache/dibkit).")
         var cacheDir: String?
 
-        @Option(help: "Login user name for elements that create one.")
+        @Option(name: .customShort("v"), help: ArgumentHelp("Database version; its first two components are matched (7.0.15 → 7.0).", valueName: "version"))
+        var version: String?
+
+        @Flag(name: .customShort("c"), help: "Community edition of the database, where one is defined.")
+        var community = false
+
+        @Flag(name: .customShort("e"), help: "Enterprise edition of the database, where one is defined.")
+        var enterprise = false
+
+        @Option(name: .customShort("p"), help: ArgumentHelp("A vendor package installed instead of the database element's: a .deb (dependencies from the archive) or a .tar/.tgz/.tbz2 with setup.sh at its root. Needs -v.", valueName: "file"))
+        var package: String?
+
+        @Option(name: .customShort("k"), help: ArgumentHelp("ssh public keys (authorized_keys format) for the login user, who gets sudo.", valueName: "file"))
+        var keys: String?
+
+        @Flag(name: .customShort("I"), help: "Build only, no upload (accepted for dbimage-make.sh compatibility: build never uploads).")
+        var imageOnly = false
+
+        @Option(help: "Login user name: the cloud's default user, and the user -k keys are for.")
         var loginUser = "dibkit"
 
         @Flag(help: "Print only the manifest as JSON; no progress.")
         var json = false
 
         func validate() throws {
+            if community && enterprise { throw ValidationError("-c and -e exclude each other: pick one edition") }
+            if package != nil && version == nil {
+                throw ValidationError("-p needs -v VERSION: say which version the package holds (e.g. -v 7.2.4)")
+            }
             guard (try? parseSize(size)) != nil else {
                 throw ValidationError("--size '\(size)' is not a size: use a number with K, M, G or T, e.g. 3G")
             }
@@ -58,7 +80,8 @@ extension Dibkit {
 
         func run() async throws {
             let printer = ProgressPrinter(quiet: json)
-            let configuration = try makeConfiguration()
+            let configuration: BuildConfiguration
+            do { configuration = try makeConfiguration() } catch { throw CommandFailure(error, json: json) }
             let choice = await AcceleratorChoice.detect()
             printer.line("accelerator: \(choice.accelerator.rawValue) (\(choice.reason))")
             do {
@@ -77,7 +100,7 @@ extension Dibkit {
             let environment = ProcessInfo.processInfo.environment
             let sources = AptSources.host(release: release)
             guard let mirror = mirror ?? sources.mirror else {
-                throw CommandFailure(BuildError.noMirror(searched: AptSources.defaultFiles + [AptSources.defaultFolder]), json: json)
+                throw BuildError.noMirror(searched: AptSources.defaultFiles + [AptSources.defaultFolder])
             }
             let security = securityMirror == "none" ? nil : (securityMirror ?? sources.securityMirror)
             let cache = URL(fileURLWithPath: cacheDir ?? environment["DIBKIT_CACHE_DIR"]
@@ -96,6 +119,11 @@ extension Dibkit {
             configuration.format = format
             configuration.compression = compression
             configuration.loginUser = loginUser
+            configuration.extraEnvironment = environment.filter { $0.key.hasPrefix("DIB_") || $0.key.hasPrefix("DIBKIT_") }
+            configuration.version = version
+            configuration.edition = community ? .community : enterprise ? .enterprise : nil
+            configuration.vendorPackage = try package.map { try VendorPackage(file: URL(fileURLWithPath: $0)) }
+            configuration.authorizedKeys = try keys.map { try AuthorizedKeys(file: URL(fileURLWithPath: $0)) }
             return configuration
         }
     }

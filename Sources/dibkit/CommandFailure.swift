@@ -1,5 +1,6 @@
 import ArgumentParser
 import Elements
+import Pipeline
 import Foundation
 
 /// Turns a library error into the CLI's output and exit status: the message on standard error (and as
@@ -20,6 +21,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         case is Interruption.Interrupted: return ExitCode(130)
         case let failure as CommandFailure: return failure.exitCode
         case is ElementError: return ExitCode(2)
+        case let error as BuildError where error.isBadInput: return ExitCode(2)
         default: return ExitCode(1)
         }
     }

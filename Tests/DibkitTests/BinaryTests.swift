@@ -121,4 +121,39 @@ struct BinaryTests {
         let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
         #expect(!mounts.contains(temporary.path))
     }
+
+    @Test("-p without -v is a usage error; a hostile tarball and a private key given as -k exit 2 naming what is wrong")
+    func userFileErrors() throws {
+        let folder = URL(fileURLWithPath: "/var/tmp/dibkit-cli-files-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tarball = folder.appendingPathComponent("vendor.tgz")
+        let made = Process()
+        made.executableURL = URL(fileURLWithPath: "/bin/tar")
+        made.arguments = ["-czPf", tarball.path, "/etc/hostname"]
+        try made.run()
+        made.waitUntilExit()
+        try #require(made.terminationStatus == 0, "tar could not write the fixture")
+
+        let noVersion = try DibkitBinary.run(["build", "redis", "-p", tarball.path])
+        #expect(noVersion.status == 64)
+        #expect(noVersion.stderr.contains("-p needs -v VERSION"))
+
+        let hostile = try DibkitBinary.run(["build", "redis", "-v", "7.0", "-p", tarball.path, "--json"])
+        #expect(hostile.status == 2)
+        #expect(hostile.stderr.contains("refused entry '/etc/hostname': absolute path"), "\(hostile.stderr)")
+        let payload = try JSONSerialization.jsonObject(with: Data(hostile.stdout.utf8)) as? [String: String]
+        #expect(payload?["error"]?.contains(tarball.path) == true)
+
+        let key = folder.appendingPathComponent("id_ed25519")
+        let keygen = Process()
+        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
+        keygen.arguments = ["-q", "-t", "ed25519", "-N", "", "-f", key.path]
+        try keygen.run()
+        keygen.waitUntilExit()
+        let privateKey = try DibkitBinary.run(["build", "redis", "-k", key.path])
+        #expect(privateKey.status == 2)
+        #expect(privateKey.stderr.contains("is a private key; pass the public one"), "\(privateKey.stderr)")
+        #expect((try FileManager.default.contentsOfDirectory(atPath: folder.path)).sorted() == ["id_ed25519", "id_ed25519.pub", "vendor.tgz"])
+    }
 }

@@ -18,7 +18,7 @@ struct VersionSelectionTests {
         let patch = try #require(try VersionSelection.select(for: db, version: "7.0.15", edition: nil))
         #expect(patch.source == "distro" && patch.entry.version == "7.0" && patch.entry.packages == ["db-server"])
         #expect(patch.edition == nil)
-        #expect(patch.environment == ["DIBKIT_DB_VERSION": "7.0", "DIBKIT_DB_SOURCE": "distro", "DIBKIT_DB_PACKAGES": "db-server"])
+        #expect(patch.environment == ["DIBKIT_DATABASE": "db", "DIBKIT_DB_VERSION": "7.0", "DIBKIT_DB_SOURCE": "distro", "DIBKIT_DB_PACKAGES": "db-server"])
         #expect(try VersionSelection.select(for: db, version: "7.2", edition: nil)?.source == "upstream")
         #expect(try VersionSelection.select(for: db, version: "15.4", edition: nil)?.entry.packages == ["db15"])
         #expect(try VersionSelection.select(for: db, version: "15", edition: nil)?.entry.version == "15")

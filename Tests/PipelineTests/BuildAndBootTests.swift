@@ -4,40 +4,42 @@ import Foundation
 import Pipeline
 import Testing
 
-@Suite("Build a Redis image and boot it", .tags(.endToEnd), .serialized)
-struct BuildAndBootTests {
-    @Test("dibkit build redis makes a bootable qcow2 whose Redis takes the user-data's port and password, once per instance")
-    func buildAndBootRedis() async throws {
-        let fixture = try BuildFixture()
-        defer { fixture.remove() }
-        let configuration = try fixture.configuration(["redis"], name: "redis-e2e")
-        let events = EventLog()
-        let choice = await AcceleratorChoice.detect()
-        let manifest = try await build(configuration, accelerator: choice, progress: events.record)
+extension EndToEnd {
+    @Suite("Build a Redis image and boot it")
+    struct BuildAndBootTests {
+        @Test("dibkit build redis makes a bootable qcow2 whose Redis takes the user-data's port and password, once per instance")
+        func buildAndBootRedis() async throws {
+            let fixture = try BuildFixture()
+            defer { fixture.remove() }
+            let configuration = try fixture.configuration(["redis"], name: "redis-e2e")
+            let events = EventLog()
+            let choice = await AcceleratorChoice.detect()
+            let manifest = try await build(configuration, accelerator: choice, progress: events.record)
 
-        // The image and its manifest, under their final names only; nothing left in the temp folder.
-        #expect(FileManager.default.fileExists(atPath: configuration.output.path))
-        #expect(FileManager.default.fileExists(atPath: configuration.manifestURL.path))
-        #expect(fixture.leftovers.isEmpty)
-        let onDisk = try Manifest.beside(configuration.output)
-        #expect(onDisk.sha256 == manifest.sha256)
-        #expect(manifest.database == "redis")
-        #expect(manifest.ports == [6379])
-        #expect(["debian", "vm", "cloud-init", "firstboot", "firewall", "redis"].allSatisfy(manifest.elements.contains))
-        let packages = Dictionary(manifest.packages.map { ($0.name, $0.version) }, uniquingKeysWith: { a, _ in a })
-        for name in ["redis-server", "linux-image-cloud-amd64", "grub-pc", "cloud-init", "nftables", "openssh-server"] {
-            #expect(packages[name] != nil, "\(name) must be installed")
+            // The image and its manifest, under their final names only; nothing left in the temp folder.
+            #expect(FileManager.default.fileExists(atPath: configuration.output.path))
+            #expect(FileManager.default.fileExists(atPath: configuration.manifestURL.path))
+            #expect(fixture.leftovers.isEmpty)
+            let onDisk = try Manifest.beside(configuration.output)
+            #expect(onDisk.sha256 == manifest.sha256)
+            #expect(manifest.database == "redis")
+            #expect(manifest.ports == [6379])
+            #expect(["debian", "vm", "cloud-init", "firstboot", "firewall", "redis"].allSatisfy(manifest.elements.contains))
+            let packages = Dictionary(manifest.packages.map { ($0.name, $0.version) }, uniquingKeysWith: { a, _ in a })
+            for name in ["redis-server", "linux-image-cloud-amd64", "grub-pc", "cloud-init", "nftables", "openssh-server"] {
+                #expect(packages[name] != nil, "\(name) must be installed")
+            }
+            #expect(manifest.sizes.virtual == 3 << 30)
+            #expect(manifest.sizes.image > 50_000_000 && manifest.sizes.image < 1_500_000_000)
+            #expect(events.finishedSteps.starts(with: ["resolve", "base-root"]))
+            #expect(["install.d", "disk", "bootloader", "image"].allSatisfy(events.finishedSteps.contains))
+
+            // Boot it: user-data sets port and password; reboot keeps them without re-running first boot.
+            let report = try await runBootCheck(
+                BootCheckOptions(image: configuration.output, database: .random(kind: .redis)), accelerator: choice) { _ in }
+            #expect(report.checks.contains { $0.contains("PONG") })
+            #expect(report.checks.contains("first-boot step configured the instance"))
+            #expect(report.checks.contains("first-boot step did not run again"))
         }
-        #expect(manifest.sizes.virtual == 3 << 30)
-        #expect(manifest.sizes.image > 50_000_000 && manifest.sizes.image < 1_500_000_000)
-        #expect(events.finishedSteps.starts(with: ["resolve", "base-root"]))
-        #expect(["install.d", "disk", "bootloader", "image"].allSatisfy(events.finishedSteps.contains))
-
-        // Boot it: user-data sets port and password; reboot keeps them without re-running first boot.
-        let report = try await runBootCheck(
-            BootCheckOptions(image: configuration.output, database: .random(kind: .redis)), accelerator: choice) { _ in }
-        #expect(report.checks.contains { $0.contains("PONG") })
-        #expect(report.checks.contains("first-boot step configured the instance"))
-        #expect(report.checks.contains("first-boot step did not run again"))
     }
 }

@@ -4,48 +4,87 @@ import Foundation
 import Pipeline
 import Testing
 
-@Suite("Build failures: clear errors, nothing written, nothing left behind", .tags(.endToEnd), .serialized)
-struct BuildFailureTests {
-    let tcg = AcceleratorChoice(accelerator: .tcg, reason: "tests")
+extension EndToEnd {
+    @Suite("Build failures: clear errors, nothing written, nothing left behind")
+    struct BuildFailureTests {
+        let tcg = AcceleratorChoice(accelerator: .tcg, reason: "tests")
 
-    @Test("an unknown element names what exists and where dibkit looked, before any work")
-    func unknownElement() async throws {
-        let fixture = try BuildFixture()
-        defer { fixture.remove() }
-        let configuration = try fixture.configuration(["redis", "no-such-element"], name: "unknown")
-        do {
-            _ = try await build(configuration, accelerator: tcg) { _ in }
-            Issue.record("an unknown element must fail")
-        } catch let error as ElementError {
-            let message = error.description
-            #expect(message.contains("no-such-element"))
-            #expect(message.contains(BuildFixture.fixtureElements.path))
-            #expect(message.contains("redis") && message.contains("broken"))
+        @Test("an unknown element names what exists and where dibkit looked, before any work")
+        func unknownElement() async throws {
+            let fixture = try BuildFixture()
+            defer { fixture.remove() }
+            let configuration = try fixture.configuration(["redis", "no-such-element"], name: "unknown")
+            do {
+                _ = try await build(configuration, accelerator: tcg) { _ in }
+                Issue.record("an unknown element must fail")
+            } catch let error as ElementError {
+                let message = error.description
+                #expect(message.contains("no-such-element"))
+                #expect(message.contains(BuildFixture.fixtureElements.path))
+                #expect(message.contains("redis") && message.contains("broken"))
+            }
+            #expect(!FileManager.default.fileExists(atPath: configuration.output.path))
+            #expect(fixture.leftovers.isEmpty)
         }
-        #expect(!FileManager.default.fileExists(atPath: configuration.output.path))
-        #expect(fixture.leftovers.isEmpty)
-    }
 
-    @Test("a failing hook names element, phase and script with its last output; no image, no temp dir, no mount")
-    func failingHook() async throws {
-        let fixture = try BuildFixture()
-        defer { fixture.remove() }
-        let configuration = try fixture.configuration(["broken"], name: "broken")
-        do {
-            _ = try await build(configuration, accelerator: tcg) { _ in }
-            Issue.record("the broken element must fail the build")
-        } catch BuildError.hookFailed(let element, let phase, let hook, let status, let tail, let log) {
-            #expect(element == "broken")
-            #expect(phase == "install.d")
-            #expect(hook == "10-fail")
-            #expect(status == 3)
-            #expect(tail.contains("about to fail: on purpose"))
-            #expect(tail.contains("preparing the broken element"))
-            #expect(FileManager.default.fileExists(atPath: log))
+        @Test("a failing hook names element, phase and script with its last output; no image, no temp dir, no mount")
+        func failingHook() async throws {
+            let fixture = try BuildFixture()
+            defer { fixture.remove() }
+            let configuration = try fixture.configuration(["broken"], name: "broken")
+            do {
+                _ = try await build(configuration, accelerator: tcg) { _ in }
+                Issue.record("the broken element must fail the build")
+            } catch BuildError.hookFailed(let element, let phase, let hook, let status, let tail, let log) {
+                #expect(element == "broken")
+                #expect(phase == "install.d")
+                #expect(hook == "10-fail")
+                #expect(status == 3)
+                #expect(tail.contains("about to fail: on purpose"))
+                #expect(tail.contains("preparing the broken element"))
+                #expect(FileManager.default.fileExists(atPath: log))
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.images.path).isEmpty)
+            #expect(fixture.leftovers.isEmpty)
+            let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+            #expect(!mounts.contains(fixture.folder.path))
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.images.path).isEmpty)
-        #expect(fixture.leftovers.isEmpty)
-        let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
-        #expect(!mounts.contains(fixture.folder.path))
+
+        @Test("-p without -v, a version the table lacks, an edition redis lacks and a vendor-only database without -p fail before any work")
+        func versionAndPackageErrors() async throws {
+            let fixture = try BuildFixture()
+            defer { fixture.remove() }
+            let files = try UserFiles()
+            defer { files.remove() }
+            let deb = try VendorPackage(file: try files.deb("dibkit-probe", depends: "jq"))
+
+            var noVersion = try fixture.configuration(["redis"], name: "no-version")
+            noVersion.vendorPackage = deb
+            await #expect(throws: BuildError.vendorPackageNeedsVersion(path: deb.file.path)) {
+                try await build(noVersion, accelerator: tcg) { _ in }
+            }
+
+            var unknownVersion = try fixture.configuration(["redis"], name: "unknown-version")
+            unknownVersion.version = "9.9.1"
+            let versionError = await #expect(throws: ElementError.self) { try await build(unknownVersion, accelerator: tcg) { _ in } }
+            let versionMessage = versionError?.description ?? ""
+            #expect(versionMessage.contains("9.9.1") && versionMessage.contains("distro") && versionMessage.contains("7.0"), "\(versionMessage)")
+            #expect(versionMessage.contains("vendor") && versionMessage.contains("7.4"), "\(versionMessage)")
+
+            var enterprise = try fixture.configuration(["redis"], name: "enterprise")
+            enterprise.edition = .enterprise
+            let editionMessage = (await #expect(throws: ElementError.self) { try await build(enterprise, accelerator: tcg) { _ in } })?.description ?? ""
+            #expect(editionMessage.contains("enterprise") && editionMessage.contains("redis"), "\(editionMessage)")
+
+            let vendorOnly = try fixture.configuration(["vendor-only"], name: "vendor-only")
+            await #expect(throws: BuildError.vendorPackageRequired(database: "vendor-only", versions: ["8.0", "8.4"])) {
+                try await build(vendorOnly, accelerator: tcg) { _ in }
+            }
+            let message = BuildError.vendorPackageRequired(database: "vendor-only", versions: ["8.0", "8.4"]).description
+            #expect(message.contains("-v VERSION -p FILE") && message.contains("8.0, 8.4"))
+
+            #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.images.path).isEmpty)
+            #expect(fixture.leftovers.isEmpty)
+        }
     }
 }

@@ -8,6 +8,11 @@ extension Tag {
     @Tag static var endToEnd: Self
 }
 
+/// Every test that builds or boots a real image, run one at a time: each one wants both cores and a
+/// libguestfs appliance or a qemu guest of its own.
+@Suite("End to end: real builds and boots", .tags(.endToEnd), .serialized)
+struct EndToEnd {}
+
 /// A build set-up for tests: its own temp and output folders, the shared cache (so a second build is warm).
 struct BuildFixture {
     let folder: URL
@@ -57,4 +62,18 @@ final class EventLog: Sendable {
     var finishedSteps: [String] {
         lock.withLock { events.compactMap { if case .stepFinished(let name, _) = $0 { name } else { nil } } }
     }
+}
+
+/// Runs `script` with bash and returns its standard output (its exit status is the caller's to check
+/// through the output).
+func shell(_ script: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = ["-c", script]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
 }

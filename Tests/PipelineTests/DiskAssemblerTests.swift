@@ -32,16 +32,4 @@ struct DiskAssemblerTests {
         #expect(try shell("debugfs -R 'cat /etc/greeting' \(folder.path)/fs.img 2>/dev/null") == "hello\n")
         #expect(try shell("e2fsck -fn \(folder.path)/fs.img >/dev/null 2>&1 && echo clean") == "clean\n")
     }
-
-    func shell(_ script: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
 }

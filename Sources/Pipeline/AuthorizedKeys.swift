@@ -1,0 +1,57 @@
+public import Foundation
+
+/// The ssh public keys given with `-k`, checked line by line before any work: OpenSSH's
+/// `authorized_keys` format (options are allowed), never a private key.
+public struct AuthorizedKeys: Sendable, Equatable {
+    /// The key lines, blank lines and comments dropped.
+    public let lines: [String]
+
+    static let stagingFolder = "ssh-keys"
+    private static let keyTypes: Set<String> = [
+        "ssh-ed25519", "ssh-rsa", "ssh-dss", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+        "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+    ]
+
+    /// Reads and checks `file`.
+    /// - Throws: `BuildError.badPublicKey` naming the file, the line and what is wrong.
+    public init(file: URL) throws {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+            throw BuildError.badPublicKey(path: file.path, line: nil, reason: "cannot be read as text (does it exist?)")
+        }
+        if text.contains("PRIVATE KEY-----") {
+            throw BuildError.badPublicKey(
+                path: file.path, line: nil, reason: "is a private key; pass the public one (the .pub file)")
+        }
+        var lines: [String] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard Self.isPublicKey(line) else {
+                throw BuildError.badPublicKey(
+                    path: file.path, line: index + 1,
+                    reason: "is not an ssh public key (expected e.g. 'ssh-ed25519 AAAA… comment')")
+            }
+            lines.append(line)
+        }
+        guard !lines.isEmpty else { throw BuildError.badPublicKey(path: file.path, line: nil, reason: "holds no key") }
+        self.lines = lines
+    }
+
+    /// A key type followed by base64 that decodes to a blob naming the same type; options may come first.
+    private static func isPublicKey(_ line: String) -> Bool {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard let typeIndex = fields.firstIndex(where: keyTypes.contains), typeIndex + 1 < fields.count,
+              let blob = Data(base64Encoded: fields[typeIndex + 1]), blob.count > 4
+        else { return false }
+        let length = blob.prefix(4).reduce(0) { $0 << 8 | Int($1) }
+        guard length > 0, blob.count >= 4 + length else { return false }
+        return String(decoding: blob.dropFirst(4).prefix(length), as: UTF8.self) == fields[typeIndex]
+    }
+
+    /// Writes the keys to `hooksFolder/ssh-keys/authorized_keys` for the `ssh-keys` element.
+    func stage(into hooksFolder: URL) throws {
+        let folder = hooksFolder.appendingPathComponent(Self.stagingFolder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("authorized_keys"))
+    }
+}
