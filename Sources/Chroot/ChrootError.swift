@@ -5,13 +5,20 @@ public enum ChrootError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A program dibkit needs is not on this machine.
     case toolMissing(String, package: String)
     /// A libguestfs call failed; `call` names the C function.
-    case guestfs(call: String, message: String)
+    /// `applianceDied`: the appliance went away during the call; `consoleTail` is the end of its console then.
+    case guestfs(call: String, message: String, applianceDied: Bool = false, consoleTail: [String] = [])
     /// A libarchive call failed while reading `archive`.
     case archive(archive: String, call: String, message: String)
     /// An archive entry was refused (absolute path, `..`, a link leaving the tree, a device node…).
     case unsafeArchiveEntry(archive: String, entry: String, reason: String)
     /// The work was cancelled (Ctrl-C); everything started was stopped and removed.
     case cancelled
+
+    /// True when a libguestfs call failed because the appliance went away.
+    public var applianceDied: Bool {
+        if case .guestfs(_, _, let died, _) = self { return died }
+        return false
+    }
 
     public var description: String {
         switch self {
@@ -20,8 +27,10 @@ public enum ChrootError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(label) failed with exit status \(status); its last output:\n\(shown)"
         case .toolMissing(let tool, let package):
             return "\(tool) is not installed: install it with `apt-get install -y \(package)` (or run scripts/setup)"
-        case .guestfs(let call, let message):
-            return "libguestfs \(call) failed: \(message)"
+        case .guestfs(let call, let message, let died, let console):
+            guard died else { return "libguestfs \(call) failed: \(message)" }
+            let tail = console.isEmpty ? "  (nothing)" : console.map { "  | \($0)" }.joined(separator: "\n")
+            return "libguestfs \(call) failed: the appliance died (\(message)); the end of its console:\n\(tail)"
         case .archive(let archive, let call, let message):
             return "reading \(archive): \(call) failed: \(message)"
         case .unsafeArchiveEntry(let archive, let entry, let reason):

@@ -70,6 +70,7 @@ public final class GuestSession: @unchecked Sendable {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 queue.async {
+                    self.handle.beginCall()
                     continuation.resume(with: Result { try work(self.handle) })
                 }
             }

@@ -4,17 +4,27 @@ import Foundation
 /// Owns one libguestfs handle (`guestfs_h *`). Not thread-safe: `GuestSession` serialises every call.
 final class GuestfsHandle {
     private let handle: OpaquePointer
+    private let messages = GuestfsMessages()
 
-    /// Wraps `guestfs_create`; errors are read from `guestfs_last_error`, never printed by libguestfs.
+    /// Wraps `guestfs_create`. Errors are collected per call (see `beginCall`), never printed by libguestfs;
+    /// the appliance's console is followed (verbose mode) so that a dead appliance can be explained.
     init() throws {
         guard let handle = guestfs_create() else {
             throw ChrootError.guestfs(call: "guestfs_create", message: "could not create a handle (out of memory?)")
         }
         self.handle = handle
         guestfs_set_error_handler(handle, nil, nil)
+        guestfs_set_verbose(handle, 1)
+        messages.followConsole(of: handle)
     }
 
-    deinit { guestfs_close(handle) }
+    deinit {
+        guestfs_set_error_handler(handle, nil, nil)
+        guestfs_close(handle)
+    }
+
+    /// Call before each libguestfs call, on the thread that makes it.
+    func beginCall() { messages.begin(on: handle) }
 
     /// Turns a C return code into a `ChrootError.guestfs` naming the call.
     @discardableResult
@@ -23,9 +33,13 @@ final class GuestfsHandle {
         return rc
     }
 
+    /// The call's error messages; when the appliance went away, with the end of its console.
     private func lastError(_ call: String) -> ChrootError {
-        let message = guestfs_last_error(handle).map { String(cString: $0) } ?? "unknown error"
-        return .guestfs(call: call, message: message)
+        var lines = messages.errorMessages
+        if lines.isEmpty { lines = [guestfs_last_error(handle).map { String(cString: $0) } ?? "unknown error"] }
+        let died = lines.contains { $0.contains("appliance closed the connection") || $0.contains("killed by signal") }
+        return .guestfs(call: call, message: lines.joined(separator: "; "), applianceDied: died,
+                        consoleTail: died ? messages.consoleTail : [])
     }
 
     /// Wraps `guestfs_set_backend_settings`.

@@ -116,7 +116,7 @@ private struct BuildContext {
             try FileManager.default.removeItem(at: root)
         }
         try await timer.time("bootloader") {
-            try await assembler.installBootloader(forceTCG: accelerator.accelerator == .tcg)
+            try await assembler.installBootloader(forceTCG: accelerator.accelerator == .tcg) { timer.progress(.note($0)) }
         }
         let staged = configuration.output.deletingLastPathComponent()
             .appendingPathComponent(".\(configuration.output.lastPathComponent).\(getpid()).partial")

@@ -50,7 +50,19 @@ struct DiskAssembler {
     }
 
     /// Installs GRUB into the disk's MBR, writes grub.cfg, and trims free space — inside the appliance.
-    func installBootloader(forceTCG: Bool) async throws {
+    /// An appliance that dies under it (a stalled or killed qemu) gets one more try, said in `note` and
+    /// logged with the end of its console: every step here can run again.
+    func installBootloader(forceTCG: Bool, note: (String) -> Void) async throws {
+        do {
+            try await bootloaderSession(forceTCG: forceTCG)
+        } catch let error as ChrootError where error.applianceDied && !Task.isCancelled {
+            log.append("\(error)")
+            note("the libguestfs appliance died while installing GRUB; trying once more (details in \(log.url.path))")
+            try await bootloaderSession(forceTCG: forceTCG)
+        }
+    }
+
+    private func bootloaderSession(forceTCG: Bool) async throws {
         try await GuestSession.withSession(disk: disk, format: "raw", forceTCG: forceTCG) { guest in
             try await guest.mount("/dev/sda1")
             try await guest.sh("grub-install --target=i386-pc /dev/sda 2>&1 && update-grub 2>&1")

@@ -14,8 +14,10 @@ struct GuestSessionTests {
         return disk
     }
 
-    func applianceCount() throws -> Int {
-        try sh("pgrep -fc 'qemu.*guestfs' || true").split(separator: "\n").compactMap { Int($0) }.first ?? 0
+    /// Appliances (qemu processes) that have `disk` open: its path is on their command line (`[q]` keeps
+    /// the shell running pgrep from matching itself).
+    func appliances(using disk: URL) throws -> Int {
+        try sh("pgrep -fc '[q]emu-system.*\(disk.path)' || true").split(separator: "\n").compactMap { Int($0) }.first ?? 0
     }
 
     @Test("runs a command in the disk's root and writes through to the image")
@@ -39,7 +41,6 @@ struct GuestSessionTests {
         let folder = try TemporaryFolder()
         let disk = try makeDisk(in: folder.url)
         let forceTCG = await AcceleratorChoice.detect().accelerator == .tcg
-        let before = try applianceCount()
         let task = Task {
             try await GuestSession.withSession(disk: disk, format: "raw", forceTCG: forceTCG) { guest in
                 try await guest.mount("/dev/sda")
@@ -55,9 +56,27 @@ struct GuestSessionTests {
         }
         // Give the appliance time to boot and reach the long command, then interrupt.
         try await Task.sleep(for: .seconds(forceTCG ? 45 : 10))
+        #expect(try appliances(using: disk) == 1, "the appliance must be running the long command")
         task.cancel()
         await #expect(throws: ChrootError.cancelled) { try await task.value }
         try await Task.sleep(for: .seconds(2))
-        #expect(try applianceCount() <= before)
+        #expect(try appliances(using: disk) == 0)
+    }
+
+    @Test("an appliance that dies under a call is named as such, with the end of its console")
+    func deadAppliance() async throws {
+        let folder = try TemporaryFolder()
+        let disk = try makeDisk(in: folder.url)
+        let forceTCG = await AcceleratorChoice.detect().accelerator == .tcg
+        let error = await #expect(throws: ChrootError.self) {
+            try await GuestSession.withSession(disk: disk, format: "raw", forceTCG: forceTCG) { guest in
+                try await guest.mount("/dev/sda")
+                try await guest.sh("echo b > /proc/sysrq-trigger; sleep 30")
+            }
+        }
+        #expect(error?.applianceDied == true, "\(String(describing: error))")
+        let message = error?.description ?? ""
+        #expect(message.contains("guestfs_sh failed: the appliance died"), "\(message)")
+        #expect(message.contains("the end of its console:\n  | "), "\(message)")
     }
 }
