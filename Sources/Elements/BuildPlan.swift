@@ -29,7 +29,8 @@ public struct BuildPlan: Sendable {
     ///   - arch: the target architecture, for `arch:` / `not-arch:`.
     /// - Throws: `ElementError` for a missing element (with the chain that needed it), a cycle, two
     ///   elements providing one name, an element asked for that another provides, two files of one name
-    ///   in one merged folder, no operating system, or a `when:` on a variable that is not set.
+    ///   in one merged folder, no operating system, a `when:` on a variable that is not set, or a database
+    ///   that installs only from the user's package when `variables` has no `DIBKIT_PACKAGE`.
     public static func resolve(
         _ requested: [String], in library: ElementLibrary, variables: [String: String], arch: String
     ) throws -> BuildPlan {
@@ -47,11 +48,20 @@ public struct BuildPlan: Sendable {
         for phase in Phase.allCases {
             hooks[phase] = elements.flatMap { $0.hooks[phase] ?? [] }.sorted { Hook.runsBefore($0.name, $1.name) }
         }
-        return BuildPlan(
+        let plan = BuildPlan(
             requested: requested, elements: elements, operatingSystem: operatingSystem, arch: arch, variables: defaults,
             library: library, hooksByPhase: hooks,
             packagesByPhase: try PackageSet.squash(elements, arch: arch, variables: defaults))
+        if let database = plan.databaseElement, database.manifest.installsOnlyFromUserPackage,
+           defaults[userPackageVariable, default: ""].isEmpty {
+            throw ElementError.needsUserPackage(element: database.name, supported: database.manifest.supportedVersions)
+        }
+        return plan
     }
+
+    /// The variable the build sets to the in-root path of the user's package (`-p`). A database element whose
+    /// version tables hold only `vendor` rows (MySQL, MongoDB: not in Debian) does not resolve without it.
+    public static let userPackageVariable = "DIBKIT_PACKAGE"
 
     /// Hooks of `phase` from every element, in `dib-run-parts`' order of their names.
     public func hooks(for phase: Phase) -> [Hook] { hooksByPhase[phase] ?? [] }
