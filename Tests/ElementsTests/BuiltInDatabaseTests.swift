@@ -55,7 +55,8 @@ struct BuiltInDatabaseTests {
 
         let given = variables.merging([BuildPlan.userPackageVariable: "/tmp/in_target.d/user-package/mysql.tar"]) { $1 }
         let plan = try BuildPlan.resolve(["mysql"], in: library, variables: given, arch: "amd64")
-        #expect(plan.elements.map(\.name).suffix(3) == ["firewall", "mysql-common", "mysql"])
+        #expect(plan.elements.last?.name == "mysql")
+        #expect(Set(plan.elements.map(\.name)).isSuperset(of: ["debian", "firstboot", "firewall", "mysql-common"]))
         #expect(try BuildPlan.resolve(["postgresql"], in: library, variables: variables, arch: "amd64")
             .databaseElement?.name == "postgresql")
     }
