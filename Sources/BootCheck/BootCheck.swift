@@ -189,7 +189,7 @@ final class BootRun {
     private func checkDatabase(on machine: QemuMachine) async throws {
         do {
             let passed = try await probe.checkAuthentication(
-                loopbackPort: report.hostPort, password: options.database.password)
+                loopbackPort: report.hostPort, settings: options.database)
             for name in passed {
                 report.checks.append(name)
                 progress(.passed(name))

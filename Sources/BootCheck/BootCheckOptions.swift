@@ -1,20 +1,40 @@
 public import Foundation
 
-/// The databases `BootCheck` knows how to probe from the host.
+/// The databases `BootCheck` knows how to probe from the host; the raw value is the element's name and its
+/// user-data section (`dibkit: {postgresql: {...}}`).
 public enum DatabaseKind: String, Sendable, Codable, CaseIterable {
-    case redis
+    case redis, postgresql, mariadb, mysql
 
-    /// The port the image's first-boot step uses when user-data names none.
-    public var defaultPort: Int {
+    /// The port the image's first-boot step uses when user-data names none (the element's default).
+    public var imagePort: Int {
         switch self {
-        case .redis: 6380
+        case .redis: 6379
+        case .postgresql: 5432
+        case .mariadb, .mysql: 3306
         }
     }
 
-    /// The protocol probe that speaks to this database.
+    /// The port generated user-data asks for: not the usual one, so a passing check shows that the first-boot
+    /// step applied it.
+    public var testPort: Int { imagePort + 1 }
+
+    /// The login the image's first-boot step makes when user-data names none; nil for Redis (no users).
+    public var defaultUser: String? {
+        self == .redis ? nil : "dibkit"
+    }
+
+    /// The database the image's first-boot step makes when user-data names none: PostgreSQL's is named
+    /// after the user, MariaDB's and MySQL's is `dibkit`.
+    public func defaultDatabase(user: String) -> String {
+        self == .postgresql ? user : "dibkit"
+    }
+
+    /// The protocol probe that speaks to this database (MySQL's is MariaDB's: the clients speak both).
     public var probe: any DatabaseProbe {
         switch self {
         case .redis: RedisProbe()
+        case .postgresql: PostgreSQLProbe()
+        case .mariadb, .mysql: MariaDBProbe(product: rawValue)
         }
     }
 
@@ -46,19 +66,27 @@ public struct DatabaseSettings: Sendable, Equatable, Codable {
     public var port: Int
     /// The password user-data sets.
     public var password: String
+    /// The login user-data makes (PostgreSQL role, MariaDB user); nil for Redis.
+    public var user: String?
+    /// The database the user logs in to; nil for Redis.
+    public var database: String?
 
     /// Makes settings from their parts.
-    public init(kind: DatabaseKind, port: Int, password: String) {
+    public init(kind: DatabaseKind, port: Int, password: String, user: String? = nil, database: String? = nil) {
         self.kind = kind
         self.port = port
         self.password = password
+        self.user = user
+        self.database = database
     }
 
-    /// Settings with the default port and a fresh random password of 24 letters and digits.
+    /// Settings with the test port, a fresh random password of 24 letters and digits and, for the SQL
+    /// databases, user and database `dibkit_test` (not the image's defaults, so the check shows they were applied).
     public static func random(kind: DatabaseKind) -> DatabaseSettings {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         let password = String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
-        return DatabaseSettings(kind: kind, port: kind.defaultPort, password: password)
+        let name = kind.defaultUser.map { _ in "dibkit_test" }
+        return DatabaseSettings(kind: kind, port: kind.testPort, password: password, user: name, database: name)
     }
 }
 

@@ -14,7 +14,8 @@ final class ChildProcess: Sendable {
     let pid: Int32
 
     /// Starts `executable` (looked up in PATH) with `arguments`; stdout and stderr go to `output` (or nowhere).
-    init(_ executable: String, _ arguments: [String], output: URL? = nil) throws {
+    /// `environment`, when given, is the child's whole environment; by default it inherits dibkit's.
+    init(_ executable: String, _ arguments: [String], output: URL? = nil, environment: [String: String]? = nil) throws {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         guard let url = path.split(separator: ":")
             .map({ URL(fileURLWithPath: String($0)).appendingPathComponent(executable) })
@@ -23,7 +24,7 @@ final class ChildProcess: Sendable {
             throw BootCheckError.toolFailed(tool: executable, message: "not found in PATH")
         }
         name = executable
-        pid = try Self.spawn(url.path, arguments, output: output?.path ?? "/dev/null")
+        pid = try Self.spawn(url.path, arguments, output: output?.path ?? "/dev/null", environment: environment)
         let pid = pid
         Thread { [weak self] in
             var status: Int32 = 0
@@ -33,7 +34,9 @@ final class ChildProcess: Sendable {
         }.start()
     }
 
-    private static func spawn(_ path: String, _ arguments: [String], output: String) throws -> Int32 {
+    private static func spawn(
+        _ path: String, _ arguments: [String], output: String, environment: [String: String]?
+    ) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)
@@ -55,9 +58,14 @@ final class ChildProcess: Sendable {
         posix_spawnattr_setflags(
             &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        let envp = environment.map { $0.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer {
+            argv.forEach { free($0) }
+            envp?.forEach { free($0) }
+        }
         var pid: Int32 = 0
-        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        let rc = envp.map { posix_spawn(&pid, path, &actions, &attributes, argv, $0) }
+            ?? posix_spawn(&pid, path, &actions, &attributes, argv, environ)
         guard rc == 0 else {
             throw BootCheckError.toolFailed(
                 tool: path, message: "posix_spawn failed: \(String(cString: strerror(rc)))")

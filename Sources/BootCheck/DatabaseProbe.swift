@@ -1,14 +1,15 @@
 /// Speaks one database's protocol from the host to tell whether it is up and whether authentication holds.
-/// Redis is spoken natively; other databases can drive their command-line clients.
+/// Redis is spoken natively; PostgreSQL and MariaDB/MySQL through their command-line clients.
 public protocol DatabaseProbe: Sendable {
     /// True once a server on `127.0.0.1:port` answers in its protocol (a refusal to authenticate counts as
     /// an answer; a closed connection or a "still loading" reply does not).
     func answers(loopbackPort port: Int) async -> Bool
 
-    /// Checks that `password` is accepted and that no password and a wrong one are refused.
+    /// Checks that the user, password and database of `settings` are accepted (a query runs) and that no
+    /// password and a wrong one are refused. `settings.port` is the guest's; the server is reached on `port`.
     /// - Returns: the names of the checks that passed, in order.
     /// - Throws: `ProbeFailure` naming the first check that failed and what the server said.
-    func checkAuthentication(loopbackPort port: Int, password: String) async throws(ProbeFailure) -> [String]
+    func checkAuthentication(loopbackPort port: Int, settings: DatabaseSettings) async throws(ProbeFailure) -> [String]
 }
 
 /// A failed database check: its name and what happened.
@@ -44,8 +45,9 @@ public struct RedisProbe: DatabaseProbe {
     }
 
     public func checkAuthentication(
-        loopbackPort port: Int, password: String
+        loopbackPort port: Int, settings: DatabaseSettings
     ) async throws(ProbeFailure) -> [String] {
+        let password = settings.password
         let checks: [(String, [String], @Sendable ([RESPValue]) -> String?)] = [
             ("redis: PING with the password gives PONG", ["AUTH", password], { replies in
                 replies == [.simple("OK"), .simple("PONG")] ? nil : "expected +OK, +PONG; got \(Self.show(replies))"

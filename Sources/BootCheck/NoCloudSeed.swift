@@ -24,11 +24,15 @@ enum NoCloudSeed {
 extension DatabaseSettings {
     /// The `#cloud-config` user-data that sets these settings through the image's first-boot step.
     public var userData: String {
-        "#cloud-config\ndibkit:\n  \(kind.rawValue):\n    port: \(port)\n    password: \"\(password)\"\n"
+        var lines = ["#cloud-config", "dibkit:", "  \(kind.rawValue):", "    port: \(port)", "    password: \"\(password)\""]
+        if let user { lines.append("    user: \(user)") }
+        if let database { lines.append("    database: \(database)") }
+        return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Reads the port and password for `kind` from a `#cloud-config` file's `dibkit.<kind>` map.
-    /// A missing port means the database's default; a missing password is an error (nothing to check against).
+    /// Reads the port, password, user and database for `kind` from a `#cloud-config` file's `dibkit.<kind>`
+    /// map. A missing port, user or database means the image's default (PostgreSQL's database defaults to the
+    /// user's name); a missing password is an error (nothing to check against).
     public static func read(userData file: URL, kind: DatabaseKind) throws -> DatabaseSettings {
         let text: String
         do {
@@ -53,11 +57,13 @@ extension DatabaseSettings {
         }
         let port: Int
         switch settings["port"] {
-        case nil: port = kind.defaultPort
+        case nil: port = kind.imagePort
         case let value as Int where (1...65535).contains(value): port = value
         case let value?:
             throw BootCheckError.badUserData(path: file.path, message: "`\(key).port` is \(value), not a port")
         }
-        return DatabaseSettings(kind: kind, port: port, password: password)
+        let user = kind.defaultUser.map { settings["user"].map { "\($0)" } ?? $0 }
+        let database = user.map { settings["database"].map { "\($0)" } ?? kind.defaultDatabase(user: $0) }
+        return DatabaseSettings(kind: kind, port: port, password: password, user: user, database: database)
     }
 }

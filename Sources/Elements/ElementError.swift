@@ -29,6 +29,10 @@ public enum ElementError: Error, CustomStringConvertible, Sendable, Equatable {
     case unsupportedRelease(element: String, version: String, release: String, releases: [String])
     /// The element has no version table at all, yet a version or edition was asked for.
     case noVersionTable(element: String)
+    /// The database installs only from the user's package (its version tables are all `vendor`) and none was
+    /// given; `supported` is source (or "edition source") → versions.
+    /// `requested` is the version asked for when the element has archive versions too, nil when it has none.
+    case needsUserPackage(element: String, requested: String?, supported: [String: [String]])
     /// dibkit's own `elements/` folder was not found.
     case builtInElementsNotFound(searched: [String])
 
@@ -69,6 +73,13 @@ public enum ElementError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(element) \(version) is not available for release \(release); it is for: \(list(releases))"
         case .noVersionTable(let element):
             return "\(element) has no version table (element.yaml `versions`), so -v, -c and -e do not apply to it"
+        case .needsUserPackage(let element, let requested, let supported):
+            let editions = supported.keys.contains { $0.contains(" ") } ? ", -c or -e for the edition" : ""
+            let what = requested.map { "\(element) \($0) is not in the Debian archive" }
+                ?? "\(element) is not in the Debian archive"
+            return "\(what): it installs only from the vendor's package. Pass it "
+                + "with -p FILE (a .deb, or a tarball with setup.sh at its root) and its version with -v VERSION"
+                + "\(editions); supported versions: \(table(supported))"
         case .builtInElementsNotFound(let searched):
             return "dibkit's built-in elements folder was not found (looked in \(list(searched))); "
                 + "set DIBKIT_ELEMENTS_DIR to it"

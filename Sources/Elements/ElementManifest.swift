@@ -38,6 +38,22 @@ public struct ElementManifest: Sendable, Equatable {
     public var ports: [Int] = []
 
     public init() {}
+
+    /// True when the version tables have rows and all of them come from the `vendor` source: the database
+    /// is installed only from the user's package (`-p`), not from an archive.
+    public var installsOnlyFromUserPackage: Bool {
+        let sources = ([versions] + editions.values).flatMap(\.sources).filter { !$0.entries.isEmpty }
+        return !sources.isEmpty && sources.allSatisfy { $0.name == VersionTable.vendorSource }
+    }
+
+    /// Every table's versions: source → versions for `versions`, "edition source" → versions for editions.
+    public var supportedVersions: [String: [String]] {
+        var supported = versions.supported
+        for edition in Edition.allCases {
+            for (source, list) in editions[edition]?.supported ?? [:] { supported["\(edition.rawValue) \(source)"] = list }
+        }
+        return supported
+    }
 }
 
 /// A database edition: `-c` selects community, `-e` enterprise.
@@ -68,6 +84,9 @@ public struct VersionTable: Sendable, Equatable {
 
     /// Sources in file order.
     public var sources: [Source] = []
+
+    /// The source whose rows are installed from the user's package (`-p`) rather than from an archive.
+    public static let vendorSource = "vendor"
 
     public var isEmpty: Bool { sources.allSatisfy(\.entries.isEmpty) }
 

@@ -1,9 +1,6 @@
 /// The database version a build installs: `-v`, `-c` / `-e` and optionally a source, matched against the
 /// database element's `element.yaml` version tables.
 public struct VersionSelection: Sendable, Equatable {
-    /// The source whose versions install from a package the user supplies (`-p`), not from an archive.
-    public static let vendorSource = "vendor"
-
     /// The database element.
     public let element: String
     /// The edition whose table was used; nil when the element's plain `versions` table was.

@@ -44,11 +44,12 @@ private func resolve(
     if let database {
         selection = try VersionSelection.select(
             for: database, version: configuration.version, edition: configuration.edition,
-            source: configuration.vendorPackage == nil ? nil : VersionSelection.vendorSource, release: configuration.release)
-        if selection?.source == VersionSelection.vendorSource && configuration.vendorPackage == nil {
-            let table = configuration.edition.flatMap { database.manifest.editions[$0] } ?? database.manifest.versions
-            throw BuildError.vendorPackageRequired(
-                database: database.name, versions: table.supported[VersionSelection.vendorSource] ?? [])
+            source: configuration.vendorPackage == nil ? nil : VersionTable.vendorSource, release: configuration.release)
+        if selection?.source == VersionTable.vendorSource && configuration.vendorPackage == nil {
+            throw ElementError.needsUserPackage(
+                element: database.name,
+                requested: database.manifest.installsOnlyFromUserPackage ? nil : configuration.version,
+                supported: database.manifest.supportedVersions)
         }
     } else if configuration.version != nil || configuration.edition != nil {
         throw ElementError.noVersionTable(element: configuration.elements.first ?? "")

@@ -12,8 +12,6 @@ public enum BuildError: Error, CustomStringConvertible, Sendable, Equatable {
     case badVendorPackage(path: String, reason: String)
     /// `-p` was given without `-v`.
     case vendorPackageNeedsVersion(path: String)
-    /// The database installs only from a vendor package and none was given.
-    case vendorPackageRequired(database: String, versions: [String])
     /// `-k` names a file that is not a list of ssh public keys.
     case badPublicKey(path: String, line: Int?, reason: String)
     /// A mount was still present under the work folder, so it was not removed.
@@ -22,7 +20,7 @@ public enum BuildError: Error, CustomStringConvertible, Sendable, Equatable {
     /// True when what the user gave is wrong (the CLI exits 2), not the build.
     public var isBadInput: Bool {
         switch self {
-        case .badVendorPackage, .vendorPackageNeedsVersion, .vendorPackageRequired, .badPublicKey: return true
+        case .badVendorPackage, .vendorPackageNeedsVersion, .badPublicKey: return true
         case .noMirror, .hookFailed, .stepFailed, .badOutput, .leakedMount: return false
         }
     }
@@ -44,10 +42,6 @@ public enum BuildError: Error, CustomStringConvertible, Sendable, Equatable {
             return "-p \(path) \(reason)\nno image was written"
         case .vendorPackageNeedsVersion(let path):
             return "-p \(path) needs -v VERSION: say which version the package holds (e.g. -v 7.2.4)"
-        case .vendorPackageRequired(let database, let versions):
-            return "\(database) is not in the Debian archive: it installs only from a vendor package. "
-                + "Pass -v VERSION -p FILE (a .deb, or a .tar/.tgz/.tbz2 with setup.sh at its root); "
-                + "versions: \(versions.joined(separator: ", "))"
         case .badPublicKey(let path, let line, let reason):
             return "-k \(path)\(line.map { ", line \($0)," } ?? "") \(reason)"
         case .leakedMount(let path):

@@ -10,7 +10,8 @@ extension Dibkit {
             abstract: "Boot an image under qemu with a NoCloud seed and check its database from the host.",
             discussion: """
                 Boots IMAGE (never modified: the guest writes to a temporary overlay), forwards the database \
-                port to 127.0.0.1, checks that the password is required and accepted, then powers the guest \
+                port to 127.0.0.1, checks with the database's own client (redis RESP, psql, mariadb) that the \
+                password is required and accepted and a query runs, then powers the guest \
                 down and boots it again to check the settings persist and the first-boot step ran only once. \
                 Exit status: 0 passed, 1 a check failed, 130 interrupted.
                 """)
@@ -18,7 +19,7 @@ extension Dibkit {
         @Argument(help: "The image to boot (qcow2 or raw).", completion: .file())
         var image: String
 
-        @Option(help: "A #cloud-config user-data file with a `dibkit.<database>` map (port, password).")
+        @Option(help: "A #cloud-config user-data file with a `dibkit.<database>` map (port, password; user, database for SQL).")
         var userData: String?
 
         @Option(help: "The database in the image (default: read from the image's .json manifest).")

@@ -27,7 +27,8 @@ struct RedisProbeTests {
         let directory = try TemporaryDirectory()
         let server = try await RedisServer(in: directory.url)
         #expect(await RedisProbe().answers(loopbackPort: server.port))
-        let passed = try await RedisProbe().checkAuthentication(loopbackPort: server.port, password: server.password)
+        let passed = try await RedisProbe().checkAuthentication(
+            loopbackPort: server.port, settings: DatabaseSettings(kind: .redis, port: 6379, password: server.password))
         await server.stop()
         #expect(passed == [
             "redis: PING with the password gives PONG", "redis: PING without a password is refused",
@@ -40,7 +41,8 @@ struct RedisProbeTests {
         let directory = try TemporaryDirectory()
         let server = try await RedisServer(in: directory.url)
         let error = await #expect(throws: ProbeFailure.self) {
-            try await RedisProbe().checkAuthentication(loopbackPort: server.port, password: "not-it")
+            try await RedisProbe().checkAuthentication(
+                loopbackPort: server.port, settings: DatabaseSettings(kind: .redis, port: 6379, password: "not-it"))
         }
         await server.stop()
         #expect(error?.check == "redis: PING with the password gives PONG")
@@ -58,7 +60,8 @@ struct RedisProbeTests {
             return try client.command("CONFIG", "SET", "requirepass", "")
         }
         let error = await #expect(throws: ProbeFailure.self) {
-            try await RedisProbe().checkAuthentication(loopbackPort: port, password: "anything")
+            try await RedisProbe().checkAuthentication(
+                loopbackPort: port, settings: DatabaseSettings(kind: .redis, port: 6379, password: "anything"))
         }
         await server.stop()
         #expect(error?.check == "redis: PING with the password gives PONG")

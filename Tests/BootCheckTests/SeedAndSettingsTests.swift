@@ -30,25 +30,31 @@ struct SeedAndSettingsTests {
         return try String(contentsOf: log, encoding: .utf8)
     }
 
-    @Test("generated user-data reads back to the same settings")
-    func userDataRoundTrip() throws {
+    @Test("generated user-data asks for a port other than the image's and reads back to the same settings",
+          arguments: DatabaseKind.allCases)
+    func userDataRoundTrip(kind: DatabaseKind) throws {
         let directory = try TemporaryDirectory()
-        let settings = DatabaseSettings.random(kind: .redis)
-        #expect(settings.password.count == 24 && settings.port == 6380)
+        let settings = DatabaseSettings.random(kind: kind)
+        #expect(settings.password.count == 24 && settings.port == kind.imagePort + 1)
+        #expect(settings.user == (kind == .redis ? nil : "dibkit_test") && settings.database == settings.user)
         let file = directory.url.appendingPathComponent("user-data")
         try Data(settings.userData.utf8).write(to: file)
-        #expect(settings.userData.hasPrefix("#cloud-config\ndibkit:\n  redis:\n"))
-        #expect(try DatabaseSettings.read(userData: file, kind: .redis) == settings)
+        #expect(settings.userData.hasPrefix("#cloud-config\ndibkit:\n  \(kind.rawValue):\n"))
+        #expect(try DatabaseSettings.read(userData: file, kind: kind) == settings)
     }
 
-    @Test("user-data written by hand: flow style, extra keys, default port")
+    @Test("user-data written by hand: flow style, extra keys, the image's default port, user and database")
     func userDataByHand() throws {
         let directory = try TemporaryDirectory()
         let file = directory.url.appendingPathComponent("user-data")
-        try Data("#cloud-config\nusers: [default]\ndibkit: {redis: {password: 12345, maxmemory: 256mb}}\n".utf8)
-            .write(to: file)
+        try Data(("#cloud-config\nusers: [default]\ndibkit: {redis: {password: 12345, maxmemory: 256mb}, "
+            + "postgresql: {password: pw12345678, user: app}, mariadb: {password: x2345678}}\n").utf8).write(to: file)
         #expect(try DatabaseSettings.read(userData: file, kind: .redis)
-            == DatabaseSettings(kind: .redis, port: 6380, password: "12345"))
+            == DatabaseSettings(kind: .redis, port: 6379, password: "12345"))
+        #expect(try DatabaseSettings.read(userData: file, kind: .postgresql)
+            == DatabaseSettings(kind: .postgresql, port: 5432, password: "pw12345678", user: "app", database: "app"))
+        #expect(try DatabaseSettings.read(userData: file, kind: .mariadb)
+            == DatabaseSettings(kind: .mariadb, port: 3306, password: "x2345678", user: "dibkit", database: "dibkit"))
     }
 
     @Test("user-data without a password or with a bad port is refused with the key named")
@@ -91,5 +97,26 @@ struct SeedAndSettingsTests {
         try TestDisk.silent.write(to: raw)
         #expect(try BootRun.format(of: raw) == "raw")
         #expect(throws: BootCheckError.self) { try BootRun.format(of: directory.url.appendingPathComponent("none")) }
+    }
+}
+
+@Suite("User-data and manifests for the SQL databases")
+struct SQLSettingsTests {
+    @Test("generated user-data for the SQL databases names user and database")
+    func sqlUserData() {
+        let settings = DatabaseSettings(kind: .mariadb, port: 3307, password: "pw", user: "u1", database: "d1")
+        #expect(settings.userData
+            == "#cloud-config\ndibkit:\n  mariadb:\n    port: 3307\n    password: \"pw\"\n    user: u1\n    database: d1\n")
+    }
+
+    @Test("the manifest's database picks the probe; mongodb has none yet", arguments: ["postgresql", "mariadb", "mysql"])
+    func manifest(name: String) throws {
+        let directory = try TemporaryDirectory()
+        let image = directory.url.appendingPathComponent("\(name)-dib-2026-11-26.qcow2")
+        try Data(#"{"database": "\#(name)"}"#.utf8).write(to: directory.url.appendingPathComponent("\(name)-dib-2026-11-26.json"))
+        let kind = try #require(try DatabaseKind.fromManifest(of: image))
+        #expect(kind.rawValue == name)
+        let expected = ObjectIdentifier(name == "postgresql" ? PostgreSQLProbe.self : MariaDBProbe.self)
+        #expect(ObjectIdentifier(type(of: kind.probe)) == expected)
     }
 }

@@ -72,11 +72,22 @@ struct BinaryTests {
         #expect(payload?["error"]?.contains("nosuchdb") == true)
     }
 
+    @Test("mysql and mongodb without -p exit 2 before any work, saying they install only from the vendor's package",
+          arguments: ["mysql", "mongodb"])
+    func vendorOnlyWithoutPackage(database: String) throws {
+        let result = try DibkitBinary.run(["build", database, "--json", "-o", "/nonexistent-dibkit-test/\(database)"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("\(database) is not in the Debian archive: it installs only from the vendor's package"))
+        #expect(result.stderr.contains("-p FILE") && result.stderr.contains("-v VERSION"))
+        #expect(result.stderr.contains(database == "mysql" ? "vendor: 8.0, 8.4" : "enterprise vendor: 6.0, 7.0"))
+    }
+
     @Test("elements lists every built-in element with a description; show gives tree, parameters and versions")
     func elementsCommand() throws {
         let list = try DibkitBinary.run(["elements"])
         #expect(list.status == 0)
-        for name in ["debian", "vm", "cloud-init", "firstboot", "firewall", "redis"] {
+        for name in ["debian", "vm", "cloud-init", "firstboot", "firewall", "redis", "postgresql", "mariadb", "mysql-common",
+                     "mysql", "mongodb"] {
             let line = list.stdout.split(separator: "\n").first { $0.hasPrefix(name + " ") }
             #expect(line.map { $0.count > name.count + 10 } == true, "\(name) needs a line with a description")
         }
@@ -86,6 +97,9 @@ struct BinaryTests {
         #expect(show.stdout.contains("port [default: 6379]"))
         #expect(show.stdout.contains("distro: 7.0 (redis-server; bookworm)"))
         #expect(show.stdout.contains("install.d (in the root): packages redis-server"))
+        let postgresql = try DibkitBinary.run(["elements", "show", "postgresql"])
+        #expect(postgresql.stdout.contains("allowed_networks [default: [0.0.0.0/0, ::/0]]"), "\(postgresql.stdout)")
+        #expect(postgresql.stdout.contains("distro: 15 (postgresql-15; bookworm)"))
         let missing = try DibkitBinary.run(["elements", "show", "nope"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("elements that exist: cloud-init, debian"))

@@ -3,7 +3,10 @@ import Testing
 
 /// The built-in elements' files: DIB layout, hook names, shell syntax, YAML and package names.
 @Suite struct ElementLayoutTests {
-    static let elements = ["debian", "vm", "cloud-init", "firstboot", "firewall", "redis"]
+    static let elements = [
+        "debian", "vm", "cloud-init", "firstboot", "firewall", "redis", "postgresql", "mariadb", "mysql-common",
+        "mysql", "mongodb",
+    ]
     static let phases = [
         "root.d", "extra-data.d", "pre-install.d", "install.d", "post-install.d", "block-device.d",
         "finalise.d", "cleanup.d",
@@ -46,6 +49,11 @@ import Testing
             "firstboot/static/usr/lib/dibkit/firstboot",
             "firstboot/static/usr/lib/dibkit/python/dibkit_firstboot.py",
             "redis/static/usr/lib/dibkit/firstboot.d/50-redis",
+            "postgresql/static/usr/lib/dibkit/firstboot.d/50-postgresql",
+            "mysql-common/static/usr/lib/dibkit/python/dibkit_mysql.py",
+            "mariadb/static/usr/lib/dibkit/firstboot.d/50-mariadb",
+            "mysql/static/usr/lib/dibkit/firstboot.d/50-mysql",
+            "mongodb/static/usr/lib/dibkit/firstboot.d/50-mongodb",
         ].map { elementsDirectory.appendingPathComponent($0).path }
         let script = "import ast, sys\nfor f in sys.argv[1:]: ast.parse(open(f).read(), f)"
         let result = try runCommand(["python3", "-c", script] + files)
@@ -77,7 +85,7 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
     }
 
-    @Test func elementYamlDescribesEachElementAndRedisDeclaresItsTable() throws {
+    @Test func elementYamlDescribesEachElementAndTheDatabasesTheirPortsAndParameters() throws {
         for element in Self.elements {
             let yaml = try Self.yaml("\(element)/element.yaml")
             let description = try #require(yaml["description"] as? String, "\(element) has no description")
@@ -92,6 +100,21 @@ import Testing
         let versions = try #require(redis["versions"] as? [String: [String: [String: [String]]]])
         #expect(versions["distro"]?["7.0"]?["packages"] == ["redis-server"])
         #expect(versions["distro"]?["7.0"]?["releases"] == ["bookworm"])
+
+        let expected: [(element: String, ports: [Int], parameters: Set<String>)] = [
+            ("postgresql", [5432], ["listen_addresses", "port", "user", "password", "database", "replication_user",
+                                    "replication_password", "allowed_networks"]),
+            ("mariadb", [3306], ["bind_address", "port", "database", "user", "password", "root_password", "root_host"]),
+            ("mysql", [3306], ["bind_address", "port", "database", "user", "password"]),
+            ("mongodb", [27017], ["bind_ip", "port", "admin_user", "admin_password"]),
+        ]
+        for (element, ports, names) in expected {
+            let yaml = try Self.yaml("\(element)/element.yaml")
+            #expect(yaml["ports"] as? [Int] == ports, "\(element)")
+            let section = try #require(yaml["firstboot"] as? [String: Any], "\(element)")
+            #expect(section["section"] as? String == element)
+            #expect(Set((section["parameters"] as? [String: Any] ?? [:]).keys) == names, "\(element)")
+        }
 
         let bootstrap = try #require(try Self.yaml("debian/element.yaml")["bootstrap"] as? [String: Any])
         #expect(bootstrap["tool"] as? String == "mmdebstrap")

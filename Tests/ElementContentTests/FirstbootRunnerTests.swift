@@ -126,11 +126,11 @@ import Testing
         let root = try FakeRoot()
         defer { root.remove() }
         try root.setInstance("iid-extra")
-        try root.setUserData("#cloud-config\ndibkit:\n  postgresql: {port: 5433}\n")
+        try root.setUserData("#cloud-config\ndibkit:\n  couchdb: {port: 5984}\n")
 
         let result = try root.runFirstboot()
         #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.contains("`dibkit: {postgresql: ...}` has no hook"))
+        #expect(result.output.contains("`dibkit: {couchdb: ...}` has no hook"))
         #expect(result.output.contains("configured instance iid-extra"))
     }
 }

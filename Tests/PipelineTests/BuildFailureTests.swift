@@ -50,7 +50,7 @@ extension EndToEnd {
             #expect(!mounts.contains(fixture.folder.path))
         }
 
-        @Test("-p without -v, a version the table lacks, an edition redis lacks and a vendor-only database without -p fail before any work")
+        @Test("-p without -v, a version the table lacks, an edition redis lacks and vendor-only databases or versions without -p fail before any work")
         func versionAndPackageErrors() async throws {
             let fixture = try BuildFixture()
             defer { fixture.remove() }
@@ -76,12 +76,22 @@ extension EndToEnd {
             let editionMessage = (await #expect(throws: ElementError.self) { try await build(enterprise, accelerator: tcg) { _ in } })?.description ?? ""
             #expect(editionMessage.contains("enterprise") && editionMessage.contains("redis"), "\(editionMessage)")
 
-            let vendorOnly = try fixture.configuration(["vendor-only"], name: "vendor-only")
-            await #expect(throws: BuildError.vendorPackageRequired(database: "vendor-only", versions: ["8.0", "8.4"])) {
-                try await build(vendorOnly, accelerator: tcg) { _ in }
+            let mysql = try fixture.configuration(["mysql"], name: "mysql")
+            await #expect(throws: ElementError.needsUserPackage(element: "mysql", requested: nil, supported: ["vendor": ["8.0", "8.4"]])) {
+                try await build(mysql, accelerator: tcg) { _ in }
             }
-            let message = BuildError.vendorPackageRequired(database: "vendor-only", versions: ["8.0", "8.4"]).description
-            #expect(message.contains("-v VERSION -p FILE") && message.contains("8.0, 8.4"))
+            #expect(ElementError.needsUserPackage(element: "mysql", requested: nil, supported: ["vendor": ["8.0", "8.4"]])
+                .description == "mysql is not in the Debian archive: it installs only from the vendor's package. Pass it "
+                + "with -p FILE (a .deb, or a tarball with setup.sh at its root) and its version with -v VERSION; "
+                + "supported versions: vendor: 8.0, 8.4")
+            let mongodb = try fixture.configuration(["mongodb"], name: "mongodb")
+            let mongoMessage = (await #expect(throws: ElementError.self) { try await build(mongodb, accelerator: tcg) { _ in } })?.description ?? ""
+            #expect(mongoMessage.hasSuffix(", -c or -e for the edition; supported versions: community vendor: 6.0, 7.0; "
+                + "enterprise vendor: 6.0, 7.0"), "\(mongoMessage)")
+            var redisVendorOnly = try fixture.configuration(["redis"], name: "redis-7.2")
+            redisVendorOnly.version = "7.2.4"
+            let redisMessage = (await #expect(throws: ElementError.self) { try await build(redisVendorOnly, accelerator: tcg) { _ in } })?.description ?? ""
+            #expect(redisMessage.hasPrefix("redis 7.2.4 is not in the Debian archive: it installs only from the vendor's package"), "\(redisMessage)")
 
             #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.images.path).isEmpty)
             #expect(fixture.leftovers.isEmpty)

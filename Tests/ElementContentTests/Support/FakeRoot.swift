@@ -6,23 +6,32 @@ let elementsDirectory: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("elements")
 
-/// A temporary tree standing for an image's `/`, holding the `static/` files of the first-boot, Redis and
-/// firewall elements, an `/etc/group` with a `redis` group (the caller's own gid, so the hook may chown to
-/// it without privileges) and cloud-init's instance-id. Removed by `remove()`.
+/// A temporary tree standing for an image's `/`, holding the `static/` files of the first-boot and firewall
+/// elements and of `database` (Redis by default) and the elements it depends on, and an `/etc/group` with the groups the hooks chown to:
+/// `redis` (the caller's own gid, so the hook may chown to it without privileges), and `postgres`, `ssl-cert`
+/// and `mysql` with the host's gids when the host has them (so the host's servers can read what the hooks
+/// write). Removed by `remove()`.
 struct FakeRoot {
     let url: URL
     let redisGroup: gid_t = getgid()
 
-    init() throws {
+    init(database: String = "redis") throws {
         url = FileManager.default.temporaryDirectory
             .appendingPathComponent("dibkit-fakeroot-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        for element in ["firstboot", "redis", "firewall"] {
+        let dependencies = (try? String(
+            contentsOf: elementsDirectory.appendingPathComponent("\(database)/element-deps"), encoding: .utf8)) ?? ""
+        let elements = Set(["firstboot", "firewall", database] + dependencies.split(separator: "\n").map(String.init))
+        for element in elements.sorted() where FileManager.default.fileExists(
+            atPath: elementsDirectory.appendingPathComponent("\(element)/static").path) {
             let source = elementsDirectory.appendingPathComponent("\(element)/static").path
             let copy = try runCommand(["cp", "-a", source + "/.", url.path])
             try #require(copy.status == 0, "copying \(source): \(copy.output)")
         }
-        try write("/etc/group", "root:x:0:\nredis:x:\(redisGroup):\n")
+        let hostGroups = ["postgres", "ssl-cert", "mysql"].map { name in
+            "\(name):x:\(getgrnam(name)?.pointee.gr_gid ?? getgid()):\n"
+        }
+        try write("/etc/group", "root:x:0:\nredis:x:\(redisGroup):\n" + hostGroups.joined())
     }
 
     /// The path of `absolute` inside the tree.
@@ -79,4 +88,23 @@ struct FakeRoot {
     func remove() {
         try? FileManager.default.removeItem(at: url)
     }
+}
+
+/// Runs the first-boot runner on a fresh fake root for `database` whose user-data sets `setting` (one YAML
+/// line) in the `dibkit: {database: ...}` section, and checks that the hook refused it before changing
+/// anything: exit 1, `message` and the hook's failure in the output, the instance unmarked, no port opened.
+func expectHookRejects(
+    _ database: String, setting: String, message: String, sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    let root = try FakeRoot(database: database)
+    defer { root.remove() }
+    try root.setInstance("iid-invalid")
+    try root.setUserData("#cloud-config\ndibkit:\n  \(database):\n    \(setting)\n")
+
+    let result = try root.runFirstboot()
+    #expect(result.status == 1, sourceLocation: sourceLocation)
+    #expect(result.output.contains(message), "\(result.output)", sourceLocation: sourceLocation)
+    #expect(result.output.contains("hook 50-\(database) failed"), sourceLocation: sourceLocation)
+    #expect(!root.exists("/var/lib/dibkit/firstboot-instance"), sourceLocation: sourceLocation)
+    #expect(!root.exists("/etc/nftables.d/\(database).nft"), sourceLocation: sourceLocation)
 }

@@ -6,11 +6,15 @@ Every path goes through `path()`, so the runner and the hooks work on a tree sta
 
 import json
 import os
+import re
+import secrets
 import subprocess
 import sys
 import tempfile
 
 CREDENTIALS = "/etc/dibkit/credentials"
+FIREWALL = "/etc/nftables.d"
+PASSWORD = re.compile(r'^[!#-\[\]-~]{8,512}$')  # printable ASCII without space, '"' and '\'
 
 
 class FirstbootError(Exception):
@@ -115,3 +119,66 @@ def read_section():
     if not isinstance(section, dict):
         raise FirstbootError(f"the section on stdin is {type(section).__name__}, expected a mapping")
     return section
+
+
+def settings(name, section, checks, defaults):
+    """The section's values over `defaults`, each passed through its check in `checks` (key → function
+    returning the value to use or raising FirstbootError); a key without a check is an error."""
+    unknown = sorted(set(section) - set(checks))
+    if unknown:
+        raise FirstbootError(f"unknown {name} setting(s) {', '.join(unknown)}; known: {', '.join(sorted(checks))}")
+    merged = dict(defaults)
+    merged.update({key: value for key, value in section.items() if value is not None})
+    return {key: checks[key](value) for key, value in merged.items()}
+
+
+def check_port(key, value):
+    """`value` as a TCP port number; `key` (e.g. `redis.port`) names it in the error."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise FirstbootError(f"{key} {value!r} is not a TCP port (an integer from 1 to 65535)")
+    return int(text)
+
+
+def check_password(key, value):
+    """`value` if it is 8 to 512 printable ASCII characters without spaces, quotes or backslashes (safe
+    in every database's configuration syntax); the error never shows it."""
+    if not isinstance(value, str) or not PASSWORD.match(value):
+        raise FirstbootError(f"{key} must be 8 to 512 printable ASCII characters without spaces, quotes or "
+                             f"backslashes (the value is not shown)")
+    return value
+
+
+def password_for(credential, given):
+    """The password to use: `given`, with any generated one under `credential` removed from the
+    credentials file; or, when `given` is None, a new random one stored there (root only) and never printed."""
+    if given is not None:
+        set_credential(credential, None)
+        return given
+    secret = secrets.token_urlsafe(24)
+    set_credential(credential, secret)
+    log(f"generated a password into {CREDENTIALS} as {credential} (root only)")
+    return secret
+
+
+def open_port(name, port):
+    """Write /etc/nftables.d/NAME.nft accepting TCP `port` and reload the firewall."""
+    write_file(f"{FIREWALL}/{name}.nft", f"# Written by dibkit-firstboot: the {name} port.\n"
+                                         f"add rule inet filter input tcp dport {port} accept comment \"{name}\"\n")
+    systemctl("reload-or-restart", "nftables.service")
+
+
+def run_tool(arguments, what, stdin=None, env=None, hide=()):
+    """Run a program to completion with `stdin`; raise FirstbootError naming `what` with the end of its
+    output, each string of `hide` blanked out, when it fails. Callers pass no secret on the command line."""
+    try:
+        result = subprocess.run(arguments, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, env=env)
+    except OSError as error:
+        raise FirstbootError(f"{what}: cannot run {arguments[0]}: {error}")
+    if result.returncode != 0:
+        output = result.stdout
+        for secret in hide:
+            output = output.replace(secret, "(hidden)")
+        raise FirstbootError(f"{what} failed (exit {result.returncode}): {output.strip()[-1500:]}")
+    return result.stdout

@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    try #require(fd >= 0, "socket: errno \(errno)")
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+            bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
+        }
+    }
+    try #require(bound, "bind 127.0.0.1:0: errno \(errno)")
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// The host's PostgreSQL major version with a server binary (`/usr/lib/postgresql/N/bin/postgres`), if any.
+let hostPostgreSQLVersion: String? = {
+    let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+    return versions.filter { FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\($0)/bin/postgres") }
+        .max { (Int($0) ?? 0) < (Int($1) ?? 0) }
+}()
+
+/// Running the host's database servers on a fake root needs root (to act as their system users) and them.
+let canRunPostgreSQL = getuid() == 0 && hostPostgreSQLVersion != nil && getpwnam("postgres") != nil
+let canRunMariaDB = getuid() == 0 && commandExists("mariadbd") && commandExists("mariadb-install-db")
+    && getpwnam("mysql") != nil
+
+/// A cluster `main` in Debian's layout inside a fake root (configuration in /etc/postgresql/N/main, data in
+/// /var/lib/postgresql/N/main), made by the host's initdb as the postgres user, with the configuration's
+/// paths pointing into the fake root, as the package leaves it before first boot.
+struct FakePostgreSQLCluster {
+    let root: FakeRoot
+    let version: String
+    var bin: String { "/usr/lib/postgresql/\(version)/bin" }
+    var configuration: String { root.path("/etc/postgresql/\(version)/main") }
+    var runtime: String { root.path("/run/postgresql") }
+
+    init(in root: FakeRoot) throws {
+        self.root = root
+        version = try #require(hostPostgreSQLVersion)
+        let data = root.path("/var/lib/postgresql/\(version)/main")
+        for folder in [data, runtime] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try #require(try runCommand(["chown", "postgres:postgres", folder]).status == 0)
+        }
+        let initdb = try runCommand(["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "\(bin)/initdb", "-D", data, "-U", "postgres",
+                                     "--auth=peer", "--no-sync"])
+        try #require(initdb.status == 0, "initdb: \(initdb.output)")
+        let etc = "/etc/postgresql/\(version)/main"
+        try root.write("\(etc)/postgresql.conf", """
+            data_directory = '\(data)'
+            hba_file = '\(configuration)/pg_hba.conf'
+            ident_file = '\(configuration)/pg_ident.conf'
+            unix_socket_directories = '\(runtime)'
+            include_dir = 'conf.d'
+
+            """)
+        try root.write("\(etc)/pg_ident.conf", "")
+        try root.write("\(etc)/pg_hba.conf", "local all all peer\n")
+        try FileManager.default.createDirectory(atPath: "\(configuration)/conf.d", withIntermediateDirectories: true)
+    }
+
+    /// Starts the cluster with the configuration first boot wrote (a child process, not a daemon); the TLS
+    /// files it names are taken from the fake root instead of the host's /etc/ssl. Waits until it answers on
+    /// `port`, the one first boot configured.
+    func start(port: Int) throws -> Process {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        server.arguments = ["--reuid=postgres", "--regid=postgres", "--init-groups", "\(bin)/postgres",
+                            "-D", configuration,
+                            "-c", "ssl_cert_file=\(root.path("/etc/ssl/certs/ssl-cert-snakeoil.pem"))",
+                            "-c", "ssl_key_file=\(root.path("/etc/ssl/private/ssl-cert-snakeoil.key"))"]
+        let log = "\(runtime)/server.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        server.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        server.standardError = server.standardOutput
+        try server.run()
+        for _ in 0..<1500 {  // a bound on a hung server, far above a normal start
+            if try runCommand(["\(bin)/pg_isready", "-q", "-h", runtime, "-p", "\(port)"]).status == 0 { return server }
+            try #require(server.isRunning, "postgres exited: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            usleep(200_000)
+        }
+        Issue.record("postgres did not answer on \(runtime)")
+        return server
+    }
+
+    /// Stops a server `start()` returned (SIGTERM: a smart shutdown, with no client left).
+    func stop(_ server: Process) {
+        server.terminate()
+        server.waitUntilExit()
+    }
+
+    /// `psql` over TCP to 127.0.0.1:`port`; `password` nil means none (and no prompt).
+    func psql(port: Int, user: String, password: String?, database: String, _ query: String,
+              replication: Bool = false) throws -> CommandResult {
+        var connection = "host=127.0.0.1 port=\(port) user=\(user) dbname=\(database)"
+        if replication { connection += " replication=true" }
+        var environment = ["PGPASSFILE": "/nonexistent/pgpass", "PGPASSWORD": ""]
+        if let password { environment["PGPASSWORD"] = password }
+        return try runCommand(["psql", "-X", "-w", "-A", "-t", connection, "-c", query], environment: environment)
+    }
+}
+
+/// MariaDB's system tables inside a fake root's /var/lib/mysql, made by the host's mariadb-install-db as the
+/// package makes them (root@localhost by unix_socket, no password), and the host's server run on them.
+final class FakeMariaDB {
+    let root: FakeRoot
+    var data: String { root.path("/var/lib/mysql") }
+    var socket: String { root.path("/run/mysqld/mysqld.sock") }
+    private var server: Process?
+
+    init(in root: FakeRoot) throws {
+        self.root = root
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root.path("/run/mysqld"), withIntermediateDirectories: true)
+        try #require(try runCommand(["chown", "mysql:mysql", root.path("/run/mysqld")]).status == 0)
+        let install = try runCommand(["mariadb-install-db", "--no-defaults", "--datadir=\(data)", "--user=mysql",
+                                      "--skip-test-db"])
+        try #require(install.status == 0, "mariadb-install-db: \(install.output)")
+    }
+
+    /// Starts the server with the option file first boot wrote, and waits until it answers on its socket.
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/mariadbd")
+        process.arguments = ["--defaults-file=\(root.path("/etc/mysql/mariadb.conf.d/99-dibkit.cnf"))",
+                             "--datadir=\(data)", "--user=mysql", "--socket=\(socket)",
+                             "--pid-file=\(root.path("/run/mysqld/mysqld.pid"))",
+                             "--log-error=\(root.path("/run/mysqld/error.log"))"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        server = process
+        let log = root.path("/run/mysqld/error.log")
+        for _ in 0..<1500 {  // a bound on a hung server, far above a normal start
+            if try runCommand(["mariadb-admin", "--no-defaults", "--socket=\(socket)", "--user=root", "ping"]).status == 0 {
+                return
+            }
+            try #require(process.isRunning, "mariadbd exited: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            usleep(200_000)
+        }
+        Issue.record("mariadbd did not answer on \(socket)")
+    }
+
+    func stop() {
+        guard let server, server.isRunning else { return }
+        _ = try? runCommand(["mariadb-admin", "--no-defaults", "--socket=\(socket)", "--user=root", "shutdown"])
+        server.waitUntilExit()
+    }
+
+    /// `mariadb` with `arguments` (after `--no-defaults`, or an option file holding `password`).
+    func client(password: String?, _ arguments: [String]) throws -> CommandResult {
+        guard let password else { return try runCommand(["mariadb", "--no-defaults"] + arguments) }
+        let file = root.path("/run/client-\(UUID().uuidString).cnf")
+        try root.write("/run/\(URL(fileURLWithPath: file).lastPathComponent)", "[client]\npassword=\"\(password)\"\n")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        return try runCommand(["mariadb", "--defaults-file=\(file)"] + arguments)
+    }
+}

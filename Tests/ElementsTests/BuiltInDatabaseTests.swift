@@ -1,0 +1,45 @@
+import Testing
+
+@testable import Elements
+
+/// The built-in database elements through the real loader: their version tables (the build refuses the
+/// vendor-only ones without `-p`: see PipelineTests).
+@Suite("Built-in databases: version tables, vendor packages")
+struct BuiltInDatabaseTests {
+    let library: ElementLibrary
+
+    init() throws {
+        library = try ElementLibrary(searchPath: [try BuiltInElements.directory()])
+    }
+
+    @Test("postgresql 15 and mariadb 10.11 come from Debian bookworm; -v picks them by major or major.minor")
+    func debianTables() throws {
+        let postgresql = try library.element(named: "postgresql")
+        let fifteen = try #require(try VersionSelection.select(for: postgresql, version: "15.8", edition: nil,
+                                                               release: "bookworm"))
+        #expect(fifteen.source == "distro" && fifteen.entry.packages == ["postgresql-15"])
+        let mariadb = try library.element(named: "mariadb")
+        #expect(try VersionSelection.select(for: mariadb, version: "10.11.6", edition: nil, release: "bookworm")?
+            .entry.packages == ["mariadb-server"])
+        #expect(try VersionSelection.select(for: postgresql, version: "16.4", edition: nil)?.source == "vendor")
+        let error = elementError { _ = try VersionSelection.select(for: postgresql, version: "12", edition: nil) }
+        #expect(error == .unsupportedVersion(
+            element: "postgresql", requested: "12", supported: ["distro": ["15"], "vendor": ["13", "14", "15", "16", "17"]]))
+        #expect(!postgresql.manifest.installsOnlyFromUserPackage && !mariadb.manifest.installsOnlyFromUserPackage)
+    }
+
+    @Test("mysql has vendor 8.0 and 8.4; mongodb community and enterprise editions of 6.0 and 7.0")
+    func vendorTables() throws {
+        let mysql = try library.element(named: "mysql")
+        #expect(mysql.manifest.installsOnlyFromUserPackage)
+        #expect(try VersionSelection.select(for: mysql, version: nil, edition: nil)?.entry.version == "8.4")
+        #expect(try VersionSelection.select(for: mysql, version: "8.0.39", edition: nil)?.source == "vendor")
+        let mongodb = try library.element(named: "mongodb")
+        #expect(mongodb.manifest.installsOnlyFromUserPackage)
+        let enterprise = try #require(try VersionSelection.select(for: mongodb, version: "6.0.19", edition: .enterprise))
+        #expect(enterprise.entry.packages == ["mongodb-enterprise"] && enterprise.edition == .enterprise)
+        #expect(try VersionSelection.select(for: mongodb, version: nil, edition: nil)?.edition == .community)
+        let noEdition = elementError { _ = try VersionSelection.select(for: mysql, version: nil, edition: .enterprise) }
+        #expect(noEdition == .unsupportedEdition(element: "mysql", requested: "enterprise", defined: []))
+    }
+}

@@ -1,0 +1,120 @@
+"""What the MariaDB and MySQL first-boot hooks share: checks of their settings, SQL for a database and its
+user, and a private server to run that SQL on before the real one starts."""
+
+import ipaddress
+import os
+import pwd
+import re
+import subprocess
+import tempfile
+import time
+
+import dibkit_firstboot as fb
+
+DATA = "/var/lib/mysql"
+USER = re.compile(r"^[a-z_][a-z0-9_]{0,31}$")
+DATABASE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+RESERVED_USERS = ("root", "mysql", "mariadb.sys", "mysql.sys", "mysql.session", "mysql.infoschema")
+RESERVED_DATABASES = ("mysql", "information_schema", "performance_schema", "sys")
+
+
+def checks(section):
+    """Checks of `bind_address`, `port`, `database`, `user` and `password` for `section`."""
+    def user(value):
+        if not isinstance(value, str) or not USER.match(value) or value in RESERVED_USERS:
+            raise fb.FirstbootError(f"{section}.user {value!r} must be a lower-case name of letters, digits and "
+                                    f"'_' (at most 32, not starting with a digit), other than root and the "
+                                    f"server's own accounts")
+        return value
+
+    def database(value):
+        if not isinstance(value, str) or not DATABASE.match(value) or value.lower() in RESERVED_DATABASES:
+            raise fb.FirstbootError(f"{section}.database {value!r} must be 1 to 64 letters, digits or '_', other "
+                                    f"than {', '.join(RESERVED_DATABASES)}")
+        return value
+
+    def bind_address(value):
+        text = str(value).strip()
+        if text not in ("*", "::"):
+            try:
+                ipaddress.ip_address(text)
+            except ValueError:
+                raise fb.FirstbootError(f"{section}.bind_address {value!r} is not an IP address, '*' (all) or '::'")
+        return text
+
+    return {"bind_address": bind_address, "port": lambda value: fb.check_port(f"{section}.port", value),
+            "database": database, "user": user,
+            "password": lambda value: fb.check_password(f"{section}.password", value)}
+
+
+def option_file(section, chosen):
+    """The `[mysqld]` option file for bind-address and port."""
+    return (f"# Written by dibkit-firstboot from user-data `dibkit: {{{section}: ...}}`.\n"
+            f"[mysqld]\nbind-address = {chosen['bind_address']}\nport = {chosen['port']}\n")
+
+
+def database_statements(chosen, identified):
+    """SQL making the database (utf8mb4) and its user from any host with all privileges on it, the user's
+    password set by `identified` (e.g. `IDENTIFIED BY PASSWORD '*…'`)."""
+    account = f"'{chosen['user']}'@'%'"
+    return [f"CREATE DATABASE IF NOT EXISTS `{chosen['database']}` CHARACTER SET utf8mb4;",
+            f"CREATE USER IF NOT EXISTS {account};",
+            f"ALTER USER {account} {identified};",
+            f"GRANT ALL PRIVILEGES ON `{chosen['database']}`.* TO {account};"]
+
+
+class PrivateServer:
+    """The server (`mariadbd` or `mysqld`) on the image's data folder as the mysql user, with no TCP listener
+    and its socket in a fresh folder; root logs in over that socket by unix_socket / auth_socket. Use with
+    `with`: the server is stopped (SIGTERM, its normal shutdown) and the folder removed on the way out."""
+
+    def __init__(self, server, client, admin):
+        self.server, self.client_program, self.admin = server, client, admin
+
+    def __enter__(self):
+        self.folder = tempfile.mkdtemp(prefix="dibkit-mysql-")
+        self.socket = os.path.join(self.folder, "mysqld.sock")
+        account = pwd.getpwnam("mysql")
+        os.chown(self.folder, account.pw_uid, account.pw_gid)
+        with open(os.path.join(self.folder, "output.log"), "w") as output:
+            self.process = subprocess.Popen(
+                [self.server, "--no-defaults", f"--datadir={fb.path(DATA)}", "--user=mysql", "--skip-networking",
+                 f"--socket={self.socket}", f"--pid-file={os.path.join(self.folder, 'mysqld.pid')}",
+                 f"--log-error={os.path.join(self.folder, 'error.log')}"],
+                stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 600
+        while not self.answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                tail = self.log_tail()
+                self.__exit__(None, None, None)
+                raise fb.FirstbootError(f"the private {self.server} did not start: {tail}")
+            time.sleep(0.5)
+        return self
+
+    def __exit__(self, *_):
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.wait()
+        subprocess.run(["rm", "-rf", self.folder], check=False)
+
+    def command(self, program):
+        return [program, "--no-defaults", f"--socket={self.socket}", "--user=root"]
+
+    def answers(self):
+        return subprocess.run(self.command(self.admin) + ["--silent", "ping"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL).returncode == 0
+
+    def log_tail(self):
+        text = ""
+        for name in ("output.log", "error.log"):
+            try:
+                with open(os.path.join(self.folder, name), encoding="utf-8", errors="replace") as handle:
+                    text += handle.read()
+            except FileNotFoundError:
+                pass
+        return text.strip()[-1500:] or "(no output)"
+
+    def query(self, sql, what, hide=()):
+        """Run `sql` (on stdin, never on the command line) as root; the output rows, tab-separated."""
+        return fb.run_tool(self.command(self.client_program) + ["--batch", "--skip-column-names"], what,
+                           stdin=sql, hide=hide)
