@@ -1,4 +1,5 @@
 import ArgumentParser
+import Chroot
 import Elements
 import Pipeline
 import Foundation
@@ -22,6 +23,8 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let failure as CommandFailure: return failure.exitCode
         case is ElementError: return ExitCode(2)
         case let error as BuildError where error.isBadInput: return ExitCode(2)
+        case let error as PatchError where error.isBadInput: return ExitCode(2)
+        case ChrootError.cancelled: return ExitCode(130)
         default: return ExitCode(1)
         }
     }
