@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "ChrootTests", dependencies: ["Chroot"], swiftSettings: strictSettings),
         .testTarget(name: "BootCheckTests", dependencies: ["BootCheck"], swiftSettings: strictSettings),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "Elements", "Chroot", "BootCheck"], exclude: ["Fixtures"],
+            name: "PipelineTests", dependencies: ["Pipeline", "Elements", "Chroot", "BootCheck", "QcowIO"], exclude: ["Fixtures"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "DibkitTests",
