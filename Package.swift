@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "Elements", targets: ["Elements"]),
         .library(name: "Chroot", targets: ["Chroot"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "Flavors", targets: ["Flavors"]),
+        .library(name: "OpenStack", targets: ["OpenStack"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,6 +40,11 @@ let package = Package(
             name: "Elements",
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings),
+        // Database flavors: the predefined sizes per database and the user's changes to them.
+        .target(name: "Flavors", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strictSettings),
+        // OpenStack clients: clouds.yaml and OS_* credentials, Keystone v3, Nova flavors. Knows nothing of builds.
+        .target(
+            name: "OpenStack", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strictSettings),
         // A session in an image's root: host namespace chroot or libguestfs; tar in/out; KVM probe.
         .target(
             name: "Chroot",
@@ -63,12 +70,16 @@ let package = Package(
         .executableTarget(
             name: "dibkit",
             dependencies: [
-                "Pipeline", "QcowIO", "Elements", "BootCheck", "Chroot",
+                "Pipeline", "QcowIO", "Elements", "BootCheck", "Chroot", "Flavors", "OpenStack",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
 
+        .testTarget(name: "FlavorsTests", dependencies: ["Flavors"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "OpenStackTests", dependencies: ["OpenStack"], resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings),
         .testTarget(name: "QcowIOTests", dependencies: ["QcowIO"], swiftSettings: strictSettings),
         .testTarget(
             name: "ElementsTests", dependencies: ["Elements"], exclude: ["Fixtures", "FixturesOverride"],
