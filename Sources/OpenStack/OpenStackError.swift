@@ -19,6 +19,14 @@ public enum OpenStackError: Error, CustomStringConvertible, Sendable, Equatable 
     /// Flavors of the same name exist with other specs; `--replace` replaces them.
     case flavorsDiffer([String])
 
+    /// True when the user's settings are wrong or missing (the CLI exits 2), not the cloud.
+    public var isBadInput: Bool {
+        switch self {
+        case .noCredentials, .unknownCloud, .whichCloud, .missingSetting, .badCloudsFile: true
+        case .noEndpoint, .http, .badResponse, .flavorsDiffer: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .noCredentials(let searched):

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Chroot
 import Elements
+import Flavors
+import OpenStack
 import Pipeline
 import Foundation
 
@@ -25,6 +27,8 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let error as BuildError where error.isBadInput: return ExitCode(2)
         case let error as PatchError where error.isBadInput: return ExitCode(2)
         case ChrootError.cancelled: return ExitCode(130)
+        case is FlavorError: return ExitCode(2)
+        case let error as OpenStackError where error.isBadInput: return ExitCode(2)
         default: return ExitCode(1)
         }
     }

@@ -7,7 +7,7 @@ struct Dibkit: AsyncParsableCommand {
         commandName: "dibkit",
         abstract: "Bake bootable database VM images offline, prove they boot, upload them.",
         version: "0.1.0",
-        subcommands: [Build.self, Test.self, Patch.self, ElementsCommand.self, Info.self])
+        subcommands: [Build.self, Test.self, Patch.self, FlavorCommand.self, ElementsCommand.self, Info.self])
 
     /// Parses, runs, and maps failures to dibkit's messages and exit codes.
     static func main() async {
