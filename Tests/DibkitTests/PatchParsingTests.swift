@@ -40,3 +40,17 @@ struct PatchParsingTests {
         #expect(throws: (any Error).self) { try patch.makeSteps() }
     }
 }
+
+@Suite("patch: the binary's bad-input errors (no appliance starts)")
+struct PatchBinaryTests {
+    @Test("a missing image, a missing upload or nothing to do exit 2 with the reason")
+    func badInputExitCodes() throws {
+        let missing = try DibkitBinary.run(["patch", "/nonexistent/disk.qcow2", "-s", "true"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("cannot patch /nonexistent/disk.qcow2"), "\(missing.stderr)")
+        let upload = try DibkitBinary.run(["patch", "/nonexistent/disk.qcow2", "--upload", "/no/such:/etc/x"])
+        #expect(upload.status == 2 && upload.stderr.contains("--upload /no/such:/etc/x"), "\(upload.stderr)")
+        let nothing = try DibkitBinary.run(["patch", "/nonexistent/disk.qcow2"])
+        #expect(nothing.status == 2 && nothing.stderr.contains("nothing to do"), "\(nothing.stderr)")
+    }
+}
