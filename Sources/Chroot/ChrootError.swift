@@ -39,7 +39,7 @@ public enum ChrootError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(archive): refused entry '\(entry)': \(reason); nothing was extracted"
         case .noRootFilesystem(let seen):
             let found = seen.isEmpty ? "no filesystem at all" : seen.joined(separator: ", ")
-            return "found no root filesystem (ext2/3/4, xfs or btrfs holding /etc) in the image; it holds: \(found)"
+            return "found no root filesystem (one that mounts and holds /etc) in the image; it holds: \(found)"
         case .cancelled:
             return "cancelled; started processes were stopped and temporary files removed"
         }

@@ -2,23 +2,22 @@ public import Foundation
 
 /// Files in the mounted guest root; every path is absolute inside the guest.
 extension GuestSession {
-    /// Filesystem types a Linux root can be on.
-    static let rootFilesystemTypes: Set<String> = ["ext2", "ext3", "ext4", "xfs", "btrfs"]
-
     /// Finds the image's root filesystem and mounts it at `/`: the first partition (or whole disk, when there
-    /// is no partition table) with an ext2/3/4, xfs or btrfs filesystem that mounts and holds `/etc`.
-    /// No OS inspection and no LVM scan: both cost seconds under TCG.
+    /// is no partition table) that mounts and holds `/etc`. No OS inspection, no LVM scan and no type probe
+    /// on the way (each costs seconds or fractions of one under TCG); types are read only to explain a miss.
     /// - Returns: the device mounted, e.g. `/dev/sda1`.
-    /// - Throws: `ChrootError.noRootFilesystem` listing what the image holds.
+    /// - Throws: `ChrootError.noRootFilesystem` listing the devices and their filesystem types.
     @discardableResult
     public func mountRoot() async throws -> String {
-        var seen: [String] = []
-        for device in try await call({ try $0.filesystemCandidates() }) {
-            let type = try await call { try $0.filesystemType(device) }
-            seen.append("\(device) (\(type.isEmpty ? "no filesystem" : type))")
-            guard Self.rootFilesystemTypes.contains(type), (try? await mount(device)) != nil else { continue }
+        let devices = try await call { try $0.filesystemCandidates() }
+        for device in devices where (try? await mount(device)) != nil {
             if try await isDirectory("/etc") { return device }
             try await call { try $0.unmountAll() }
+        }
+        var seen: [String] = []
+        for device in devices {
+            let type = (try? await call { try $0.filesystemType(device) }) ?? ""
+            seen.append("\(device) (\(type.isEmpty ? "no filesystem" : type))")
         }
         throw ChrootError.noRootFilesystem(seen: seen)
     }

@@ -20,12 +20,14 @@ public final class GuestSession: @unchecked Sendable {
     ///   - forceTCG: software emulation, for machines where KVM does not work.
     ///   - readOnly: open the disk read-only.
     ///   - memoryMiB: the appliance's memory; less boots a little faster, more suits big package installs.
+    ///   - followConsole: keep the appliance's console (verbose mode) to explain an appliance that dies;
+    ///     off, the appliance starts and answers faster under TCG, and such errors carry no console tail.
     /// - Throws: `ChrootError.guestfs` naming the failing call; whatever `body` throws.
     public static func withSession<T: Sendable>(
         disk: URL, format: String, network: Bool = false, forceTCG: Bool, readOnly: Bool = false,
-        memoryMiB: Int32 = 1024, _ body: (GuestSession) async throws -> T
+        memoryMiB: Int32 = 1024, followConsole: Bool = true, _ body: (GuestSession) async throws -> T
     ) async throws -> T {
-        let session = GuestSession(handle: try GuestfsHandle())
+        let session = GuestSession(handle: try GuestfsHandle(followConsole: followConsole))
         try await session.call {
             if forceTCG { try $0.setBackendSettings(["force_tcg"]) }
             try $0.setResources(memoryMiB: memoryMiB, cpus: 2)

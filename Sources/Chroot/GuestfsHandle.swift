@@ -6,15 +6,16 @@ final class GuestfsHandle {
     let handle: OpaquePointer
     private let messages = GuestfsMessages()
 
-    /// Wraps `guestfs_create`. Errors are collected per call (see `beginCall`), never printed by libguestfs;
-    /// the appliance's console is followed (verbose mode) so that a dead appliance can be explained.
-    init() throws {
+    /// Wraps `guestfs_create`. Errors are collected per call (see `beginCall`), never printed by libguestfs.
+    /// - Parameter followConsole: verbose mode, and the appliance's console followed, so that a dead
+    ///   appliance can be explained; it costs seconds under TCG (the console is an emulated serial port).
+    init(followConsole: Bool = true) throws {
         guard let handle = guestfs_create() else {
             throw ChrootError.guestfs(call: "guestfs_create", message: "could not create a handle (out of memory?)")
         }
         self.handle = handle
         guestfs_set_error_handler(handle, nil, nil)
-        guestfs_set_verbose(handle, 1)
+        guestfs_set_verbose(handle, followConsole ? 1 : 0)
         messages.followConsole(of: handle)
     }
 

@@ -29,6 +29,8 @@ public struct PatchOptions: Sendable {
     public var network = true
     /// The appliance's memory.
     public var memoryMiB: Int32 = 768
+    /// Keep the appliance's console to explain an appliance that dies (slower under TCG; see BENCHMARKS.md).
+    public var followConsole = false
 
     public init() {}
 }
@@ -71,7 +73,8 @@ public func patch(
             let launch = timer.start("launch")
             let device = try await GuestSession.withSession(
                 disk: work.overlay, format: "qcow2", network: options.network,
-                forceTCG: accelerator.accelerator == .tcg, memoryMiB: options.memoryMiB
+                forceTCG: accelerator.accelerator == .tcg, memoryMiB: options.memoryMiB,
+                followConsole: options.followConsole
             ) { guest in
                 timer.finish("launch", startedAt: launch)
                 let device = try await timer.time("mount root") { try await guest.mountRoot() }

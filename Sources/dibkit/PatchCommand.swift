@@ -11,8 +11,8 @@ extension Dibkit {
             discussion: """
                 Steps run in this order: each --upload, then --install (apt-get update, install without \
                 recommends, then apt's caches emptied), then each -s in the order given, then --ssh-key. \
-                Commands run with /bin/sh in the image's root (the first ext4/xfs/btrfs filesystem holding \
-                /etc), with network for apt unless --no-network. qcow2 and raw images are told apart by content. \
+                Commands run with /bin/sh in the image's root (the first partition whose filesystem mounts \
+                and holds /etc), with network for apt unless --no-network. qcow2 and raw images are told apart by content. \
                 All or nothing: the image changes only when every step passed; on a failure or Ctrl-C its \
                 bytes are the ones it had. Exit status: 0 patched, 1 a step failed, 2 bad input, 130 interrupted.
                 """)
@@ -38,6 +38,9 @@ extension Dibkit {
         @Flag(help: "No network in the appliance (apt cannot download then).")
         var noNetwork = false
 
+        @Flag(help: "Keep the appliance's console to explain an appliance that dies (a few seconds slower under TCG).")
+        var console = false
+
         @Flag(help: "Print only the result as JSON; no progress.")
         var json = false
 
@@ -47,6 +50,7 @@ extension Dibkit {
             do { steps = try makeSteps() } catch { throw CommandFailure(error, json: json) }
             var patchOptions = PatchOptions()
             patchOptions.network = !noNetwork
+            patchOptions.followConsole = console
             let options = patchOptions
             do {
                 let report = try await Interruption.run {
