@@ -33,6 +33,7 @@ struct GuestPatcher {
             try await shell("apt-get update", step: number)
             try await shell("apt-get install -y --no-install-recommends \(names)", step: number)
             try await shell("apt-get clean && rm -rf /var/lib/apt/lists/*", step: number)
+            try await guest.fstrim()  // the image need not keep the blocks the lists and archives held
         case .upload(let upload):
             try await copy(upload, step: number)
         case .authorizeKeys(let keys, let user):
@@ -46,10 +47,12 @@ struct GuestPatcher {
         let marker = "dibkit-patch-status-\(UUID().uuidString)"
         let script = "export DEBIAN_FRONTEND=noninteractive\nexec 2>&1\n(\n\(command)\n)\necho \"\(marker) $?\"\n"
         let output = try await guest.sh(script)
-        var lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // dpkg ends lines with "\r\n", which Swift counts as one Character: split on every kind of newline.
+        var lines = output.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         if lines.last == "" { lines.removeLast() }
         guard let last = lines.last, last.hasPrefix(marker + " "), let status = Int32(last.dropFirst(marker.count + 1)) else {
-            throw impossible(step, "`\(command)` ended the shell before reporting its exit status (did it call exec?)")
+            let tail = lines.suffix(Self.tailLines).map { "  | \($0)" }.joined(separator: "\n")
+            throw impossible(step, "`\(command)` ended the shell before reporting its exit status (did it call exec or exit the shell?); its last output:\n\(tail)")
         }
         guard status == 0 else {
             throw PatchError.stepFailed(

@@ -21,7 +21,7 @@ struct PatchTests {
 
         let report = try await fixture.patch(image, [
             .upload(try FileUpload(argument: "\(upload.path):/etc/")),
-            .run("echo from-step > /root/made-by-step; cat /etc/motd"),
+            .run("echo from-step > /root/made-by-step; printf 'a dpkg-style line\\r\\n'"),
             .authorizeKeys(keys, user: "dibkit"),
         ])
 
