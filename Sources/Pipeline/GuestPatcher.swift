@@ -57,7 +57,7 @@ struct GuestPatcher {
         guard status == 0 else {
             throw PatchError.stepFailed(
                 step: step, steps: steps.count, label: steps[step - 1].label, command: command, status: status,
-                outputTail: Array(lines.dropLast().suffix(Self.tailLines)))
+                outputTail: Array(lines.dropLast().suffix(Self.tailLines)), withoutNetwork: !network)
         }
     }
 

@@ -12,26 +12,31 @@ public struct PatchReport: Sendable, Codable, Equatable {
     public var rootDevice: String
     /// Each step (and the work around them) with its seconds, in order.
     public var timings: [Timing]
-    /// The image's bytes on disk before and after.
+    /// The image's bytes on disk before the patch.
     public var sizeBefore: UInt64
+    /// The image's bytes on disk after it (changed clusters are stored uncompressed).
     public var sizeAfter: UInt64
 
     /// One timed piece of work.
     public struct Timing: Sendable, Codable, Equatable {
+        /// What was done, e.g. `launch` or `step 1/2: -s true`.
         public var name: String
+        /// How long it took.
         public var seconds: Double
     }
 }
 
 /// Options that are not steps.
 public struct PatchOptions: Sendable {
-    /// Give the appliance user-mode networking (for apt).
-    public var network = true
+    /// Give the appliance user-mode networking for every step. An `install` step always gets it; without
+    /// one, the network is off by default: bringing it up costs the appliance seconds under TCG.
+    public var network = false
     /// The appliance's memory.
     public var memoryMiB: Int32 = 768
-    /// Keep the appliance's console to explain an appliance that dies (slower under TCG; see BENCHMARKS.md).
+    /// Keep the appliance's console to explain an appliance that dies (slower: see docs/design.md).
     public var followConsole = false
 
+    /// The defaults: network only for `install`, 768 MiB, no console.
     public init() {}
 }
 
@@ -64,6 +69,7 @@ public func patch(
         throw PatchError.badImage(path: image.path, reason: "it or its folder is not writable (the patched image replaces it by rename)")
     }
     let sizeBefore = try allocatedSize(image)
+    let network = options.network || steps.contains { if case .install = $0 { true } else { false } }
     let work = PatchFiles(image: image)
     let timer = StepTimer(progress: progress)
     do {
@@ -72,13 +78,13 @@ public func patch(
             group.addTask { try await work.copyImage() }
             let launch = timer.start("launch")
             let device = try await GuestSession.withSession(
-                disk: work.overlay, format: "qcow2", network: options.network,
+                disk: work.overlay, format: "qcow2", network: network,
                 forceTCG: accelerator.accelerator == .tcg, memoryMiB: options.memoryMiB,
                 followConsole: options.followConsole
             ) { guest in
                 timer.finish("launch", startedAt: launch)
                 let device = try await timer.time("mount root") { try await guest.mountRoot() }
-                try await GuestPatcher(guest: guest, steps: steps, network: options.network).runAll(timer: timer)
+                try await GuestPatcher(guest: guest, steps: steps, network: network).runAll(timer: timer)
                 return device
             }
             try await group.waitForAll()

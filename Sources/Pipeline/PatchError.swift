@@ -1,8 +1,11 @@
 /// What can stop `dibkit patch`. Whatever it is, the image was left as it was.
 public enum PatchError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A step's command exited non-zero.
-    /// `step` counts from 1 of `steps`; `command` is what ran; `outputTail` its last lines (stdout and stderr).
-    case stepFailed(step: Int, steps: Int, label: String, command: String, status: Int32, outputTail: [String])
+    /// `step` counts from 1 of `steps`; `command` is what ran; `outputTail` its last lines (stdout and stderr);
+    /// `withoutNetwork`: it ran with the appliance's network off.
+    case stepFailed(
+        step: Int, steps: Int, label: String, command: String, status: Int32, outputTail: [String],
+        withoutNetwork: Bool = false)
     /// Another step could not be carried out (a missing folder or user in the image…).
     case stepImpossible(step: Int, steps: Int, label: String, reason: String)
     /// `--upload` names something that cannot be uploaded.
@@ -24,10 +27,11 @@ public enum PatchError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var description: String {
         switch self {
-        case .stepFailed(let step, let steps, let label, let command, let status, let tail):
+        case .stepFailed(let step, let steps, let label, let command, let status, let tail, let withoutNetwork):
             let shown = tail.isEmpty ? "  (no output)" : tail.map { "  | \($0)" }.joined(separator: "\n")
+            let hint = withoutNetwork ? "\nit ran without network: pass --network if it needs to download" : ""
             return "step \(step) of \(steps) (\(label)) failed: `\(command)` exited with status \(status); "
-                + "its last output:\n\(shown)\nthe image is unchanged"
+                + "its last output:\n\(shown)\(hint)\nthe image is unchanged"
         case .stepImpossible(let step, let steps, let label, let reason):
             return "step \(step) of \(steps) (\(label)) failed: \(reason)\nthe image is unchanged"
         case .badUpload(let argument, let reason):

@@ -12,7 +12,8 @@ extension Dibkit {
                 Steps run in this order: each --upload, then --install (apt-get update, install without \
                 recommends, then apt's caches emptied), then each -s in the order given, then --ssh-key. \
                 Commands run with /bin/sh in the image's root (the first partition whose filesystem mounts \
-                and holds /etc), with network for apt unless --no-network. qcow2 and raw images are told apart by content. \
+                and holds /etc). The appliance has network for --install, and for every step with --network \
+                (off otherwise: bringing it up costs seconds). qcow2 and raw images are told apart by content. \
                 All or nothing: the image changes only when every step passed; on a failure or Ctrl-C its \
                 bytes are the ones it had. Exit status: 0 patched, 1 a step failed, 2 bad input, 130 interrupted.
                 """)
@@ -35,8 +36,8 @@ extension Dibkit {
         @Option(help: "The user whose ~/.ssh/authorized_keys --ssh-key extends.")
         var user = "dibkit"
 
-        @Flag(help: "No network in the appliance (apt cannot download then).")
-        var noNetwork = false
+        @Flag(help: "Network for every step, e.g. for -s 'apt-get …' or 'curl …' (--install always has it).")
+        var network = false
 
         @Flag(help: "Keep the appliance's console to explain an appliance that dies (a few seconds slower under TCG).")
         var console = false
@@ -49,7 +50,7 @@ extension Dibkit {
             let steps: [PatchStep]
             do { steps = try makeSteps() } catch { throw CommandFailure(error, json: json) }
             var patchOptions = PatchOptions()
-            patchOptions.network = !noNetwork
+            patchOptions.network = network
             patchOptions.followConsole = console
             let options = patchOptions
             do {

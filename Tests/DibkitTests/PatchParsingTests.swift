@@ -18,9 +18,10 @@ struct PatchParsingTests {
         try Data("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOxRFGEWveglBChM4hwH4B9k3dl8eJGnoLeioXP3xuDu me@host\n".utf8).write(to: keys)
         let command = try Dibkit.parseAsRoot([
             "patch", "img.qcow2", "-s", "first", "--ssh-key", keys.path, "--install", "redis-tools,jq", "-s", "second",
-            "--upload", "\(file.path):/etc/motd", "--install", "curl", "--user", "admin",
+            "--upload", "\(file.path):/etc/motd", "--install", "curl", "--user", "admin", "--network",
         ])
         let patch = try #require(command as? Dibkit.Patch)
+        #expect(patch.network)
         let labels = try patch.makeSteps().map(\.label)
         #expect(labels == [
             "--upload \(file.path):/etc/motd", "--install redis-tools,jq,curl", "-s first", "-s second", "--ssh-key for user admin",

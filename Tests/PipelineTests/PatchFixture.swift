@@ -5,7 +5,7 @@ import Testing
 
 /// A small bootable-looking disk for `patch` tests: an MBR, one ext4 partition at 1 MiB holding a root
 /// made of the host's shell tools and their libraries, a user `dibkit`, and a fake `apt-get` that logs
-/// its arguments to /var/log/apt-calls.
+/// its arguments to /var/log/apt-calls and the resolver it saw to /var/log/apt-resolver.
 struct PatchFixture {
     let folder: URL
     let raw: URL
@@ -24,7 +24,8 @@ struct PatchFixture {
                 for lib in $(ldd "$p" | grep -o '/[^ ]*'); do mkdir -p "$R$(dirname $lib)"; cp -Ln "$lib" "$R$lib"; done
             done
             printf 'root:x:0:0:root:/root:/bin/sh\\ndibkit:x:1000:1001::/home/dibkit:/bin/sh\\n' > "$R/etc/passwd"
-            printf '#!/bin/sh\\necho "apt-get $*" >> /var/log/apt-calls\\n' > "$R/usr/bin/apt-get"; chmod 755 "$R/usr/bin/apt-get"
+            printf '#!/bin/sh\\necho "apt-get $*" >> /var/log/apt-calls\\ncat /etc/resolv.conf > /var/log/apt-resolver\\n' > "$R/usr/bin/apt-get"
+            chmod 755 "$R/usr/bin/apt-get"
             echo stale > "$R/var/lib/apt/lists/old"
             truncate -s 64M \(raw.path)
             printf 'label: dos\\n2048,,83\\n' | sfdisk -q \(raw.path)
