@@ -59,7 +59,7 @@ public func patch(
     progress: @escaping BuildProgress
 ) async throws -> PatchReport {
     guard !steps.isEmpty else { throw PatchError.nothingToDo }
-    let image = image.standardizedFileURL
+    let image = image.standardizedFileURL.resolvingSymlinksInPath()  // a link: its target is patched
     let format: ImageFormat
     do { format = try ImageFormat.detect(at: image) } catch {
         throw PatchError.badImage(path: image.path, reason: "\(error)")
