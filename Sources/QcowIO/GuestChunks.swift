@@ -7,7 +7,7 @@ struct GuestChunk {
     var length: Int
     /// True when the whole chunk is known to read as zeros; `bytes` then holds nothing useful.
     var isKnownZero: Bool
-    /// At least `length` bytes: the chunk's guest bytes unless `isKnownZero`.
+    /// The chunk's guest bytes, zero-padded to the chunk size, unless `isKnownZero`.
     var bytes: [UInt8]
 }
 
@@ -48,6 +48,10 @@ final class GuestChunks {
                 chunk.isKnownZero = chunk.isKnownZero && extent.isZero
             }
             done += take
+        }
+        // A short last chunk reads as zeros past its end, so whole clusters can be taken from it.
+        if !chunk.isKnownZero, length < chunkSize {
+            chunk.bytes.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[length...]).initializeMemory(as: UInt8.self, repeating: 0) }
         }
         offset += UInt64(length)
         return chunk

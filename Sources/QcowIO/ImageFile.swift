@@ -5,11 +5,18 @@ final class ImageFile {
     let descriptor: Int32
     let path: String
 
-    /// Opens `path` read-only.
+    /// Opens `path` read-only: a regular file or a block device (never a FIFO or character device, which
+    /// a hostile backing file name could point at, and which could block forever).
     init(readingAt path: String) throws {
         self.path = path
-        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw QcowError.unreadable(path: path, reason: Self.lastError()) }
+        var status = stat()
+        let type = fstat(descriptor, &status) == 0 ? status.st_mode & S_IFMT : 0
+        guard type == S_IFREG || type == S_IFBLK else {
+            close(descriptor)
+            throw QcowError.unreadable(path: path, reason: "not a regular file or block device")
+        }
     }
 
     /// Creates (or truncates) `path` for writing.
@@ -30,11 +37,13 @@ final class ImageFile {
     /// The file's length in bytes.
     func size() throws -> UInt64 { try status().size }
 
-    /// Length and allocated bytes (blocks on disk), and device and inode to tell files apart.
-    func status() throws -> (size: UInt64, allocated: UInt64, device: UInt64, inode: UInt64) {
+    /// Length and allocated bytes (blocks on disk).
+    func status() throws -> (size: UInt64, allocated: UInt64) {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw QcowError.ioFailed(path: path, call: "fstat", reason: Self.lastError()) }
-        return (UInt64(status.st_size), UInt64(status.st_blocks) * 512, UInt64(status.st_dev), UInt64(status.st_ino))
+        // A block device's length is where its end lies, not st_size.
+        let size = status.st_mode & S_IFMT == S_IFBLK ? UInt64(max(0, lseek(descriptor, 0, SEEK_END))) : UInt64(status.st_size)
+        return (size, UInt64(status.st_blocks) * 512)
     }
 
     /// Fills `buffer` from `offset`; bytes past the end of the file read as zeros.

@@ -18,7 +18,8 @@ final class Qcow2Writer {
     private var refcountBlocks: [UInt64] = []
     private var finishedBlocks: [(index: UInt64, bytes: [UInt8])] = []
 
-    /// Starts an image in `file` (empty): reserves the header cluster.
+    /// Starts an image in `file` (empty): reserves the header cluster. The disk size is rounded up to whole
+    /// 512-byte sectors, as qemu sees disks.
     /// - Throws: `QcowError.invalidRequest` when the cluster size is not a power of two in 512 B…2 MiB or
     ///   the L1 table would exceed qemu's 32 MiB limit (a larger cluster size fixes that).
     init(file: ImageFile, virtualSize: UInt64, clusterSize: Int, compression: ClusterCompression?) throws {
@@ -28,6 +29,7 @@ final class Qcow2Writer {
         self.file = file
         self.clusterSize = clusterSize
         clusterBits = UInt32(clusterSize.trailingZeroBitCount)
+        let virtualSize = (virtualSize + 511) / 512 * 512
         self.virtualSize = virtualSize
         self.compression = compression
         let guestPerL2 = UInt64(clusterSize) * UInt64(clusterSize / 8)
@@ -46,17 +48,17 @@ final class Qcow2Writer {
     /// Bytes written so far (the file's length once finished).
     var position: UInt64 { output.position }
 
-    /// Stores guest cluster `index` as is; `bytes` is one cluster (a short last cluster is zero-padded).
+    /// Stores guest cluster `index` as is; `bytes` is one whole cluster.
     func appendCluster(_ index: UInt64, bytes: UnsafeRawBufferPointer) throws {
+        precondition(bytes.count == clusterSize, "clusters are stored whole")
         try selectL2(for: index)
         let host = try allocateClusters(1)
         try output.append(bytes)
-        if bytes.count < clusterSize { try output.appendZeros(clusterSize - bytes.count) }
         l2[Int(index % UInt64(l2.count))] = host | Qcow2.copied
         try writeFinishedBlocks()
     }
 
-    /// Stores guest cluster `index` as `bytes`, its compressed form (shorter than a cluster), packed right
+    /// Stores guest cluster `index` as `bytes`, the compressed form of the whole cluster (shorter than it), packed right
     /// after the previous compressed cluster.
     func appendCompressed(_ index: UInt64, bytes: UnsafeRawBufferPointer) throws {
         precondition(bytes.count < clusterSize, "a compressed cluster must be shorter than a cluster")

@@ -20,7 +20,7 @@ final class Qcow2Sink: ConversionSink {
         if !compressors.isEmpty { output.encoded.reserveCapacity(chunk.length / 2) }
         chunk.bytes.withUnsafeBytes { raw in
             for start in stride(from: 0, to: chunk.length, by: clusterSize) {
-                let range = start..<min(start + clusterSize, chunk.length)
+                let range = start..<start + clusterSize
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[range])
                 guard !isAllZero(bytes) else { continue }
                 let cluster = firstCluster + UInt64(start / clusterSize)

@@ -4,23 +4,13 @@ import Testing
 
 @Suite("QcowIO reader: guest bytes identical to qemu-img's, for every layout qemu-img writes")
 struct ReaderTests {
-    /// 24 MiB of guest data: random runs, text, zero gaps, a tail at an odd offset.
-    func makeSource(in folder: ImageFolder) throws {
-        try folder.run(["qemu-img", "create", "-q", "-f", "raw", "source.raw", "24M"])
-        try folder.run(["bash", "-c", """
-            head -c 3M /dev/urandom | dd of=source.raw bs=1M seek=1 conv=notrunc status=none
-            seq 1 400000 | dd of=source.raw bs=1M seek=8 conv=notrunc status=none
-            head -c 777 /dev/urandom | dd of=source.raw bs=1 seek=$((24*1024*1024-900)) conv=notrunc status=none
-            """])
-    }
-
     @Test("qcow2 → raw matches the source", arguments: [
         [], ["-c"], ["-c", "-o", "compression_type=zstd"], ["-o", "cluster_size=512"], ["-c", "-o", "cluster_size=2M"],
         ["-o", "extended_l2=on"], ["-c", "-o", "extended_l2=on"], ["-o", "compat=0.10"], ["-c", "-o", "cluster_size=4k"],
     ])
     func readsWhatQemuImgWrites(options: [String]) async throws {
         let folder = try ImageFolder()
-        try makeSource(in: folder)
+        try folder.makeSource()
         try folder.run(["qemu-img", "convert", "-f", "raw", "-O", "qcow2"] + options + ["source.raw", "image.qcow2"])
         try await toRaw(folder.url.appendingPathComponent("image.qcow2"), folder.url.appendingPathComponent("out.raw"))
         try folder.run(["qemu-img", "compare", "-f", "raw", "-F", "raw", "source.raw", "out.raw"])
@@ -31,7 +21,7 @@ struct ReaderTests {
     @Test("backing chains, zero clusters and unallocated clusters read through to the backing file")
     func backingChain() async throws {
         let folder = try ImageFolder()
-        try makeSource(in: folder)
+        try folder.makeSource()
         try folder.run(["qemu-img", "convert", "-f", "raw", "-O", "qcow2", "source.raw", "base.qcow2"])
         try folder.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "top.qcow2"])
         try folder.run(["qemu-io", "-f", "qcow2", "-c", "write -P 0xab 2M 64k", "-c", "write -z 1M 64k", "-c", "write -P 0x11 20M 4k", "top.qcow2"])
@@ -60,7 +50,7 @@ struct ReaderTests {
     @Test("a compressed cluster whose descriptor points past the file is an error, not a crash")
     func badCompressedDescriptor() async throws {
         let folder = try ImageFolder()
-        try makeSource(in: folder)
+        try folder.makeSource()
         try folder.run(["qemu-img", "convert", "-c", "-f", "raw", "-O", "qcow2", "source.raw", "image.qcow2"])
         let url = folder.url.appendingPathComponent("image.qcow2")
         // Truncate the file so the last compressed clusters lie beyond its end.
