@@ -62,7 +62,10 @@ struct Conversion {
 
     private func copy(_ reader: any GuestReader, into sink: any ConversionSink) throws {
         let chunks = GuestChunks(reader: reader, chunkSize: sink.chunkSize)
-        let workers = max(1, options.threads)
+        // Only compression needs more threads; copying is I/O, and handing chunks between threads costs
+        // more than it gains (most of all on a loaded machine, where a woken thread may wait for a core).
+        let compresses = options.compression != nil || options.format == .rawGzip
+        let workers = compresses ? max(1, options.threads) : 1
         try OrderedPipeline.run(
             workers: workers, window: 2 * workers + 2,
             produce: {

@@ -64,8 +64,10 @@ final class ClusterCompressor {
     }
 
     /// Compresses one cluster and appends the result to `output`.
-    /// - Returns: where it landed in `output`, or nil when it would not be shorter than a cluster.
+    /// - Returns: where it landed in `output`, or nil when it would not be shorter than a cluster, or when
+    ///   deflate is not even tried because the cluster looks incompressible (zstd detects that itself).
     func compress(_ cluster: UnsafeRawBufferPointer, clusterSize: Int, appendingTo output: inout [UInt8]) -> Range<Int>? {
+        if deflate != nil, looksIncompressible(cluster) { return nil }
         if scratch.count < clusterSize - 1 { scratch = [UInt8](repeating: 0, count: clusterSize - 1) }
         let length = scratch.withUnsafeMutableBytes { raw -> Int? in
             let target = UnsafeMutableRawBufferPointer(rebasing: raw[..<(clusterSize - 1)])
