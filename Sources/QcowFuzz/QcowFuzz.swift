@@ -32,7 +32,7 @@ private func readSome(_ reader: any GuestReader) {
     }
 }
 
-/// One scratch file per fuzzing process.
+/// One scratch file per fuzzing process, in the working directory (scripts/fuzz-qcow removes it).
 private enum FuzzFile {
-    static let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("qcowfuzz-\(getpid()).img")
+    static let url = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("qcowfuzz-\(getpid()).img")
 }

@@ -8,7 +8,7 @@ extension Dibkit {
         static let configuration = CommandConfiguration(
             abstract: "Check a qcow2 image's metadata for leaks and corruptions (exit codes as qemu-img check).",
             discussion: """
-                Exit status: 0 no problem, 1 the check could not run, 2 corruptions, 3 leaked clusters only,
+                Exit status: 0 no problem, 1 the check could not run, 2 corruptions, 3 leaked clusters only, \
                 63 the format (raw) has nothing to check.
                 """)
 

@@ -8,8 +8,8 @@ extension Dibkit {
         static let configuration = CommandConfiguration(
             abstract: "Convert an image (qcow2 or raw, told apart by content) to qcow2, sparse raw or raw.gz.",
             discussion: """
-                The output appears under its name only when complete; on an error or Ctrl-C nothing is left and
-                the input is never touched. -c alone compresses with deflate (what every qemu reads); zstd is
+                The output appears under its name only when complete; on an error or Ctrl-C nothing is left and \
+                the input is never touched. -c alone compresses with deflate (what every qemu reads); zstd is \
                 faster but needs qemu 5.1 or later where the image is used. Compression uses every core.
                 """)
 
@@ -19,13 +19,13 @@ extension Dibkit {
         @Argument(help: "The output file.")
         var output: String
 
-        @Option(name: .customShort("O"), help: "Output format: qcow2, raw (sparse) or raw.gz (gzip stream).")
+        @Option(name: .customShort("O"), help: ArgumentHelp("Output format: qcow2, raw (sparse) or raw.gz (gzip stream).", valueName: "format"))
         var format: OutputFormat = .qcow2
 
-        @Option(name: .customShort("c"), help: "Compress qcow2 clusters: deflate (also when -c has no value) or zstd.")
+        @Option(name: .customShort("c"), help: ArgumentHelp("Compress qcow2 clusters: deflate (also when -c has no value) or zstd.", valueName: "algorithm"))
         var compression: ClusterCompression?
 
-        @Option(name: .customLong("cluster-size"), help: "qcow2 cluster size, a power of two from 512 to 2M.")
+        @Option(name: .customLong("cluster-size"), help: ArgumentHelp("qcow2 cluster size, a power of two from 512 to 2M.", valueName: "size"))
         var clusterSize = "64K"
 
         @Flag(help: "Print one JSON result object and no progress.")
