@@ -2,10 +2,12 @@ internal import CZlib
 
 /// Conversion into a gzip stream of the raw disk (RFC 1952). Each chunk is deflated on a worker thread as
 /// an independent, byte-aligned run of blocks, and the runs are joined in order into one deflate stream;
-/// CRC-32s are combined. All-zero chunks reuse one precomputed run, so holes cost no compression.
+/// CRC-32s are combined. All-zero chunks reuse one precomputed run, so holes cost no compression, and
+/// chunks that look incompressible are stored, not deflated.
 final class GzipSink: ConversionSink {
     private let output: SequentialWriter
     private let compressors: [DeflateCompressor]
+    private let storers: [DeflateCompressor]
     private let zeroSegment: [UInt8]
     private let zeroCRC: UInt
     private var crc: UInt = crc32(0, nil, 0)
@@ -16,6 +18,7 @@ final class GzipSink: ConversionSink {
         output = SequentialWriter(file: file)
         let compressors = (0..<max(1, workers)).map { _ in DeflateCompressor(windowBits: 15) }
         self.compressors = compressors
+        storers = (0..<max(1, workers)).map { _ in DeflateCompressor(windowBits: 15, level: Z_NO_COMPRESSION) }
         let zeros = [UInt8](repeating: 0, count: 1 << 20)
         zeroSegment = zeros.withUnsafeBytes { Self.segment($0, with: compressors[0]) }
         zeroCRC = zeros.withUnsafeBytes { crc32(0, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32($0.count)) }
@@ -38,7 +41,8 @@ final class GzipSink: ConversionSink {
             return encoded.withUnsafeMutableBytes { target in
                 let checksum = UInt32(crc32(0, input.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32(input.count)))
                 target.storeBytes(of: checksum, as: UInt32.self)
-                return compressors[worker].compressSegment(input, into: UnsafeMutableRawBufferPointer(rebasing: target[4...]))
+                let compressor = looksIncompressible(input) ? storers[worker] : compressors[worker]
+                return compressor.compressSegment(input, into: UnsafeMutableRawBufferPointer(rebasing: target[4...]))
             }
         }
         return SinkOutput(chunk: chunk, pieces: [.init(source: .encoded, range: 4..<4 + count)], encoded: encoded)
