@@ -137,6 +137,34 @@ struct DigitalOceanUploadTests {
         }
     }
 
+    @Test("a 500 on the import's POST is not sent again (a second image could result): the error says so, the object goes")
+    func importPostFails() async throws {
+        let image = try TestImage(size: 8 << 20, randomBytes: 1 << 20)
+        defer { image.remove() }
+        try await withTestClouds(scenario: .post500) { s3, api in
+            let error = await #expect(throws: CloudError.self) { try await Self.run(Self.request(image.qcow2, s3: s3, api: api)) }
+            #expect(error.map(String.init(describing:))?.contains("DigitalOcean POST /v2/images: HTTP 500: server_error") == true)
+            let posts = try api.requests().filter { $0["method"] as? String == "POST" && $0["path"] as? String == "/v2/images" }
+            #expect(posts.count == 1)
+            #expect(try await objectKeys(s3) == [])
+        }
+    }
+
+    @Test("a copy to another region ending `errored` names the region and the doctl command to retry it")
+    func transferErrored() async throws {
+        let image = try TestImage(size: 8 << 20, randomBytes: 1 << 20)
+        defer { image.remove() }
+        try await withTestClouds(scenario: .transferErrored) { s3, api in
+            var request = Self.request(image.qcow2, s3: s3, api: api)
+            request.extraRegions = ["fra1"]
+            let error = await #expect(throws: CloudError.self) { try await Self.run(request) }
+            #expect(error.map(String.init(describing:))?.contains("copying image 7000 to fra1 failed") == true)
+            #expect(error.map(String.init(describing:))?.contains("doctl compute image-action transfer 7000 --region fra1") == true)
+            let problems = try api.schemaProblems()
+            #expect(problems == [])
+        }
+    }
+
     @Test("past --timeout the error says what still runs and where the staged object is, which stays for the import")
     func timeout() async throws {
         let image = try TestImage(size: 8 << 20, randomBytes: 1 << 20)
@@ -188,12 +216,25 @@ struct DigitalOceanUploadTests {
         }
     }
 
+    /// The keys in the test Space (ListObjects).
+    func objectKeys(_ s3: MotoS3) async throws -> [String] {
+        try await withS3(s3) { client in
+            let response = try await client.send("GET", bucket: "dibkit-test-space", operation: "list")
+            guard response.status == 200 else { throw TestServerError("listing the Space: HTTP \(response.status)") }
+            return S3XML.values(of: "Key", in: response.bodyText)
+        }
+    }
+
     /// The object's size, read with the test's own client (nil: no such object).
     func objectSize(_ s3: MotoS3, bucket: String, key: String) async throws -> UInt64? {
+        try await withS3(s3) { try await $0.objectSize(bucket: bucket, key: key) }
+    }
+
+    func withS3<T: Sendable>(_ s3: MotoS3, _ body: (S3Client) async throws -> T) async throws -> T {
         let credentials = SigV4Signer.Credentials(accessKeyID: s3.accessKeyID, secretAccessKey: s3.secretAccessKey)
         return try await HTTPTransport.with(redactor: SecretRedactor(secrets: []), retry: .standard, onRetry: { _ in }) {
-            try await S3Client(endpoint: s3.endpoint, signer: SigV4Signer(credentials: credentials, region: s3.region),
-                               transport: $0, serviceName: "test").objectSize(bucket: bucket, key: key)
+            try await body(S3Client(endpoint: s3.endpoint, signer: SigV4Signer(credentials: credentials, region: s3.region),
+                                    transport: $0, serviceName: "test"))
         }
     }
 }

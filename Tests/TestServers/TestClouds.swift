@@ -22,8 +22,12 @@ public final class MotoS3: Sendable {
 /// The DigitalOcean API of `fake_digitalocean.py`: checks request bodies against the official schemas,
 /// fetches staged images from `s3`, plays `scenario`.
 public final class FakeDigitalOcean: Sendable {
-    /// How the import goes: `available`, `slow`, `deleted`, `flaky`, `never`.
-    public enum Scenario: String, Sendable { case available, slow, deleted, flaky, never }
+    /// How the import goes: `available`, `slow`, `deleted`, `flaky` (429, 500, 503 answers), `never`
+    /// (pending forever), `post500` (the import's POST fails), `transferErrored` (copies fail).
+    public enum Scenario: String, Sendable {
+        case available, slow, deleted, flaky, never, post500
+        case transferErrored = "transfer-errored"
+    }
 
     public let url: URL
     public let token: String

@@ -7,7 +7,8 @@ answers anonymous reads with 500 when it checks signatures) and checks the objec
 plays the scenario's import states.
 
 Scenarios: available | slow (pending a while) | deleted (with error_message) | flaky (POST 429,
-then GETs 500, 429 with Retry-After, 503) | never (pending forever).
+then GETs 500, 429 with Retry-After, 503) | never (pending forever) | post500 (the import's POST
+answers 500) | transfer-errored (copies to other regions end `errored`).
 
 Prints {"port": N} once listening; serves until its standard input closes or SIGTERM. Each request is
 appended to --log as one JSON line.
@@ -49,7 +50,7 @@ s3 = boto3.client("s3", endpoint_url=args.s3_endpoint, region_name=args.s3_regio
 lock = threading.Lock()
 ids = itertools.count(7000)
 images, actions, firewalls, tags = {}, {}, {}, set()
-post_faults = [(429, {"Retry-After": "1"})] if args.scenario == "flaky" else []
+post_faults = {"flaky": [(429, {"Retry-After": "1"})], "post500": [(500, {})]}.get(args.scenario, [])
 REGIONS = ["ams3", "blr1", "fra1", "lon1", "nyc1", "nyc3", "sfo2", "sfo3", "sgp1", "syd1", "tor1"]
 FORMATS = (".qcow2", ".raw.gz", ".raw", ".img", ".vmdk", ".vdi", ".vhdx", ".gz", ".bz2")
 
@@ -169,7 +170,8 @@ def regions(_):
 def create_image(body):
     if post_faults:
         status, headers = post_faults.pop(0)
-        return status, headers, {"id": "too_many_requests", "message": "API Rate limit exceeded."}
+        return status, headers, ({"id": "too_many_requests", "message": "API Rate limit exceeded."} if status == 429
+                                 else {"id": "server_error", "message": "Unexpected server-side error"})
     report, problem = fetch(body["url"])
     log({"fetch": report, "problem": problem})
     image = {"id": next(ids), "name": body["name"], "distribution": body.get("distribution", "Unknown"),
@@ -177,7 +179,8 @@ def create_image(body):
              "created_at": "2026-11-24T12:00:00Z", "description": body.get("description", ""),
              "region": body["region"]}
     plans = {"available": ["available"], "slow": ["NEW", "pending", "pending", "pending", "pending", "available"],
-             "deleted": ["deleted"], "flaky": ["available"], "never": ["pending"]}
+             "deleted": ["deleted"], "flaky": ["available"], "never": ["pending"], "post500": ["available"],
+             "transfer-errored": ["available"]}
     image["plan"] = ["deleted"] if problem else plans[args.scenario]
     image["error"] = problem or ("The image could not be imported: unrecognised partition table"
                                  if args.scenario == "deleted" else "")
@@ -220,7 +223,9 @@ def post_action(body, image_id):
 def get_action(_, image_id, action_id):
     action = actions[int(action_id)]
     action["polls"] += 1
-    if action["polls"] > 1:
+    if action["polls"] > 1 and args.scenario == "transfer-errored":
+        action.update(status="errored", completed_at="2026-11-24T12:05:00Z")
+    elif action["polls"] > 1:
         action.update(status="completed", completed_at="2026-11-24T12:05:00Z")
         images[int(image_id)]["regions"].append(action["region_slug"])
     return 200, {}, {"action": {k: v for k, v in action.items() if k != "polls"}}
