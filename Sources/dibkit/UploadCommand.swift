@@ -13,7 +13,8 @@ extension Dibkit {
                 readable by everyone only until DigitalOcean has fetched it, then deleted (--keep-staged keeps \
                 it). Credentials: DIGITALOCEAN_ACCESS_TOKEN (or --token-file), SPACES_ACCESS_KEY_ID and \
                 SPACES_SECRET_ACCESS_KEY. DIGITALOCEAN_API_URL and SPACES_ENDPOINT (or the flags) point \
-                elsewhere, e.g. at test servers. Ctrl-C aborts the upload and deletes what was staged.
+                elsewhere, e.g. at test servers. Ctrl-C aborts the upload, deletes a half-imported image and \
+                (unless --keep-staged) the staged object.
                 """)
 
         @Option(help: "The cloud: digitalocean.")
@@ -49,7 +50,7 @@ extension Dibkit {
         @Option(help: ArgumentHelp("Addresses or CIDRs the firewall lets in (repeat, or comma-separate).", valueName: "cidr"))
         var allow: [String] = []
 
-        @Option(help: "The droplet tag the firewall applies to (default: dibkit-DATABASE).")
+        @Option(help: ArgumentHelp("The droplet tag the firewall applies to (default: dibkit-DATABASE).", valueName: "tag"))
         var firewallTag: String?
 
         @Option(help: ArgumentHelp("Database port(s) for the firewall and user-data (default: the manifest's).", valueName: "port"))
