@@ -41,5 +41,28 @@ extension EndToEnd {
             #expect(report.checks.contains("first-boot step configured the instance"))
             #expect(report.checks.contains("first-boot step did not run again"))
         }
+
+        @Test("dibkit build postgresql and mariadb: the server takes the user-data's port, user and password; the client logs in",
+              arguments: [("postgresql", "postgresql-15", 5432), ("mariadb", "mariadb-server", 3306)])
+        func buildAndBootSQL(database: String, serverPackage: String, port: Int) async throws {
+            let fixture = try BuildFixture()
+            defer { fixture.remove() }
+            let configuration = try fixture.configuration([database], name: "\(database)-e2e")
+            let choice = await AcceleratorChoice.detect()
+            let manifest = try await build(configuration, accelerator: choice) { _ in }
+            #expect(manifest.database == database && manifest.ports == [port])
+            #expect(manifest.databaseVersion?.source == "distro")
+            #expect(manifest.packages.contains { $0.name == serverPackage })
+            #expect(fixture.leftovers.isEmpty)
+
+            let kind = try #require(DatabaseKind(rawValue: database))
+            let report = try await runBootCheck(
+                BootCheckOptions(image: configuration.output, database: .random(kind: kind)), accelerator: choice) { _ in }
+            #expect(report.checks.filter { $0.hasPrefix("\(database): ") }.count >= 3, "\(report.checks)")
+            #expect(report.checks.contains { $0.hasPrefix("\(database): ") && $0.hasSuffix("a wrong password is refused") })
+            #expect(report.checks.contains("first-boot step configured the instance"))
+            #expect(report.checks.contains("first-boot step did not run again"))
+        }
     }
 }
+
