@@ -2,6 +2,7 @@ import BootCheck
 import Chroot
 import Foundation
 import Pipeline
+import QcowIO
 import Testing
 
 extension EndToEnd {
@@ -30,6 +31,11 @@ extension EndToEnd {
                 #expect(packages[name] != nil, "\(name) must be installed")
             }
             #expect(manifest.sizes.virtual == 3 << 30)
+            // Written by QcowIO: compressed qcow2 v3 that qemu-img and dibkit's own check find clean.
+            let info = try QcowIO.info(of: configuration.output)
+            #expect(info.format == .qcow2 && info.version == 3 && info.compressionType == "zlib")
+            #expect(try QcowIO.check(configuration.output).exitCode == 0)
+            #expect(try shell("qemu-img check -q \(configuration.output.path) && echo clean") == "clean\n")
             #expect(manifest.sizes.image > 50_000_000 && manifest.sizes.image < 1_500_000_000)
             #expect(events.finishedSteps.starts(with: ["resolve", "base-root"]))
             #expect(["install.d", "disk", "bootloader", "image"].allSatisfy(events.finishedSteps.contains))
