@@ -58,7 +58,7 @@ final class GuestChunks {
         }
         // A short last chunk reads as zeros past its end, so whole clusters can be taken from it.
         if !chunk.isKnownZero, length < chunkSize {
-            chunk.bytes.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[length...]).initializeMemory(as: UInt8.self, repeating: 0) }
+            chunk.bytes.withUnsafeMutableBytes { _ = UnsafeMutableRawBufferPointer(rebasing: $0[length...]).initializeMemory(as: UInt8.self, repeating: 0) }
         }
         offset += UInt64(length)
         return chunk
