@@ -1,5 +1,4 @@
 // swift-tools-version: 6.1
-import Foundation
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -87,9 +86,3 @@ let package = Package(
     ]
 )
 
-// libFuzzer harness for QcowIO's parsers, only with DIBKIT_FUZZ=1: it has no main of its own (libFuzzer
-// brings one), so ordinary builds leave it out. See scripts/fuzz-qcow.
-if ProcessInfo.processInfo.environment["DIBKIT_FUZZ"] == "1" {
-    package.targets.append(.executableTarget(name: "QcowFuzz", dependencies: ["QcowIO"], swiftSettings: strictSettings))
-    package.products.append(.executable(name: "QcowFuzz", targets: ["QcowFuzz"]))
-}
