@@ -1,20 +1,27 @@
 import ArgumentParser
+import Cloud
 import Elements
 import Pipeline
 import Foundation
 
 /// Turns a library error into the CLI's output and exit status: the message on standard error (and as
 /// `{"error": …}` on standard output with `--json`); 130 after Ctrl-C, 2 for bad input, 1 otherwise.
+/// With a redactor, the message never shows the secrets it knows.
 struct CommandFailure: Error, CustomStringConvertible {
     let underlying: any Error
     let json: Bool
+    let redactor: SecretRedactor?
 
-    init(_ underlying: any Error, json: Bool) {
+    init(_ underlying: any Error, json: Bool, redactor: SecretRedactor? = nil) {
         self.underlying = underlying
         self.json = json
+        self.redactor = redactor
     }
 
-    var description: String { String(describing: underlying) }
+    var description: String {
+        let text = String(describing: underlying)
+        return redactor?.redact(text) ?? text
+    }
 
     var exitCode: ExitCode {
         switch underlying {
@@ -22,6 +29,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let failure as CommandFailure: return failure.exitCode
         case is ElementError: return ExitCode(2)
         case let error as BuildError where error.isBadInput: return ExitCode(2)
+        case let error as CloudError where error.isBadInput: return ExitCode(2)
         default: return ExitCode(1)
         }
     }
