@@ -26,6 +26,7 @@ public struct ConvertOptions: Sendable, Equatable {
     /// a thread reads or writes, and keeps its share of a machine that is busy with other work.
     public var threads: Int
 
+    /// Options for `convert`; the defaults write an uncompressed qcow2 with 64 KiB clusters.
     public init(format: OutputFormat = .qcow2, compression: ClusterCompression? = nil, clusterSize: Int = 65536,
                 threads: Int = 2 * ProcessInfo.processInfo.activeProcessorCount) {
         self.format = format

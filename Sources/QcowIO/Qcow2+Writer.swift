@@ -45,9 +45,6 @@ final class Qcow2Writer {
         try output.appendZeros(clusterSize)
     }
 
-    /// Bytes written so far (the file's length once finished).
-    var position: UInt64 { output.position }
-
     /// Stores guest clusters `first`, `first + 1`, … as they are; `bytes` holds whole clusters. Clusters
     /// mapped by one L2 table are written with one append.
     func appendClusters(from first: UInt64, bytes: UnsafeRawBufferPointer) throws {
