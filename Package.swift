@@ -1,5 +1,4 @@
 // swift-tools-version: 6.1
-import Foundation
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -19,6 +18,8 @@ let package = Package(
         .library(name: "Chroot", targets: ["Chroot"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Cloud", targets: ["Cloud"]),
+        .library(name: "Flavors", targets: ["Flavors"]),
+        .library(name: "OpenStack", targets: ["OpenStack"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,6 +43,11 @@ let package = Package(
             name: "Elements",
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings),
+        // Database flavors: the predefined sizes per database and the user's changes to them.
+        .target(name: "Flavors", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strictSettings),
+        // OpenStack clients: clouds.yaml and OS_* credentials, Keystone v3, Nova flavors. Knows nothing of builds.
+        .target(
+            name: "OpenStack", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strictSettings),
         // A session in an image's root: host namespace chroot or libguestfs; tar in/out; KVM probe.
         .target(
             name: "Chroot",
@@ -80,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "dibkit",
             dependencies: [
-                "Pipeline", "QcowIO", "Elements", "BootCheck", "Chroot", "Cloud",
+                "Pipeline", "QcowIO", "Elements", "BootCheck", "Chroot", "Cloud", "Flavors", "OpenStack",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -88,10 +94,16 @@ let package = Package(
 
         // Servers the cloud tests talk to: moto's S3 with signature checks and a DigitalOcean API that checks
         // request bodies against the official schemas (Python, in a venv made by scripts/setup-test-venv).
-        .target(name: "TestServers", path: "Tests/TestServers", exclude: ["python"], swiftSettings: strictSettings),
+        .target(
+            name: "TestServers", path: "Tests/TestServers", exclude: ["python", "digitalocean-openapi"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "CloudTests",
             dependencies: ["Cloud", "QcowIO", "TestServers", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings),
+        .testTarget(name: "FlavorsTests", dependencies: ["Flavors"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "OpenStackTests", dependencies: ["OpenStack", "TestServers"], resources: [.copy("Fixtures")],
             swiftSettings: strictSettings),
         .testTarget(name: "QcowIOTests", dependencies: ["QcowIO"], swiftSettings: strictSettings),
         .testTarget(
@@ -101,7 +113,7 @@ let package = Package(
         .testTarget(name: "ChrootTests", dependencies: ["Chroot"], swiftSettings: strictSettings),
         .testTarget(name: "BootCheckTests", dependencies: ["BootCheck"], swiftSettings: strictSettings),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "Elements", "Chroot", "BootCheck"], exclude: ["Fixtures"],
+            name: "PipelineTests", dependencies: ["Pipeline", "Elements", "Chroot", "BootCheck", "QcowIO"], exclude: ["Fixtures"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "DibkitTests",
@@ -113,9 +125,3 @@ let package = Package(
     ]
 )
 
-// libFuzzer harness for QcowIO's parsers, only with DIBKIT_FUZZ=1: it has no main of its own (libFuzzer
-// brings one), so ordinary builds leave it out. See scripts/fuzz-qcow.
-if ProcessInfo.processInfo.environment["DIBKIT_FUZZ"] == "1" {
-    package.targets.append(.executableTarget(name: "QcowFuzz", dependencies: ["QcowIO"], swiftSettings: strictSettings))
-    package.products.append(.executable(name: "QcowFuzz", targets: ["QcowFuzz"]))
-}

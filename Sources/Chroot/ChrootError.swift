@@ -11,6 +11,8 @@ public enum ChrootError: Error, CustomStringConvertible, Sendable, Equatable {
     case archive(archive: String, call: String, message: String)
     /// An archive entry was refused (absolute path, `..`, a link leaving the tree, a device node…).
     case unsafeArchiveEntry(archive: String, entry: String, reason: String)
+    /// No filesystem of the image holds a root (`/etc`); `seen` lists what was found, as `device (type)`.
+    case noRootFilesystem(seen: [String])
     /// The work was cancelled (Ctrl-C); everything started was stopped and removed.
     case cancelled
 
@@ -35,6 +37,9 @@ public enum ChrootError: Error, CustomStringConvertible, Sendable, Equatable {
             return "reading \(archive): \(call) failed: \(message)"
         case .unsafeArchiveEntry(let archive, let entry, let reason):
             return "\(archive): refused entry '\(entry)': \(reason); nothing was extracted"
+        case .noRootFilesystem(let seen):
+            let found = seen.isEmpty ? "no filesystem at all" : seen.joined(separator: ", ")
+            return "found no root filesystem (ext2/3/4, xfs or btrfs holding /etc) in the image; it holds: \(found)"
         case .cancelled:
             return "cancelled; started processes were stopped and temporary files removed"
         }

@@ -3,7 +3,7 @@ import Foundation
 
 /// Owns one libguestfs handle (`guestfs_h *`). Not thread-safe: `GuestSession` serialises every call.
 final class GuestfsHandle {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private let messages = GuestfsMessages()
 
     /// Wraps `guestfs_create`. Errors are collected per call (see `beginCall`), never printed by libguestfs;
@@ -28,13 +28,13 @@ final class GuestfsHandle {
 
     /// Turns a C return code into a `ChrootError.guestfs` naming the call.
     @discardableResult
-    private func check(_ rc: Int32, _ call: String) throws -> Int32 {
+    func check(_ rc: Int32, _ call: String) throws -> Int32 {
         guard rc != -1 else { throw lastError(call) }
         return rc
     }
 
     /// The call's error messages; when the appliance went away, with the end of its console.
-    private func lastError(_ call: String) -> ChrootError {
+    func lastError(_ call: String) -> ChrootError {
         var lines = messages.errorMessages
         if lines.isEmpty { lines = [guestfs_last_error(handle).map { String(cString: $0) } ?? "unknown error"] }
         let died = lines.contains { $0.contains("appliance closed the connection") || $0.contains("killed by signal") }
@@ -106,7 +106,7 @@ final class GuestfsHandle {
     /// Wraps `guestfs_shutdown`: syncs and stops the appliance; its result says whether writes reached disk.
     func shutdown() throws { try check(guestfs_shutdown(handle), "guestfs_shutdown") }
 
-    private func withCStringArray<T>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) throws -> T) rethrows -> T {
+    func withCStringArray<T>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) throws -> T) rethrows -> T {
         var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
         pointers.append(nil)
         defer { pointers.forEach { free($0) } }

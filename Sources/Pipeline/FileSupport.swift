@@ -45,6 +45,19 @@ final class StepTimer {
         progress(.stepFinished(name, seconds: seconds))
         return result
     }
+
+    /// Starts a step whose end is marked elsewhere (`finish`), for work that no closure brackets.
+    func start(_ name: String) -> ContinuousClock.Instant {
+        progress(.stepStarted(name))
+        return .now
+    }
+
+    /// Ends a step begun with `start`.
+    func finish(_ name: String, startedAt start: ContinuousClock.Instant) {
+        let seconds = (ContinuousClock.now - start).inSeconds
+        timings.append((name, seconds))
+        progress(.stepFinished(name, seconds: seconds))
+    }
 }
 
 /// Makes sure the output's folder exists and is writable before any long work starts.

@@ -22,11 +22,13 @@ public struct ConvertOptions: Sendable, Equatable {
     public var compression: ClusterCompression?
     /// qcow2 cluster size: a power of two from 512 bytes to 2 MiB.
     public var clusterSize: Int
-    /// Threads that compress (and read and write); all cores by default.
+    /// Threads that compress: two per core by default, so that compression keeps every core busy while
+    /// a thread reads or writes, and keeps its share of a machine that is busy with other work.
     public var threads: Int
 
+    /// Options for `convert`; the defaults write an uncompressed qcow2 with 64 KiB clusters.
     public init(format: OutputFormat = .qcow2, compression: ClusterCompression? = nil, clusterSize: Int = 65536,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                threads: Int = 2 * ProcessInfo.processInfo.activeProcessorCount) {
         self.format = format
         self.compression = compression
         self.clusterSize = clusterSize

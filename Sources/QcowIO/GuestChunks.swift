@@ -3,7 +3,8 @@ internal import Foundation
 /// A fixed-size piece of the guest disk, read front to back.
 struct GuestChunk {
     var offset: UInt64
-    /// Bytes of the guest in this chunk (the last one may be short).
+    /// Bytes of the guest in this chunk: the chunk size, less for the last one, a multiple of it for a run
+    /// of zeros.
     var length: Int
     /// True when the whole chunk is known to read as zeros; `bytes` then holds nothing useful.
     var isKnownZero: Bool
@@ -25,10 +26,16 @@ final class GuestChunks {
         self.chunkSize = chunkSize
     }
 
-    /// The next chunk, or nil after the last.
+    /// The next chunk, or nil after the last. A run of whole chunks known to be zeros comes as one chunk,
+    /// so a huge sparse disk costs little to walk.
     func next() throws -> GuestChunk? {
         guard offset < reader.virtualSize else { return nil }
         let length = Int(min(UInt64(chunkSize), reader.virtualSize - offset))
+        if length == chunkSize, try reader.extent(at: offset, limit: UInt64(chunkSize)) == GuestExtent(length: UInt64(chunkSize), isZero: true) {
+            let run = try reader.extent(at: offset, limit: reader.virtualSize - offset).length / UInt64(chunkSize) * UInt64(chunkSize)
+            defer { offset += run }
+            return GuestChunk(offset: offset, length: Int(run), isKnownZero: true, bytes: [])
+        }
         var chunk = GuestChunk(offset: offset, length: length, isKnownZero: true, bytes: spareLock.withLock { spare.popLast() } ?? [])
         var done = 0
         while done < length {
@@ -51,7 +58,7 @@ final class GuestChunks {
         }
         // A short last chunk reads as zeros past its end, so whole clusters can be taken from it.
         if !chunk.isKnownZero, length < chunkSize {
-            chunk.bytes.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[length...]).initializeMemory(as: UInt8.self, repeating: 0) }
+            chunk.bytes.withUnsafeMutableBytes { _ = UnsafeMutableRawBufferPointer(rebasing: $0[length...]).initializeMemory(as: UInt8.self, repeating: 0) }
         }
         offset += UInt64(length)
         return chunk

@@ -30,6 +30,8 @@ extension GuestReader {
 public final class RawReader: GuestReader {
     private let file: ImageFile
     public let virtualSize: UInt64
+    /// The last `dataRange` asked: from where, and the data range found at or after it (nil: only a hole).
+    private var lastAnswer: (from: UInt64, data: Range<UInt64>?)?
 
     /// Opens `url` read-only.
     /// - Throws: `QcowError.unreadable` when it cannot be opened.
@@ -45,7 +47,12 @@ public final class RawReader: GuestReader {
     public func extent(at offset: UInt64, limit: UInt64) throws -> GuestExtent {
         guard offset < virtualSize else { return GuestExtent(length: max(1, limit), isZero: true) }
         let limit = min(limit, virtualSize - offset)
-        guard let data = try file.dataRange(from: offset) else { return GuestExtent(length: limit, isZero: true) }
+        // Reads go front to back: the last SEEK_DATA/SEEK_HOLE answer usually still holds (each costs a walk
+        // of the file's extents and page cache).
+        if lastAnswer == nil || offset < lastAnswer!.from || lastAnswer!.data.map({ offset >= $0.upperBound }) == true {
+            lastAnswer = (offset, try file.dataRange(from: offset))
+        }
+        guard let data = lastAnswer!.data else { return GuestExtent(length: limit, isZero: true) }
         if data.lowerBound > offset { return GuestExtent(length: min(limit, data.lowerBound - offset), isZero: true) }
         return GuestExtent(length: min(limit, max(1, data.upperBound - offset)), isZero: false)
     }
@@ -59,19 +66,26 @@ extension Qcow2Reader: GuestReader {
         guard offset < header.size else { return GuestExtent(length: max(1, limit), isZero: true) }
         let limit = min(limit, header.size - offset)
         var index = offset / cluster
+        let toClusterEnd = min(limit, (index + 1) * cluster - offset)
         let first = try mapping(ofCluster: index)
-        if first == .backing {
-            let toClusterEnd = min(limit, (index + 1) * cluster - offset)
-            guard let backing else { return GuestExtent(length: toClusterEnd, isZero: true) }
+        if first == .backing, let backing {
             guard offset < backing.virtualSize else { return GuestExtent(length: toClusterEnd, isZero: true) }
             return try backing.extent(at: offset, limit: min(toClusterEnd, backing.virtualSize - offset))
         }
-        let isZero = first == .zero
-        var length = min(limit, (index + 1) * cluster - offset)
+        let isZero = first == .zero || first == .backing
+        let perTable = UInt64(clusterSize / (header.extendedL2 ? 16 : 8))
+        var length = toClusterEnd
         while length < limit {
             index += 1
+            // A missing L2 table of an image without backing file: its whole range is zeros, in one step.
+            if isZero, backing == nil, index % perTable == 0, index / perTable >= UInt64(l1.count) || l1[Int(index / perTable)] & Qcow2.offsetMask == 0 {
+                length = min(limit, length + perTable * cluster)
+                index += perTable - 1
+                continue
+            }
             let next = try mapping(ofCluster: index)
-            guard next != .backing, (next == .zero) == isZero else { break }
+            let nextIsZero = next == .zero || (next == .backing && backing == nil)
+            guard next != .backing || backing == nil, nextIsZero == isZero else { break }
             length = min(limit, length + cluster)
         }
         return GuestExtent(length: length, isZero: isZero)

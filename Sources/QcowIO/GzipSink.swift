@@ -33,7 +33,8 @@ final class GzipSink: ConversionSink {
     }
 
     func transform(_ chunk: GuestChunk, worker: Int) throws -> SinkOutput {
-        let zero = chunk.length == chunkSize && (chunk.isKnownZero || chunk.bytes.withUnsafeBytes { isAllZero(UnsafeRawBufferPointer(rebasing: $0[..<chunk.length])) })
+        let zero = chunk.length % chunkSize == 0
+            && (chunk.isKnownZero || chunk.bytes.withUnsafeBytes { isAllZero(UnsafeRawBufferPointer(rebasing: $0[..<chunk.length])) })
         if zero { return SinkOutput(chunk: chunk, pieces: [], encoded: []) }
         var encoded = [UInt8](repeating: 0, count: 4 + compressors[worker].bound(chunk.length))
         let count = chunk.bytes.withUnsafeBytes { raw in
@@ -54,8 +55,10 @@ final class GzipSink: ConversionSink {
             try output.encoded.withUnsafeBytes { try self.output.append(UnsafeRawBufferPointer(rebasing: $0[piece.range])) }
             crc = crc32_combine(crc, UInt(checksum), off_t(output.chunk.length))
         } else {
-            try self.output.append(zeroSegment)
-            crc = crc32_combine(crc, zeroCRC, off_t(output.chunk.length))
+            for _ in 0..<output.chunk.length / chunkSize {
+                try self.output.append(zeroSegment)
+                crc = crc32_combine(crc, zeroCRC, off_t(chunkSize))
+            }
         }
         length += UInt64(output.chunk.length)
     }

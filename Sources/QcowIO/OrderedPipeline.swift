@@ -3,7 +3,9 @@ internal import Foundation
 /// Runs `produce` (one call at a time, in order), `transform` (on `workers` threads at once) and `consume`
 /// (one call at a time, in the order produced), with at most `window` items between produce and consume:
 /// memory stays bounded whatever the input's size. Every thread takes whichever role is free, so one
-/// thread alone finishes the work; the first error stops it and is rethrown.
+/// thread alone finishes the work; the first error stops it and is rethrown. The calling thread is one of
+/// the workers; the others are threads of their own (not Dispatch's pool, which runs no more at once than
+/// there are cores).
 enum OrderedPipeline {
     static func run<Item, Output>(
         workers: Int, window: Int,
@@ -13,7 +15,7 @@ enum OrderedPipeline {
     ) throws {
         let state = PipelineState<Output>()
         let roles = Roles(produce: produce, transform: transform, consume: consume)
-        DispatchQueue.concurrentPerform(iterations: max(1, workers)) { worker in
+        let work: @Sendable (Int) -> Void = { worker in
             let (produce, transform, consume) = (roles.produce, roles.transform, roles.consume)
             state.condition.lock()
             defer { state.condition.unlock() }
@@ -58,6 +60,16 @@ enum OrderedPipeline {
             }
             state.condition.broadcast()
         }
+        let finished = DispatchGroup()
+        for worker in 1..<max(1, workers) {
+            finished.enter()
+            Thread {
+                work(worker)
+                finished.leave()
+            }.start()
+        }
+        work(0)
+        finished.wait()
         if let failure = state.failure { throw failure }
     }
 }

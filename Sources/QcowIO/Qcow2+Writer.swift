@@ -45,17 +45,24 @@ final class Qcow2Writer {
         try output.appendZeros(clusterSize)
     }
 
-    /// Bytes written so far (the file's length once finished).
-    var position: UInt64 { output.position }
-
-    /// Stores guest cluster `index` as is; `bytes` is one whole cluster.
-    func appendCluster(_ index: UInt64, bytes: UnsafeRawBufferPointer) throws {
-        precondition(bytes.count == clusterSize, "clusters are stored whole")
-        try selectL2(for: index)
-        let host = try allocateClusters(1)
-        try output.append(bytes)
-        l2[Int(index % UInt64(l2.count))] = host | Qcow2.copied
-        try writeFinishedBlocks()
+    /// Stores guest clusters `first`, `first + 1`, … as they are; `bytes` holds whole clusters. Clusters
+    /// mapped by one L2 table are written with one append.
+    func appendClusters(from first: UInt64, bytes: UnsafeRawBufferPointer) throws {
+        precondition(bytes.count % clusterSize == 0, "clusters are stored whole")
+        let perTable = UInt64(l2.count)
+        var index = first, done = 0
+        while done < bytes.count {
+            let count = Int(min(UInt64((bytes.count - done) / clusterSize), perTable - index % perTable))
+            try selectL2(for: index + UInt64(count) - 1, from: index)
+            let host = try allocateClusters(count)
+            try output.append(UnsafeRawBufferPointer(rebasing: bytes[done..<done + count * clusterSize]))
+            for step in 0..<count {
+                l2[Int((index + UInt64(step)) % perTable)] = (host + UInt64(step * clusterSize)) | Qcow2.copied
+            }
+            try writeFinishedBlocks()
+            index += UInt64(count)
+            done += count * clusterSize
+        }
     }
 
     /// Stores guest cluster `index` as `bytes`, the compressed form of the whole cluster (shorter than it), packed right
@@ -127,13 +134,14 @@ final class Qcow2Writer {
 
     private func clustersFor(_ bytes: Int) -> Int { max(1, (bytes + clusterSize - 1) / clusterSize) }
 
-    /// Makes the L2 table for guest cluster `index` current, writing the previous one.
-    private func selectL2(for index: UInt64) throws {
-        guard index >= nextGuestCluster, index * UInt64(clusterSize) < virtualSize else {
+    /// Makes the L2 table for guest clusters `first`…`last` (one table's range) current, writing the
+    /// previous one.
+    private func selectL2(for last: UInt64, from first: UInt64? = nil) throws {
+        guard (first ?? last) >= nextGuestCluster, last * UInt64(clusterSize) < virtualSize else {
             preconditionFailure("guest clusters must be appended once each, in order, inside the disk")
         }
-        nextGuestCluster = index + 1
-        let table = Int(index / UInt64(l2.count))
+        nextGuestCluster = last + 1
+        let table = Int(last / UInt64(l2.count))
         if l2Index != table {
             try flushL2()
             l2Index = table

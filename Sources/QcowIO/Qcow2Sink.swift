@@ -37,14 +37,24 @@ final class Qcow2Sink: ConversionSink {
     func consume(_ output: SinkOutput) throws {
         try output.chunk.bytes.withUnsafeBytes { chunk in
             try output.encoded.withUnsafeBytes { encoded in
+                // Clusters stored as they are and next to each other in the chunk go out in one append.
+                var run: (first: UInt64, range: Range<Int>)?
+                func flushRun() throws {
+                    if let pending = run { try writer.appendClusters(from: pending.first, bytes: UnsafeRawBufferPointer(rebasing: chunk[pending.range])) }
+                    run = nil
+                }
                 for piece in output.pieces {
-                    let bytes = UnsafeRawBufferPointer(rebasing: (piece.source == .chunk ? chunk : encoded)[piece.range])
                     if piece.compressed {
-                        try writer.appendCompressed(piece.cluster, bytes: bytes)
+                        try flushRun()
+                        try writer.appendCompressed(piece.cluster, bytes: UnsafeRawBufferPointer(rebasing: encoded[piece.range]))
+                    } else if let pending = run, pending.range.upperBound == piece.range.lowerBound {
+                        run = (pending.first, pending.range.lowerBound..<piece.range.upperBound)
                     } else {
-                        try writer.appendCluster(piece.cluster, bytes: bytes)
+                        try flushRun()
+                        run = (piece.cluster, piece.range)
                     }
                 }
+                try flushRun()
             }
         }
     }

@@ -16,9 +16,10 @@ final class SequentialWriter {
 
     deinit { staging.deallocate() }
 
-    /// Appends `bytes`; large appends with nothing staged go straight to the file.
+    /// Appends `bytes`; appends of 1 MiB or more go straight to the file (after what is staged).
     func append(_ bytes: UnsafeRawBufferPointer) throws {
-        if staged == 0, bytes.count >= staging.count {
+        if bytes.count >= 1 << 20 {
+            try flush()
             try file.write(bytes, at: flushedEnd)
             flushedEnd += UInt64(bytes.count)
             return

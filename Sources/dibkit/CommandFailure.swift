@@ -1,6 +1,9 @@
 import ArgumentParser
 import Cloud
+import Chroot
 import Elements
+import Flavors
+import OpenStack
 import Pipeline
 import Foundation
 
@@ -30,6 +33,10 @@ struct CommandFailure: Error, CustomStringConvertible {
         case is ElementError: return ExitCode(2)
         case let error as BuildError where error.isBadInput: return ExitCode(2)
         case let error as CloudError where error.isBadInput: return ExitCode(2)
+        case let error as PatchError where error.isBadInput: return ExitCode(2)
+        case ChrootError.cancelled: return ExitCode(130)
+        case is FlavorError: return ExitCode(2)
+        case let error as OpenStackError where error.isBadInput: return ExitCode(2)
         default: return ExitCode(1)
         }
     }

@@ -28,6 +28,9 @@ extension Dibkit {
         @Option(name: .customLong("cluster-size"), help: ArgumentHelp("qcow2 cluster size, a power of two from 512 to 2M.", valueName: "size"))
         var clusterSize = "64K"
 
+        @Option(help: ArgumentHelp("Threads that compress (default: two per core).", valueName: "n"))
+        var threads = ConvertOptions().threads
+
         @Flag(help: "Print one JSON result object and no progress.")
         var json = false
 
@@ -36,13 +39,14 @@ extension Dibkit {
             guard size.nonzeroBitCount == 1, (512...(2 << 20)).contains(size) else {
                 throw ValidationError("--cluster-size \(clusterSize) is not a power of two from 512 to 2M (e.g. 64K)")
             }
+            guard (1...256).contains(threads) else { throw ValidationError("--threads \(threads) must be 1 to 256") }
             if compression != nil, format != .qcow2 {
                 throw ValidationError("-c compresses qcow2 clusters; with -O \(format.rawValue) leave it out")
             }
         }
 
         func run() async throws {
-            let options = ConvertOptions(format: format, compression: compression, clusterSize: Int(try parseSize(clusterSize)))
+            let options = ConvertOptions(format: format, compression: compression, clusterSize: Int(try parseSize(clusterSize)), threads: threads)
             let (input, output) = (URL(fileURLWithPath: input), URL(fileURLWithPath: output))
             let progress = ConvertProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1)
             let result: ConvertResult

@@ -7,7 +7,10 @@ struct Dibkit: AsyncParsableCommand {
         commandName: "dibkit",
         abstract: "Bake bootable database VM images offline, prove they boot, upload them.",
         version: "0.1.0",
-        subcommands: [Build.self, Test.self, ElementsCommand.self, Info.self, Convert.self, Check.self, Upload.self])
+        subcommands: [
+            Build.self, Test.self, Patch.self, FlavorCommand.self, ElementsCommand.self, Info.self, Convert.self, Check.self,
+            Upload.self,
+        ])
 
     /// Parses, runs, and maps failures to dibkit's messages and exit codes.
     static func main() async {

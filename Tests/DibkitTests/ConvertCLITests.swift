@@ -20,11 +20,15 @@ struct ConvertCLITests {
         let gzip = try #require(try Dibkit.parseAsRoot(["convert", "a", "b.raw.gz", "-O", "raw.gz"]) as? Dibkit.Convert)
         #expect(gzip.format == .rawGzip)
         #expect(Dibkit.Convert.expandingBareCompression(["build", "-c"]) == ["build", "-c"])
+        #expect(convert.threads == 2 * ProcessInfo.processInfo.activeProcessorCount)
+        let one = try #require(try Dibkit.parseAsRoot(["convert", "a", "b", "--threads", "1"]) as? Dibkit.Convert)
+        #expect(one.threads == 1)
     }
 
     @Test("bad options are usage errors", arguments: [
         ["convert", "a", "b", "--cluster-size", "1000"], ["convert", "a", "b", "--cluster-size", "4M"],
         ["convert", "a", "b", "-O", "raw", "-c", "deflate"], ["convert", "a", "b", "-O", "vmdk"], ["convert", "a"],
+        ["convert", "a", "b", "--threads", "0"],
     ])
     func usageErrors(arguments: [String]) {
         #expect(throws: (any Error).self) { try Dibkit.parseAsRoot(arguments) }

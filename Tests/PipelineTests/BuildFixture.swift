@@ -56,8 +56,15 @@ struct BuildFixture {
 final class EventLog: Sendable {
     private let lock = NSLock()
     nonisolated(unsafe) private var events: [BuildEvent] = []
+    private let onEvent: (@Sendable (BuildEvent) -> Void)?
 
-    func record(_ event: BuildEvent) { lock.withLock { events.append(event) } }
+    /// - Parameter onEvent: also called with each event as it comes.
+    init(onEvent: (@Sendable (BuildEvent) -> Void)? = nil) { self.onEvent = onEvent }
+
+    func record(_ event: BuildEvent) {
+        lock.withLock { events.append(event) }
+        onEvent?(event)
+    }
 
     var finishedSteps: [String] {
         lock.withLock { events.compactMap { if case .stepFinished(let name, _) = $0 { name } else { nil } } }

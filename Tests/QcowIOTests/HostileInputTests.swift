@@ -55,6 +55,18 @@ struct HostileInputTests {
         }
     }
 
+    @Test("a 256 TiB sparse disk converts and checks in one pass over its L1 table, not its clusters")
+    func hugeSparseDisk() async throws {
+        let folder = try ImageFolder()
+        try folder.run(["qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=2M", "huge.qcow2", "256T"])
+        try folder.run(["qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 100T 64k", "huge.qcow2"])
+        let result = try await folder.convert("huge.qcow2", "out.qcow2", ConvertOptions(compression: .zstd))
+        #expect(result.virtualSize == 256 << 40)
+        #expect(result.fileSize < 8 << 20)
+        #expect(try folder.status(["qemu-img", "compare", "-q", "huge.qcow2", "out.qcow2"]) == 0)
+        #expect(try QcowIO.check(folder.path("out.qcow2")).allocatedClusters == 1)
+    }
+
     @Test("hostile header fields are refused by name before anything is allocated", arguments: [
         (24, UInt64(1) << 61, "l1_size"),               // a 2 EiB disk with a small L1 table
         (36, UInt64(0x7FFF_FFFF) << 32, "l1_size"),     // 2^31 L1 entries: over qemu's 32 MiB

@@ -74,7 +74,8 @@ public enum TestVenv {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/dibkit/venv-moto")
     }
 
-    static func python() throws -> URL {
+    /// The venv's interpreter. - Throws: `TestServerError` saying how to make the venv when it is missing.
+    public static func python() throws -> URL {
         let python = directory.appendingPathComponent("bin/python")
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw TestServerError("no test venv at \(directory.path): run scripts/setup-test-venv (scripts/test does)")
@@ -87,13 +88,12 @@ public enum TestVenv {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("python")
     }
 
-    /// The official DigitalOcean schemas: `$DIBKIT_DO_SCHEMAS`, else `shared/testdata/digitalocean-openapi`
-    /// beside the repository.
+    /// The official DigitalOcean schemas: `$DIBKIT_DO_SCHEMAS`, else the copy kept beside these sources
+    /// (`Tests/TestServers/digitalocean-openapi`, unchanged from the shared test data; see its README).
     public static var digitalOceanSchemas: URL {
         if let path = ProcessInfo.processInfo.environment["DIBKIT_DO_SCHEMAS"], !path.isEmpty {
             return URL(fileURLWithPath: path)
         }
-        let repository = scripts.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return repository.deletingLastPathComponent().appendingPathComponent("shared/testdata/digitalocean-openapi")
+        return scripts.deletingLastPathComponent().appendingPathComponent("digitalocean-openapi")
     }
 }

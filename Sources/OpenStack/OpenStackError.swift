@@ -1,0 +1,57 @@
+/// What can go wrong talking to an OpenStack cloud, with what to do about it.
+public enum OpenStackError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// No clouds.yaml was found and no `OS_AUTH_URL` is set.
+    case noCredentials(searched: [String])
+    /// The cloud asked for is not in clouds.yaml.
+    case unknownCloud(String, known: [String], file: String)
+    /// clouds.yaml names several clouds and none was picked.
+    case whichCloud(known: [String], file: String)
+    /// A setting the chosen auth type needs is missing.
+    case missingSetting(String, cloud: String)
+    /// clouds.yaml (or secure.yaml) cannot be read.
+    case badCloudsFile(path: String, reason: String)
+    /// The catalog has no endpoint of this type for the interface and region asked for.
+    case noEndpoint(type: String, interface: String, region: String?, available: [String])
+    /// An HTTP request failed; `hint` says what to do.
+    case http(method: String, url: String, status: Int, message: String, hint: String?)
+    /// The server's answer is not what the API documents.
+    case badResponse(url: String, reason: String)
+    /// Flavors of the same name exist with other specs; `--replace` replaces them.
+    case flavorsDiffer([String])
+
+    /// True when the user's settings are wrong or missing (the CLI exits 2), not the cloud.
+    public var isBadInput: Bool {
+        switch self {
+        case .noCredentials, .unknownCloud, .whichCloud, .missingSetting, .badCloudsFile: true
+        case .noEndpoint, .http, .badResponse, .flavorsDiffer: false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .noCredentials(let searched):
+            return "no OpenStack credentials: no clouds.yaml (looked in \(searched.joined(separator: ", "))) and no OS_AUTH_URL; "
+                + "write a clouds.yaml or source an openrc file"
+        case .unknownCloud(let name, let known, let file):
+            return "no cloud '\(name)' in \(file); it has: \(known.joined(separator: ", "))"
+        case .whichCloud(let known, let file):
+            return "\(file) has several clouds (\(known.joined(separator: ", "))): pick one with --os-cloud or OS_CLOUD"
+        case .missingSetting(let setting, let cloud):
+            return "cloud '\(cloud)' lacks \(setting) (in clouds.yaml's auth: section, or OS_\(setting.uppercased()))"
+        case .badCloudsFile(let path, let reason):
+            return "\(path): \(reason)"
+        case .noEndpoint(let type, let interface, let region, let available):
+            let shown = available.isEmpty ? "none" : available.joined(separator: "; ")
+            return "the catalog has no \(type) endpoint for interface \(interface)\(region.map { " in region \($0)" } ?? ""); "
+                + "it has: \(shown)"
+        case .http(let method, let url, let status, let message, let hint):
+            return "\(method) \(url) answered \(status): \(message)" + (hint.map { "\n\($0)" } ?? "")
+        case .badResponse(let url, let reason):
+            return "unexpected answer from \(url): \(reason)"
+        case .flavorsDiffer(let differences):
+            return "flavors already exist with other specs (nothing was changed):\n"
+                + differences.map { "  \($0)" }.joined(separator: "\n")
+                + "\npass --replace to delete and create them again (instances keep their old sizes)"
+        }
+    }
+}

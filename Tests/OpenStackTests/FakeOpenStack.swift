@@ -1,0 +1,103 @@
+import Foundation
+import TestServers
+import Testing
+
+/// `Fixtures/fake_openstack.py` running on 127.0.0.1: Keystone's token endpoint and Nova's flavor API,
+/// checking request bodies against Nova's request schemas with jsonschema (from the test venv made by
+/// `scripts/setup-test-venv`).
+final class FakeOpenStack {
+    let process = Process()
+    let folder: URL
+    let port: Int
+    let log: URL
+    var authURL: String { "http://127.0.0.1:\(port)/identity/v3" }
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    /// Starts the server; `seed` flavors (Nova's JSON shape plus `extra_specs`) exist from the start.
+    init(seed: [[String: Any]] = []) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-openstack-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let python = try TestVenv.python()
+        let log = folder.appendingPathComponent("requests.jsonl")
+        var arguments = [Self.fixtures.appendingPathComponent("fake_openstack.py").path, "--log", log.path]
+        if !seed.isEmpty {
+            let seedFile = folder.appendingPathComponent("seed.json")
+            try JSONSerialization.data(withJSONObject: seed).write(to: seedFile)
+            arguments += ["--seed", seedFile.path]
+        }
+        process.executableURL = python
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let line = String(decoding: Self.firstLine(of: output.fileHandleForReading), as: UTF8.self)
+        guard line.hasPrefix("listening "), let port = Int(line.dropFirst("listening ".count)) else {
+            process.terminate()
+            throw FixtureError("fake_openstack.py did not start: '\(line)'")
+        }
+        self.port = port
+        self.log = log
+    }
+
+    deinit {
+        // SIGKILL: Foundation's Process starts children with SIGTERM blocked (docs/design.md).
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// A clouds.yaml naming this server as cloud `test` (region RegionOne, public interface).
+    func writeCloudsFile(password: String = "secret") throws -> URL {
+        let file = folder.appendingPathComponent("clouds.yaml")
+        try Data("""
+            clouds:
+              test:
+                region_name: RegionOne
+                auth:
+                  auth_url: \(authURL)
+                  username: admin
+                  password: \(password)
+                  project_name: admin
+                  user_domain_name: Default
+                  project_domain_name: Default
+
+            """.utf8).write(to: file)
+        return file
+    }
+
+    /// One logged request: method, path, body, and the server's verdict (`ok` or why it refused).
+    struct Request {
+        let method: String
+        let path: String
+        let body: [String: Any]?
+        let verdict: String
+    }
+
+    /// Every request so far, in order.
+    var requests: [Request] {
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            return Request(method: object["method"] as? String ?? "", path: object["path"] as? String ?? "",
+                           body: object["body"] as? [String: Any], verdict: object["verdict"] as? String ?? "")
+        }
+    }
+
+    /// Requests that change something (POST, DELETE) other than authentication.
+    var changes: [Request] { requests.filter { ($0.method == "POST" || $0.method == "DELETE") && !$0.path.contains("auth/tokens") } }
+
+    private static func firstLine(of handle: FileHandle) -> Data {
+        var line = Data()
+        while let byte = try? handle.read(upToCount: 1), let first = byte.first, first != 0x0A { line.append(first) }
+        return line
+    }
+}
+
+/// A fixture that could not be set up.
+struct FixtureError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
