@@ -30,16 +30,19 @@ public final class PythonServer: @unchecked Sendable {
             input.fileHandleForWriting.closeFile()
             process.waitUntilExit()
             let log = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
+            try? FileManager.default.removeItem(at: errorLog)
             throw TestServerError("\(script) did not start: \(line.isEmpty ? "no greeting" : line)\n\(log.suffix(3000))")
         }
         greeting = object
     }
 
-    /// Stops the server and waits for it to exit.
+    /// Stops the server, waits for it to exit and removes its error log.
     public func stop() {
-        guard process.isRunning else { return }
-        input.fileHandleForWriting.closeFile()
-        process.waitUntilExit()
+        if process.isRunning {
+            input.fileHandleForWriting.closeFile()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: errorLog)
     }
 
     deinit { stop() }
