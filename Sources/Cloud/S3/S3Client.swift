@@ -93,8 +93,11 @@ struct S3Client: Sendable {
         case "NoSuchBucket": return "There is no Space \(bucket) in this region: create it or pass --space with an existing one"
         case "AccessDenied": return "The Spaces key may not use \(bucket): give it read/write access to that Space"
         case "RequestTimeTooSkewed": return "This machine's clock is off: sync it (timedatectl, chrony)"
+        case "PermanentRedirect", "AuthorizationHeaderMalformed":
+            return "Space \(bucket) is in another region: pass that region as --region"
         default:
             switch status {
+            case 301: return "Space \(bucket) is in another region: pass that region as --region"
             case 403: return "The Spaces keys were refused: check SPACES_ACCESS_KEY_ID and SPACES_SECRET_ACCESS_KEY"
             case 404: return "There is no Space \(bucket) in this region: create it or pass --space with an existing one"
             default: return nil
