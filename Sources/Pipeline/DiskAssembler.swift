@@ -65,7 +65,16 @@ struct DiskAssembler {
     private func bootloaderSession(forceTCG: Bool) async throws {
         try await GuestSession.withSession(disk: disk, format: "raw", forceTCG: forceTCG) { guest in
             try await guest.mount("/dev/sda1")
-            try await guest.sh("grub-install --target=i386-pc /dev/sda 2>&1 && update-grub 2>&1")
+            // The API's /dev/sda1 is translated to the kernel's name, but a script's device names are not,
+            // and the appliance's own disk can come first: find our disk by the root filesystem's UUID.
+            // guestfs_sh returns standard output only on success and standard error on failure: keep both,
+            // and on failure hand the end of the combined output to the error.
+            try await guest.sh("""
+                out=$( { part=$(blkid -U \(rootUUID)) && disk=${part%1} && [ -b "$disk" ] &&
+                         grub-install --target=i386-pc "$disk" && update-grub; } 2>&1 ) || {
+                    status=$?; printf 'root partition: %s\\n%s\\n' "${part:-not found}" "$out" | tail -n 40 >&2
+                    exit $status; }
+                """)
             try await guest.fstrim()
         }
     }

@@ -50,16 +50,6 @@ public func info(of url: URL) throws -> ImageInfo {
 
 /// The first `count` bytes of a file (fewer if it is shorter).
 func readPrefix(of url: URL, count: Int) throws -> [UInt8] {
-    let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw QcowError.unreadable(path: url.path, reason: String(cString: strerror(errno))) }
-    defer { close(descriptor) }
-    var bytes = [UInt8](repeating: 0, count: count)
-    var filled = 0
-    while filled < count {
-        let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(filled)) }
-        if got < 0 { throw QcowError.unreadable(path: url.path, reason: String(cString: strerror(errno))) }
-        if got == 0 { break }
-        filled += got
-    }
-    return Array(bytes.prefix(filled))
+    let file = try ImageFile(readingAt: url.path)
+    return try file.readBytes(count: Int(min(UInt64(count), try file.size())), at: 0)
 }

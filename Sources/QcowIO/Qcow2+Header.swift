@@ -11,6 +11,7 @@ extension Qcow2 {
         public var snapshotCount: UInt32
         public var incompatibleFeatures: UInt64 = 0
         public var compatibleFeatures: UInt64 = 0
+        public var autoclearFeatures: UInt64 = 0
         public var refcountOrder: UInt32 = 4
         public var headerLength: UInt32 = 72
         /// 0 zlib (deflate), 1 zstd.
@@ -45,6 +46,10 @@ extension Qcow2 {
             let entriesPerL2 = UInt64(header.clusterSize / 8)
             let neededL1 = (size + cluster * entriesPerL2 - 1) / (cluster * entriesPerL2)
             guard UInt64(l1Size) >= neededL1 else { throw bad("l1_size", "is \(l1Size); the disk size needs \(neededL1)") }
+            guard Int(l1Size) <= Qcow2.maximumL1Bytes / 8 else { throw bad("l1_size", "is \(l1Size) entries, over qemu's 32 MiB L1 limit") }
+            guard UInt64(refcountClusters) * cluster <= UInt64(Qcow2.maximumRefcountTableBytes) else {
+                throw bad("refcount_table_clusters", "is \(refcountClusters), over qemu's 8 MiB refcount table limit")
+            }
             for (field, offset, length) in [("l1_table_offset", l1Offset, UInt64(l1Size) * 8),
                                             ("refcount_table_offset", refcountOffset, UInt64(refcountClusters) * cluster)] {
                 guard offset % cluster == 0 else { throw bad(field, "\(offset) is not cluster-aligned") }
@@ -53,7 +58,7 @@ extension Qcow2 {
                 }
             }
             if version == 3 {
-                guard let incompatible = reader.u64(72), let compatible = reader.u64(80), let order = reader.u32(96),
+                guard let incompatible = reader.u64(72), let compatible = reader.u64(80), let autoclear = reader.u64(88), let order = reader.u32(96),
                     let length = reader.u32(100)
                 else { throw bad("header", "is truncated (version 3 needs 104 bytes)") }
                 guard length >= 104, length % 8 == 0 || length == 104, Int(length) <= bytes.count else {
@@ -68,6 +73,7 @@ extension Qcow2 {
                 }
                 header.incompatibleFeatures = incompatible
                 header.compatibleFeatures = compatible
+                header.autoclearFeatures = autoclear
                 header.refcountOrder = order
                 header.headerLength = length
                 if length > 104, let type = reader.u8(104) {

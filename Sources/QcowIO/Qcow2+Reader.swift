@@ -1,164 +1,183 @@
-internal import CZlib
-internal import CZstd
 public import Foundation
 
 /// Reads guest bytes from a qcow2 image: L1/L2 lookup with a bounded L2 cache, zero and unallocated
-/// clusters, compressed clusters (deflate, zstd), extended L2 subclusters, and backing files.
+/// clusters, compressed clusters (deflate, zstd), extended L2 subclusters, and backing files. Reads go
+/// straight into the caller's buffer, host-contiguous clusters in one `pread`. Not thread-safe: one reader
+/// per thread.
 public final class Qcow2Reader {
     public let header: Qcow2.Header
-    private let descriptor: Int32
-    private let path: String
-    private let fileSize: UInt64
-    private let l1: [UInt64]
-    private let backing: (any GuestReader)?
-    private var l2Cache: [UInt64: [UInt64]] = [:]
-    private var l2Order: [UInt64] = []
-    static let l2CacheTables = 64
+    let file: ImageFile
+    let fileSize: UInt64
+    let l1: [UInt64]
+    let backing: (any GuestReader)?
+    private var l2Cache: L2TableCache
+    private lazy var compressedScratch = [UInt8](repeating: 0, count: 2 * header.clusterSize + 512)
+    private lazy var clusterScratch = [UInt8](repeating: 0, count: header.clusterSize)
+    private lazy var deflate = DeflateDecompressor()
+    private lazy var zstd = ZstdDecompressor()
     static let maximumChain = 16
 
     /// Opens `url`; follows its backing chain (at most 16 deep; a loop is an error).
+    /// - Throws: `QcowError` when the file cannot be read or its header or L1 table is malformed.
     public convenience init(url: URL) throws { try self.init(url: url, chain: []) }
 
     init(url: URL, chain: [String]) throws {
-        path = url.path
         let resolved = url.resolvingSymlinksInPath().path
         guard !chain.contains(resolved) else {
-            throw QcowError.malformed(path: path, field: "backing file", reason: "forms a loop: \((chain + [resolved]).joined(separator: " → "))")
+            throw QcowError.malformed(path: url.path, field: "backing file", reason: "forms a loop: \((chain + [resolved]).joined(separator: " → "))")
         }
         guard chain.count < Self.maximumChain else {
-            throw QcowError.malformed(path: path, field: "backing file", reason: "chain is deeper than \(Self.maximumChain)")
+            throw QcowError.malformed(path: url.path, field: "backing file", reason: "chain is deeper than \(Self.maximumChain)")
         }
-        descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw QcowError.unreadable(path: path, reason: String(cString: strerror(errno))) }
-        var status = stat()
-        fstat(descriptor, &status)
-        fileSize = UInt64(status.st_size)
-        do {
-            header = try Qcow2.Header.parse(try readPrefix(of: url, count: Int(min(fileSize, 2 << 20))), fileSize: fileSize, path: path)
-            let table = try Self.pread(descriptor, count: Int(header.l1Size) * 8, at: header.l1TableOffset, path: path)
-            l1 = (0..<Int(header.l1Size)).map { BigEndianReader(bytes: table).u64($0 * 8)! }
-            if let name = header.backingFile {
-                let backingURL = name.hasPrefix("/") ? URL(fileURLWithPath: name) : url.deletingLastPathComponent().appendingPathComponent(name)
-                let format = try header.backingFormat.flatMap(ImageFormat.init(rawValue:)) ?? ImageFormat.detect(at: backingURL)
-                backing = format == .qcow2
-                    ? try Qcow2Reader(url: backingURL, chain: chain + [resolved])
-                    : try RawReader(url: backingURL)
-            } else {
-                backing = nil
-            }
-        } catch {
-            close(descriptor)
-            throw error
+        file = try ImageFile(readingAt: url.path)
+        fileSize = try file.size()
+        let header = try Qcow2.Header.parse(try file.readBytes(count: Int(min(fileSize, 2 << 20)), at: 0), fileSize: fileSize, path: url.path)
+        self.header = header
+        let table = try file.readBytes(count: Int(header.l1Size) * 8, at: header.l1TableOffset)
+        l1 = table.withUnsafeBytes { raw in (0..<Int(header.l1Size)).map { raw.bigEndianWord($0) } }
+        l2Cache = L2TableCache(clusterSize: header.clusterSize)
+        if let name = header.backingFile {
+            let backingURL = name.hasPrefix("/") ? URL(fileURLWithPath: name) : url.deletingLastPathComponent().appendingPathComponent(name)
+            let format = try header.backingFormat.flatMap(ImageFormat.init(rawValue:)) ?? ImageFormat.detect(at: backingURL)
+            backing = format == .qcow2 ? try Qcow2Reader(url: backingURL, chain: chain + [resolved]) : try RawReader(url: backingURL)
+        } else {
+            backing = nil
         }
     }
 
-    deinit { close(descriptor) }
+    var path: String { file.path }
+    var clusterSize: Int { header.clusterSize }
 
-    /// Reads the cluster-aligned guest cluster `index` (clusterSize bytes; past the disk end reads as zeros).
-    public func readCluster(_ index: UInt64) throws -> [UInt8] {
-        let cluster = UInt64(header.clusterSize)
-        let offset = index * cluster
-        let entriesPerL2 = UInt64(header.clusterSize / (header.extendedL2 ? 16 : 8))
-        let l1Index = Int(index / entriesPerL2)
-        guard l1Index < l1.count, offset < header.size else { return [UInt8](repeating: 0, count: Int(cluster)) }
-        let l2Offset = l1[l1Index] & 0x00FF_FFFF_FFFF_FE00
-        guard l2Offset != 0 else { return try fromBacking(offset, count: Int(cluster)) }
-        let table = try l2Table(at: l2Offset)
+    /// Where a guest cluster's bytes come from.
+    enum ClusterMapping: Equatable {
+        case zero
+        case backing
+        case data(host: UInt64)
+        case compressed(entry: UInt64)
+        case subclusters(host: UInt64, bitmap: UInt64)
+    }
+
+    /// Looks up guest cluster `index` in the L1 and L2 tables.
+    func mapping(ofCluster index: UInt64) throws -> ClusterMapping {
+        let entriesPerL2 = UInt64(clusterSize / (header.extendedL2 ? 16 : 8))
+        let l1Index = index / entriesPerL2
+        guard l1Index < l1.count, index * UInt64(clusterSize) < header.size else { return .zero }
+        let l2Offset = l1[Int(l1Index)] & Qcow2.offsetMask
+        guard l2Offset != 0 else { return .backing }
+        guard l2Offset % UInt64(clusterSize) == 0, l2Offset <= fileSize, fileSize - l2Offset >= UInt64(clusterSize) else {
+            throw QcowError.malformed(path: path, field: "L1 entry \(l1Index)", reason: "points at \(l2Offset), not a whole cluster inside the file (\(fileSize) bytes)")
+        }
+        let table = try l2Cache.table(at: l2Offset, from: file)
         let slot = Int(index % entriesPerL2) * (header.extendedL2 ? 2 : 1)
         let entry = table[slot]
-        if entry & (1 << 62) != 0 { return try decompress(entry) }
-        let host = entry & 0x00FF_FFFF_FFFF_FE00
+        if entry & Qcow2.compressed != 0 { return .compressed(entry: entry) }
+        let host = entry & Qcow2.offsetMask
         if header.extendedL2 {
-            return try readSubclusters(host: host, bitmap: table[slot + 1], guestOffset: offset)
+            let bitmap = table[slot + 1]
+            switch (bitmap & 0xFFFF_FFFF, bitmap >> 32) {
+            case (0, 0xFFFF_FFFF): return .zero
+            case (0, 0): return .backing
+            default: return .subclusters(host: host, bitmap: bitmap)
+            }
         }
-        if entry & 1 != 0 { return [UInt8](repeating: 0, count: Int(cluster)) }
-        guard host != 0 else { return try fromBacking(offset, count: Int(cluster)) }
-        return try Self.pread(descriptor, count: Int(cluster), at: host, path: path, fileSize: fileSize)
+        if entry & Qcow2.zeroFlag != 0, header.version >= 3 { return .zero }
+        return host == 0 ? .backing : .data(host: host)
     }
 
-    private func readSubclusters(host: UInt64, bitmap: UInt64, guestOffset: UInt64) throws -> [UInt8] {
-        let size = header.clusterSize / 32
-        var result = [UInt8](repeating: 0, count: header.clusterSize)
-        for sub in 0..<32 {
-            if bitmap & (1 << UInt64(32 + sub)) != 0 { continue }
-            let piece: [UInt8]
-            if bitmap & (1 << UInt64(sub)) != 0 {
-                guard host != 0 else { throw QcowError.malformed(path: path, field: "L2 entry", reason: "allocates subclusters of cluster 0") }
-                piece = try Self.pread(descriptor, count: size, at: host + UInt64(sub * size), path: path, fileSize: fileSize)
+    /// Fills `buffer` with guest bytes from `offset`; past the disk's end reads as zeros.
+    public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws {
+        let cluster = UInt64(clusterSize)
+        var done = 0
+        while done < buffer.count {
+            let position = offset + UInt64(done)
+            let target = UnsafeMutableRawBufferPointer(rebasing: buffer[done...])
+            guard position < header.size else {
+                target.initializeMemory(as: UInt8.self, repeating: 0)
+                return
+            }
+            let within = position % cluster
+            let limit = min(UInt64(target.count), header.size - position)
+            var take = Int(min(cluster - within, limit))
+            let index = position / cluster
+            switch try mapping(ofCluster: index) {
+            case .zero:
+                UnsafeMutableRawBufferPointer(rebasing: target[..<take]).initializeMemory(as: UInt8.self, repeating: 0)
+            case .backing:
+                try readBacking(at: position, into: UnsafeMutableRawBufferPointer(rebasing: target[..<take]))
+            case .data(let host):
+                // Extend over following clusters stored right after this one: one pread for the run.
+                var next = index + 1
+                while UInt64(take) < limit, try mapping(ofCluster: next) == .data(host: host + (next - index) * cluster) {
+                    take = Int(min(UInt64(take) + cluster, limit))
+                    next += 1
+                }
+                try readHost(at: host + within, into: UnsafeMutableRawBufferPointer(rebasing: target[..<take]))
+            case .compressed(let entry):
+                if within == 0, take == clusterSize {
+                    try decompress(entry, into: UnsafeMutableRawBufferPointer(rebasing: target[..<take]))
+                } else {
+                    try clusterScratch.withUnsafeMutableBytes { scratch in
+                        try decompress(entry, into: scratch)
+                        UnsafeMutableRawBufferPointer(rebasing: target[..<take]).copyMemory(from: UnsafeRawBufferPointer(rebasing: scratch[Int(within)..<Int(within) + take]))
+                    }
+                }
+            case .subclusters(let host, let bitmap):
+                try readSubclusters(host: host, bitmap: bitmap, clusterStart: position - within, within: Int(within),
+                                    into: UnsafeMutableRawBufferPointer(rebasing: target[..<take]))
+            }
+            done += take
+        }
+    }
+
+    private func readSubclusters(host: UInt64, bitmap: UInt64, clusterStart: UInt64, within: Int, into target: UnsafeMutableRawBufferPointer) throws {
+        let size = clusterSize / 32
+        var done = 0
+        while done < target.count {
+            let inCluster = within + done
+            let sub = inCluster / size
+            let take = min(target.count - done, (sub + 1) * size - inCluster)
+            let piece = UnsafeMutableRawBufferPointer(rebasing: target[done..<done + take])
+            if bitmap & (1 << UInt64(32 + sub)) != 0 {
+                piece.initializeMemory(as: UInt8.self, repeating: 0)
+            } else if bitmap & (1 << UInt64(sub)) != 0 {
+                guard host != 0 else { throw QcowError.malformed(path: path, field: "L2 entry", reason: "allocates subclusters at host offset 0") }
+                try readHost(at: host + UInt64(inCluster), into: piece)
             } else {
-                piece = try fromBacking(guestOffset + UInt64(sub * size), count: size)
+                try readBacking(at: clusterStart + UInt64(inCluster), into: piece)
             }
-            result.replaceSubrange(sub * size..<(sub + 1) * size, with: piece)
+            done += take
         }
-        return result
     }
 
-    private func fromBacking(_ offset: UInt64, count: Int) throws -> [UInt8] {
-        guard let backing else { return [UInt8](repeating: 0, count: count) }
-        return try backing.read(at: offset, count: count)
+    private func readBacking(at offset: UInt64, into target: UnsafeMutableRawBufferPointer) throws {
+        guard let backing else {
+            target.initializeMemory(as: UInt8.self, repeating: 0)
+            return
+        }
+        try backing.read(at: offset, into: target)
     }
 
-    private func l2Table(at offset: UInt64) throws -> [UInt64] {
-        if let table = l2Cache[offset] { return table }
-        let bytes = try Self.pread(descriptor, count: header.clusterSize, at: offset, path: path, fileSize: fileSize)
-        let reader = BigEndianReader(bytes: bytes)
-        let table = (0..<header.clusterSize / 8).map { reader.u64($0 * 8)! }
-        if l2Order.count >= Self.l2CacheTables { l2Cache[l2Order.removeFirst()] = nil }
-        l2Cache[offset] = table
-        l2Order.append(offset)
-        return table
+    private func readHost(at offset: UInt64, into target: UnsafeMutableRawBufferPointer) throws {
+        guard offset <= fileSize, UInt64(target.count) <= fileSize - offset else {
+            throw QcowError.malformed(path: path, field: "cluster offset", reason: "\(offset) + \(target.count) lies beyond the end of the file (\(fileSize) bytes)")
+        }
+        try file.read(into: target, at: offset)
     }
 
-    private func decompress(_ entry: UInt64) throws -> [UInt8] {
-        let x = 62 - (UInt64(header.clusterBits) - 8)
-        let hostOffset = entry & ((1 << x) - 1)
-        let sectors = ((entry >> x) & ((1 << (62 - x)) - 1)) + 1
-        let length = Int(min(sectors * 512 - (hostOffset & 511), fileSize > hostOffset ? fileSize - hostOffset : 0))
-        guard length > 0 else { throw QcowError.malformed(path: path, field: "compressed cluster", reason: "at \(hostOffset) lies beyond the end of the file") }
-        let compressed = try Self.pread(descriptor, count: length, at: hostOffset, path: path, fileSize: fileSize)
-        var output = [UInt8](repeating: 0, count: header.clusterSize)
-        let ok = header.compressionType == 1 ? Self.zstdInflate(compressed, into: &output) : Self.deflateInflate(compressed, into: &output)
+    private func decompress(_ entry: UInt64, into target: UnsafeMutableRawBufferPointer) throws {
+        let descriptor = Qcow2.CompressedDescriptor(entry: entry, clusterBits: header.clusterBits)
+        let hostOffset = descriptor.hostOffset
+        guard hostOffset < fileSize else {
+            throw QcowError.malformed(path: path, field: "compressed cluster", reason: "at \(hostOffset) lies beyond the end of the file (\(fileSize) bytes)")
+        }
+        let length = Int(min(UInt64(descriptor.length), fileSize - hostOffset))
+        let ok = try compressedScratch.withUnsafeMutableBytes { scratch in
+            let compressed = UnsafeMutableRawBufferPointer(rebasing: scratch[..<length])
+            try file.read(into: compressed, at: hostOffset)
+            return header.compressionType == 1
+                ? zstd.decompress(UnsafeRawBufferPointer(compressed), into: target)
+                : deflate.decompress(UnsafeRawBufferPointer(compressed), into: target)
+        }
         guard ok else { throw QcowError.malformed(path: path, field: "compressed cluster", reason: "at \(hostOffset) does not decompress to one cluster") }
-        return output
-    }
-
-    static func deflateInflate(_ input: [UInt8], into output: inout [UInt8]) -> Bool {
-        var stream = z_stream()
-        guard inflateInit2_(&stream, -12, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return false }
-        defer { inflateEnd(&stream) }
-        let outputCount = output.count
-        return input.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
-                stream.avail_in = UInt32(source.count)
-                stream.next_out = target.baseAddress
-                stream.avail_out = UInt32(outputCount)
-                let rc = inflate(&stream, Z_FINISH)
-                return (rc == Z_STREAM_END || rc == Z_BUF_ERROR || rc == Z_OK) && stream.avail_out == 0
-            }
-        }
-    }
-
-    static func zstdInflate(_ input: [UInt8], into output: inout [UInt8]) -> Bool {
-        let frame = ZSTD_findFrameCompressedSize(input, input.count)
-        guard ZSTD_isError(frame) == 0 else { return false }
-        let outputCount = output.count
-        let written = output.withUnsafeMutableBytes { ZSTD_decompress($0.baseAddress, outputCount, input, frame) }
-        return ZSTD_isError(written) == 0 && written == outputCount
-    }
-
-    static func pread(_ descriptor: Int32, count: Int, at offset: UInt64, path: String, fileSize: UInt64 = .max) throws -> [UInt8] {
-        guard offset <= fileSize, UInt64(count) <= fileSize - offset || fileSize == .max else {
-            throw QcowError.malformed(path: path, field: "cluster offset", reason: "\(offset) + \(count) lies beyond the end of the file")
-        }
-        var bytes = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        while filled < count {
-            let got = bytes.withUnsafeMutableBytes { Foundation.pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled)) }
-            if got < 0 { throw QcowError.unreadable(path: path, reason: String(cString: strerror(errno))) }
-            if got == 0 { break }
-            filled += got
-        }
-        return bytes
     }
 }

@@ -15,9 +15,32 @@
 ///     100     4  header_length               104  1  compression_type (0 zlib, 1 zstd)
 ///  header_length …  extensions: {u32 type, u32 length, data, padding to 8}, type 0 ends them
 /// ```
+///
+/// Guest clusters map through the L1 table (one entry per L2 table) and L2 tables (one cluster each, one
+/// entry per guest cluster) to host clusters; the refcount table points to refcount blocks (one cluster
+/// each) that count the references to every host cluster. `Qcow2Writer` lays a file out in the order it
+/// writes it:
+///
+/// ```
+///  cluster 0          header (written last)
+///  …                  data clusters (compressed ones packed byte by byte), each L2 table right after the
+///                     guest range it maps, each refcount block right after the host range it counts fills
+///  end                L1 table, refcount table, the last refcount blocks
+/// ```
 public enum Qcow2 {
     static let magic: UInt32 = 0x5146_49FB
     static let backingFormatExtension: UInt32 = 0xE279_2ACA
+    /// Bits 9–55 of L1 and standard L2 entries: a host offset.
+    static let offsetMask: UInt64 = 0x00FF_FFFF_FFFF_FE00
+    /// L1/L2 entry bit 63: the table or cluster has refcount exactly 1.
+    static let copied: UInt64 = 1 << 63
+    /// L2 entry bit 62: a compressed cluster.
+    static let compressed: UInt64 = 1 << 62
+    /// Standard L2 entry bit 0 (version 3): reads as zeros.
+    static let zeroFlag: UInt64 = 1
+    /// qemu's limits: 32 MiB of L1 table, 8 MiB of refcount table.
+    static let maximumL1Bytes = 32 << 20
+    static let maximumRefcountTableBytes = 8 << 20
 
     /// Incompatible feature bits (refuse what is not known).
     enum Incompatible {
@@ -27,6 +50,24 @@ public enum Qcow2 {
         static let compressionType: UInt64 = 1 << 3
         static let extendedL2: UInt64 = 1 << 4
         static let known: UInt64 = dirty | corrupt | externalData | compressionType | extendedL2
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// The big-endian 64-bit word at `index * 8`.
+    func bigEndianWord(_ index: Int) -> UInt64 {
+        UInt64(bigEndian: loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+    }
+}
+
+extension Array where Element == UInt64 {
+    /// The words as big-endian bytes.
+    var bigEndianBytes: [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count * 8)
+        bytes.withUnsafeMutableBytes { raw in
+            for (index, word) in enumerated() { raw.storeBytes(of: word.bigEndian, toByteOffset: index * 8, as: UInt64.self) }
+        }
+        return bytes
     }
 }
 

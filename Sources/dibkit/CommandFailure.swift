@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cloud
 import Chroot
 import Elements
 import Flavors
@@ -8,16 +9,22 @@ import Foundation
 
 /// Turns a library error into the CLI's output and exit status: the message on standard error (and as
 /// `{"error": …}` on standard output with `--json`); 130 after Ctrl-C, 2 for bad input, 1 otherwise.
+/// With a redactor, the message never shows the secrets it knows.
 struct CommandFailure: Error, CustomStringConvertible {
     let underlying: any Error
     let json: Bool
+    let redactor: SecretRedactor?
 
-    init(_ underlying: any Error, json: Bool) {
+    init(_ underlying: any Error, json: Bool, redactor: SecretRedactor? = nil) {
         self.underlying = underlying
         self.json = json
+        self.redactor = redactor
     }
 
-    var description: String { String(describing: underlying) }
+    var description: String {
+        let text = String(describing: underlying)
+        return redactor?.redact(text) ?? text
+    }
 
     var exitCode: ExitCode {
         switch underlying {
@@ -25,6 +32,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let failure as CommandFailure: return failure.exitCode
         case is ElementError: return ExitCode(2)
         case let error as BuildError where error.isBadInput: return ExitCode(2)
+        case let error as CloudError where error.isBadInput: return ExitCode(2)
         case let error as PatchError where error.isBadInput: return ExitCode(2)
         case ChrootError.cancelled: return ExitCode(130)
         case is FlavorError: return ExitCode(2)

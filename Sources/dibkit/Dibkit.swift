@@ -7,12 +7,15 @@ struct Dibkit: AsyncParsableCommand {
         commandName: "dibkit",
         abstract: "Bake bootable database VM images offline, prove they boot, upload them.",
         version: "0.1.0",
-        subcommands: [Build.self, Test.self, Patch.self, FlavorCommand.self, ElementsCommand.self, Info.self])
+        subcommands: [
+            Build.self, Test.self, Patch.self, FlavorCommand.self, ElementsCommand.self, Info.self, Convert.self, Check.self,
+            Upload.self,
+        ])
 
     /// Parses, runs, and maps failures to dibkit's messages and exit codes.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(Convert.expandingBareCompression(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

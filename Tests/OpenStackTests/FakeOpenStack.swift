@@ -1,9 +1,10 @@
 import Foundation
+import TestServers
 import Testing
 
 /// `Fixtures/fake_openstack.py` running on 127.0.0.1: Keystone's token endpoint and Nova's flavor API,
-/// checking request bodies against Nova's request schemas with jsonschema (from `.venv-tests`, made by
-/// `scripts/test-venv`).
+/// checking request bodies against Nova's request schemas with jsonschema (from the test venv made by
+/// `scripts/setup-test-venv`).
 final class FakeOpenStack {
     let process = Process()
     let folder: URL
@@ -19,10 +20,7 @@ final class FakeOpenStack {
     init(seed: [[String: Any]] = []) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-openstack-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let python = Self.repository.appendingPathComponent(".venv-tests/bin/python3")
-        guard FileManager.default.isExecutableFile(atPath: python.path) else {
-            throw FixtureError("no \(python.path): run scripts/test-venv (scripts/test does) to make the test venv")
-        }
+        let python = try TestVenv.python()
         let log = folder.appendingPathComponent("requests.jsonl")
         var arguments = [Self.fixtures.appendingPathComponent("fake_openstack.py").path, "--log", log.path]
         if !seed.isEmpty {

@@ -2,6 +2,7 @@ import BootCheck
 import Chroot
 import Foundation
 import Pipeline
+import QcowIO
 import Testing
 
 extension EndToEnd {
@@ -30,6 +31,11 @@ extension EndToEnd {
                 #expect(packages[name] != nil, "\(name) must be installed")
             }
             #expect(manifest.sizes.virtual == 3 << 30)
+            // Written by QcowIO: compressed qcow2 v3 that qemu-img and dibkit's own check find clean.
+            let info = try QcowIO.info(of: configuration.output)
+            #expect(info.format == .qcow2 && info.version == 3 && info.compressionType == "zlib")
+            #expect(try QcowIO.check(configuration.output).exitCode == 0)
+            #expect(try shell("qemu-img check -q \(configuration.output.path) && echo clean") == "clean\n")
             #expect(manifest.sizes.image > 50_000_000 && manifest.sizes.image < 1_500_000_000)
             #expect(events.finishedSteps.starts(with: ["resolve", "base-root"]))
             #expect(["install.d", "disk", "bootloader", "image"].allSatisfy(events.finishedSteps.contains))
@@ -41,5 +47,28 @@ extension EndToEnd {
             #expect(report.checks.contains("first-boot step configured the instance"))
             #expect(report.checks.contains("first-boot step did not run again"))
         }
+
+        @Test("dibkit build postgresql and mariadb: the server takes the user-data's port, user and password; the client logs in",
+              arguments: [("postgresql", "postgresql-15", 5432), ("mariadb", "mariadb-server", 3306)])
+        func buildAndBootSQL(database: String, serverPackage: String, port: Int) async throws {
+            let fixture = try BuildFixture()
+            defer { fixture.remove() }
+            let configuration = try fixture.configuration([database], name: "\(database)-e2e")
+            let choice = await AcceleratorChoice.detect()
+            let manifest = try await build(configuration, accelerator: choice) { _ in }
+            #expect(manifest.database == database && manifest.ports == [port])
+            #expect(manifest.databaseVersion?.source == "distro")
+            #expect(manifest.packages.contains { $0.name == serverPackage })
+            #expect(fixture.leftovers.isEmpty)
+
+            let kind = try #require(DatabaseKind(rawValue: database))
+            let report = try await runBootCheck(
+                BootCheckOptions(image: configuration.output, database: .random(kind: kind)), accelerator: choice) { _ in }
+            #expect(report.checks.filter { $0.hasPrefix("\(database): ") }.count >= 3, "\(report.checks)")
+            #expect(report.checks.contains { $0.hasPrefix("\(database): ") && $0.hasSuffix("a wrong password is refused") })
+            #expect(report.checks.contains("first-boot step configured the instance"))
+            #expect(report.checks.contains("first-boot step did not run again"))
+        }
     }
 }
+

@@ -1,0 +1,44 @@
+import Foundation
+import QcowIO
+
+/// Ships an image to DigitalOcean as a custom image: checks the input and the credentials, converts the
+/// image to the smaller of qcow2 and raw.gz, stages it in a Space by multipart upload, imports it, copies
+/// it to more regions, sets up a firewall, and deletes the staged object. Nothing is left behind on
+/// failure or cancellation but what the error names.
+public struct DigitalOceanUpload: Sendable {
+    public let request: DigitalOceanUploadRequest
+
+    public init(_ request: DigitalOceanUploadRequest) {
+        self.request = request
+    }
+
+    /// Runs the upload.
+    /// - Parameter events: progress, from any thread; its texts hold no secrets.
+    /// - Returns: the image's id, regions, what was staged, the firewall, and seconds per phase.
+    /// - Throws: `CloudError` (its `isBadInput` errors before any network work); `CancellationError` when
+    ///   cancelled, after aborting the upload, deleting the staged object and any half-imported image.
+    public func run(events: @escaping @Sendable (UploadEvent) -> Void) async throws -> DigitalOceanUploadResult {
+        let imageInfo = try request.validate()
+        let redactor = SecretRedactor(secrets: request.secrets)
+        let onRetry: @Sendable (HTTPTransport.RetryNotice) -> Void = { notice in
+            events(.retrying("\(notice.service) \(notice.operation): \(notice.reason); try \(notice.attempt + 1) in "
+                + String(format: "%.1f s", notice.delay.seconds)))
+        }
+        return try await HTTPTransport.with(redactor: redactor, retry: request.retry, onRetry: onRetry) { transport in
+            let session = UploadSession(
+                request: request, imageInfo: imageInfo,
+                api: DigitalOceanAPI(baseURL: request.apiURL, token: request.token.value, transport: transport),
+                spaces: S3Client(
+                    endpoint: request.spacesEndpoint,
+                    signer: SigV4Signer(credentials: request.spacesCredentials, region: request.region),
+                    transport: transport, serviceName: "Spaces"),
+                events: events)
+            return try await session.run()
+        }
+    }
+}
+
+extension Duration {
+    /// Seconds as a `Double`.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,92 @@
+public import ArgumentParser
+import Foundation
+public import QcowIO
+
+extension Dibkit {
+    /// `dibkit convert IN OUT`: qcow2 or raw in (by content), qcow2, sparse raw or raw.gz out.
+    struct Convert: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Convert an image (qcow2 or raw, told apart by content) to qcow2, sparse raw or raw.gz.",
+            discussion: """
+                The output appears under its name only when complete; on an error or Ctrl-C nothing is left and \
+                the input is never touched. -c alone compresses with deflate (what every qemu reads); zstd is \
+                faster but needs qemu 5.1 or later where the image is used. Compression uses every core.
+                """)
+
+        @Argument(help: "The input image (never modified).")
+        var input: String
+
+        @Argument(help: "The output file.")
+        var output: String
+
+        @Option(name: .customShort("O"), help: ArgumentHelp("Output format: qcow2, raw (sparse) or raw.gz (gzip stream).", valueName: "format"))
+        var format: OutputFormat = .qcow2
+
+        @Option(name: .customShort("c"), help: ArgumentHelp("Compress qcow2 clusters: deflate (also when -c has no value) or zstd.", valueName: "algorithm"))
+        var compression: ClusterCompression?
+
+        @Option(name: .customLong("cluster-size"), help: ArgumentHelp("qcow2 cluster size, a power of two from 512 to 2M.", valueName: "size"))
+        var clusterSize = "64K"
+
+        @Option(help: ArgumentHelp("Threads that compress (default: two per core).", valueName: "n"))
+        var threads = ConvertOptions().threads
+
+        @Flag(help: "Print one JSON result object and no progress.")
+        var json = false
+
+        func validate() throws {
+            let size = try parseSize(clusterSize)
+            guard size.nonzeroBitCount == 1, (512...(2 << 20)).contains(size) else {
+                throw ValidationError("--cluster-size \(clusterSize) is not a power of two from 512 to 2M (e.g. 64K)")
+            }
+            guard (1...256).contains(threads) else { throw ValidationError("--threads \(threads) must be 1 to 256") }
+            if compression != nil, format != .qcow2 {
+                throw ValidationError("-c compresses qcow2 clusters; with -O \(format.rawValue) leave it out")
+            }
+        }
+
+        func run() async throws {
+            let options = ConvertOptions(format: format, compression: compression, clusterSize: Int(try parseSize(clusterSize)), threads: threads)
+            let (input, output) = (URL(fileURLWithPath: input), URL(fileURLWithPath: output))
+            let progress = ConvertProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1)
+            let result: ConvertResult
+            do {
+                result = try await Interruption.run {
+                    try await QcowIO.convert(from: input, to: output, options: options) { progress.show($0) }
+                }
+            } catch {
+                progress.end()
+                throw CommandFailure(error, json: json)
+            }
+            progress.end()
+            if json { return try printJSON(result) }
+            let detail = [result.outputFormat.rawValue, result.compression?.rawValue, result.clusterSize.map { "\(formatBytes(UInt64($0))) clusters" }]
+            print("\(result.output): \(detail.compactMap { $0 }.joined(separator: ", ")), \(formatBytes(result.fileSize)) "
+                + "(\(formatBytes(result.virtualSize)) virtual) from \(result.inputFormat.rawValue) in \(String(format: "%.1f", result.seconds)) s")
+        }
+
+        /// `-c` may stand alone (meaning deflate) as with qemu-img; ArgumentParser options need a value,
+        /// so a bare `-c` in a convert command line gets `deflate` inserted after it.
+        static func expandingBareCompression(_ arguments: [String]) -> [String] {
+            guard arguments.first == "convert" else { return arguments }
+            var result: [String] = []
+            for (index, argument) in arguments.enumerated() {
+                result.append(argument)
+                let next = index + 1 < arguments.count ? arguments[index + 1] : nil
+                if argument == "-c", !ClusterCompression.allCases.map(\.rawValue).contains(next ?? "") { result.append("deflate") }
+            }
+            return result
+        }
+    }
+}
+
+extension OutputFormat: ExpressibleByArgument {}
+extension ClusterCompression: ExpressibleByArgument {}
+
+/// Sizes as people read them: 4.0 GiB, 511 MiB, 64 KiB, 512 B.
+func formatBytes(_ bytes: UInt64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(bytes), unit = 0
+    while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+    return unit == 0 ? "\(bytes) B" : value >= 100 || value == value.rounded() ? "\(Int(value.rounded())) \(units[unit])" : String(format: "%.1f %@", value, units[unit])
+}

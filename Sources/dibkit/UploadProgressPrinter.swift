@@ -1,0 +1,76 @@
+import Chroot
+import Cloud
+import Foundation
+import Synchronization
+
+/// Prints an upload's progress on standard error: a line per phase and per state seen while waiting, each
+/// with the elapsed time; on a terminal also one self-rewriting line of bytes done and rate (at most five
+/// updates a second). Silent with `--json`. Every text goes through the redactor.
+final class UploadProgressPrinter: Sendable {
+    private struct State {
+        var bytesLineOpen = false
+        var lastBytesShown: ContinuousClock.Instant?
+        var lastStatus: String?
+    }
+
+    private let quiet: Bool
+    private let terminal: Bool
+    private let redactor: SecretRedactor
+    private let start = ContinuousClock.now
+    private let state = Mutex(State())
+
+    init(quiet: Bool, terminal: Bool, redactor: SecretRedactor) {
+        self.quiet = quiet
+        self.terminal = terminal
+        self.redactor = redactor
+    }
+
+    func handle(_ event: UploadEvent) {
+        guard !quiet else { return }
+        switch event {
+        case .started(let phase, let detail): line("▸ \(phase.rawValue) \(detail)")
+        case .finished(let phase, let seconds, _): line("✓ \(phase.rawValue) \(String(format: "%.1fs", seconds))")
+        case .status(let text):
+            let isNew = state.withLock { state in
+                defer { state.lastStatus = text }
+                return state.lastStatus != text
+            }
+            if isNew { line("  \(text)") }
+        case .retrying(let text): line("  ↻ \(text)")
+        case .bytes(let phase, let done, let total): showBytes(phase, done, total)
+        }
+    }
+
+    /// Ends the bytes line, if one is open.
+    func end() {
+        state.withLock { state in
+            if state.bytesLineOpen { write("\n") }
+            state.bytesLineOpen = false
+        }
+    }
+
+    private func line(_ text: String) {
+        let elapsed = (ContinuousClock.now - start).inSeconds
+        state.withLock { state in
+            if state.bytesLineOpen { write("\n") }
+            state.bytesLineOpen = false
+            write(String(format: "[%6.1fs] ", elapsed) + redactor.redact(text) + "\n")
+        }
+    }
+
+    private func showBytes(_ phase: UploadPhase, _ done: UInt64, _ total: UInt64) {
+        guard terminal else { return }
+        let now = ContinuousClock.now
+        let elapsed = (now - start).inSeconds
+        state.withLock { state in
+            guard done == total || state.lastBytesShown.map({ now - $0 >= .milliseconds(200) }) ?? true else { return }
+            state.lastBytesShown = now
+            state.bytesLineOpen = true
+            write(String(format: "\r[%6.1fs] %@ %@ / %@\u{1B}[K", elapsed, phase.rawValue, formatBytes(done), formatBytes(total)))
+        }
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

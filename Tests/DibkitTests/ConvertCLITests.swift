@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import QcowIO
+import Testing
+
+@testable import dibkit
+
+@Suite("dibkit convert and check: parsing, exit codes, output")
+struct ConvertCLITests {
+    @Test("convert takes -O, -c with or without a value, and --cluster-size")
+    func parsing() throws {
+        let arguments = Dibkit.Convert.expandingBareCompression(["convert", "in.raw", "out.qcow2", "-c", "--cluster-size", "2M"])
+        #expect(arguments == ["convert", "in.raw", "out.qcow2", "-c", "deflate", "--cluster-size", "2M"])
+        let convert = try #require(try Dibkit.parseAsRoot(arguments) as? Dibkit.Convert)
+        #expect(convert.compression == .deflate)
+        #expect(convert.format == .qcow2)
+        #expect(try parseSize(convert.clusterSize) == 2 << 20)
+        let zstd = try #require(try Dibkit.parseAsRoot(Dibkit.Convert.expandingBareCompression(["convert", "a", "b", "-c", "zstd"])) as? Dibkit.Convert)
+        #expect(zstd.compression == .zstd)
+        let gzip = try #require(try Dibkit.parseAsRoot(["convert", "a", "b.raw.gz", "-O", "raw.gz"]) as? Dibkit.Convert)
+        #expect(gzip.format == .rawGzip)
+        #expect(Dibkit.Convert.expandingBareCompression(["build", "-c"]) == ["build", "-c"])
+        #expect(convert.threads == 2 * ProcessInfo.processInfo.activeProcessorCount)
+        let one = try #require(try Dibkit.parseAsRoot(["convert", "a", "b", "--threads", "1"]) as? Dibkit.Convert)
+        #expect(one.threads == 1)
+    }
+
+    @Test("bad options are usage errors", arguments: [
+        ["convert", "a", "b", "--cluster-size", "1000"], ["convert", "a", "b", "--cluster-size", "4M"],
+        ["convert", "a", "b", "-O", "raw", "-c", "deflate"], ["convert", "a", "b", "-O", "vmdk"], ["convert", "a"],
+        ["convert", "a", "b", "--threads", "0"],
+    ])
+    func usageErrors(arguments: [String]) {
+        #expect(throws: (any Error).self) { try Dibkit.parseAsRoot(arguments) }
+    }
+
+    @Test("the binary converts with --json (one object, no progress) and check exits as qemu-img check does")
+    func binary() throws {
+        let folder = URL(fileURLWithPath: "/var/tmp/dibkit-cli-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let raw = folder.appendingPathComponent("in.raw").path, qcow2 = folder.appendingPathComponent("out.qcow2").path
+        try Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 / 7) }).write(to: URL(fileURLWithPath: raw))
+        let converted = try DibkitBinary.run(["convert", raw, qcow2, "-c", "--json"])
+        #expect(converted.status == 0)
+        #expect(converted.stderr.isEmpty)
+        let result = try JSONDecoder().decode(ConvertResult.self, from: Data(converted.stdout.utf8))
+        #expect(result.outputFormat == .qcow2 && result.compression == .deflate && result.virtualSize == 3 << 20)
+        let clean = try DibkitBinary.run(["check", qcow2])
+        #expect(clean.status == 0)
+        #expect(clean.stdout.contains("No errors were found"))
+        let report = try DibkitBinary.run(["check", qcow2, "--json"])
+        #expect(try JSONDecoder().decode(CheckReport.self, from: Data(report.stdout.utf8)).corruptions == 0)
+        // The header cluster's refcount (the first entry of the first refcount block) raised to 2: a leak.
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: qcow2))
+        try handle.seek(toOffset: 48)
+        let table = try #require(try handle.read(upToCount: 8)).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        try handle.seek(toOffset: table)
+        let block = try #require(try handle.read(upToCount: 8)).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        try handle.seek(toOffset: block)
+        try handle.write(contentsOf: Data([0, 2]))
+        try handle.close()
+        let leaky = try DibkitBinary.run(["check", qcow2])
+        #expect(leaky.status == 3)
+        #expect(leaky.stdout.contains("1 leaked clusters"))
+        #expect(try DibkitBinary.run(["check", raw]).status == 63)
+    }
+
+    @Test("bad input: a clear error naming the file, non-zero exit, no output left")
+    func badInput() throws {
+        let folder = URL(fileURLWithPath: "/var/tmp/dibkit-cli-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bad = folder.appendingPathComponent("bad.qcow2")
+        try Data([0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 3] + [UInt8](repeating: 0, count: 100)).write(to: bad)
+        let result = try DibkitBinary.run(["convert", bad.path, folder.appendingPathComponent("out.raw").path, "-O", "raw"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("bad.qcow2: not a valid qcow2 image"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["bad.qcow2"])
+        let check = try DibkitBinary.run(["check", bad.path])
+        #expect(check.status == 1)
+        let missing = try DibkitBinary.run(["convert", folder.appendingPathComponent("nope.raw").path, "out.qcow2"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("No such file or directory"))
+    }
+}
