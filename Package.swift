@@ -31,7 +31,8 @@ let package = Package(
     ],
     targets: [
         // C libraries, exposed through module maps and pkg-config only.
-        .systemLibrary(name: "CGuestfs", pkgConfig: "libguestfs", providers: [.apt(["libguestfs-dev"])]),
+        // libguestfs is not linked: Chroot loads it on first use (see CGuestfs/shim.h), so only its header is needed.
+        .systemLibrary(name: "CGuestfs", providers: [.apt(["libguestfs-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),

@@ -7,37 +7,37 @@ extension GuestfsHandle {
     /// where a filesystem can be, in disk order. (`guestfs_list_filesystems` also probes LVM and RAID,
     /// which takes seconds under TCG.)
     func filesystemCandidates() throws -> [String] {
-        let partitions = try strings(guestfs_list_partitions(handle), "guestfs_list_partitions")
-        return partitions.isEmpty ? try strings(guestfs_list_devices(handle), "guestfs_list_devices") : partitions
+        let partitions = try strings(guestfs.list_partitions(handle), "guestfs_list_partitions")
+        return partitions.isEmpty ? try strings(guestfs.list_devices(handle), "guestfs_list_devices") : partitions
     }
 
     /// Wraps `guestfs_vfs_type`: the filesystem type on `device` (`ext4`, `swap`…), empty when none.
     func filesystemType(_ device: String) throws -> String {
-        guard let type = guestfs_vfs_type(handle, device) else { throw lastError("guestfs_vfs_type") }
+        guard let type = guestfs.vfs_type(handle, device) else { throw lastError("guestfs_vfs_type") }
         defer { free(type) }
         return String(cString: type)
     }
 
     /// Wraps `guestfs_is_dir` (follows symlinks).
     func isDirectory(_ path: String) throws -> Bool {
-        try check(guestfs_is_dir(handle, path), "guestfs_is_dir") == 1
+        try check(guestfs.is_dir(handle, path), "guestfs_is_dir") == 1
     }
 
     /// Wraps `guestfs_exists` and `guestfs_is_symlink`: true also for a dangling symlink.
     func entryExists(_ path: String) throws -> Bool {
-        try check(guestfs_exists(handle, path), "guestfs_exists") == 1
-            || check(guestfs_is_symlink(handle, path), "guestfs_is_symlink") == 1
+        try check(guestfs.exists(handle, path), "guestfs_exists") == 1
+            || check(guestfs.is_symlink(handle, path), "guestfs_is_symlink") == 1
     }
 
     /// Wraps `guestfs_upload`: copies the host file `source` to `destination`, streaming.
     func upload(_ source: String, to destination: String) throws {
-        try check(guestfs_upload(handle, source, destination), "guestfs_upload")
+        try check(guestfs.upload(handle, source, destination), "guestfs_upload")
     }
 
     /// Wraps `guestfs_read_file`: the whole file (libguestfs caps this near 4 MB).
     func readFile(_ path: String) throws -> Data {
         var size = 0
-        guard let bytes = guestfs_read_file(handle, path, &size) else { throw lastError("guestfs_read_file") }
+        guard let bytes = guestfs.read_file(handle, path, &size) else { throw lastError("guestfs_read_file") }
         defer { free(bytes) }
         return Data(bytes: bytes, count: size)
     }
@@ -46,38 +46,38 @@ extension GuestfsHandle {
     func write(_ data: Data, to path: String, append: Bool) throws {
         let bytes = data.map { CChar(bitPattern: $0) } + [0]
         if append {
-            try check(guestfs_write_append(handle, path, bytes, data.count), "guestfs_write_append")
+            try check(guestfs.write_append(handle, path, bytes, data.count), "guestfs_write_append")
         } else {
-            try check(guestfs_write(handle, path, bytes, data.count), "guestfs_write")
+            try check(guestfs.write(handle, path, bytes, data.count), "guestfs_write")
         }
     }
 
     /// Wraps `guestfs_mkdir_mode`.
     func makeDirectory(_ path: String, mode: Int32) throws {
-        try check(guestfs_mkdir_mode(handle, path, mode), "guestfs_mkdir_mode")
+        try check(guestfs.mkdir_mode(handle, path, mode), "guestfs_mkdir_mode")
     }
 
     /// Wraps `guestfs_chmod`.
     func setMode(_ mode: Int32, of path: String) throws {
-        try check(guestfs_chmod(handle, mode, path), "guestfs_chmod")
+        try check(guestfs.chmod(handle, mode, path), "guestfs_chmod")
     }
 
     /// Wraps `guestfs_chown` (numeric ids, as the guest knows them).
     func setOwner(user: Int32, group: Int32, of path: String) throws {
-        try check(guestfs_chown(handle, user, group, path), "guestfs_chown")
+        try check(guestfs.chown(handle, user, group, path), "guestfs_chown")
     }
 
     /// Wraps `guestfs_rename`.
     func rename(_ path: String, to newPath: String) throws {
-        try check(guestfs_rename(handle, path, newPath), "guestfs_rename")
+        try check(guestfs.rename(handle, path, newPath), "guestfs_rename")
     }
 
     /// Wraps `guestfs_rm_f`.
-    func remove(_ path: String) throws { try check(guestfs_rm_f(handle, path), "guestfs_rm_f") }
+    func remove(_ path: String) throws { try check(guestfs.rm_f(handle, path), "guestfs_rm_f") }
 
     /// Wraps `guestfs_debug` with `sh`: runs `script` in the appliance itself, outside the guest's root.
     func applianceShell(_ script: String) throws -> String {
-        let output = withCStringArray([script]) { guestfs_debug(handle, "sh", $0) }
+        let output = withCStringArray([script]) { guestfs.debug(handle, "sh", $0) }
         guard let output else { throw lastError("guestfs_debug") }
         defer { free(output) }
         return String(cString: output)

@@ -4,28 +4,32 @@ import Foundation
 /// Owns one libguestfs handle (`guestfs_h *`). Not thread-safe: `GuestSession` serialises every call.
 final class GuestfsHandle {
     let handle: OpaquePointer
+    /// libguestfs's functions, called as `guestfs.launch(handle)`.
+    let guestfs: cguestfs_api
     private let messages = GuestfsMessages()
 
     /// Wraps `guestfs_create`. Errors are collected per call (see `beginCall`), never printed by libguestfs.
     /// - Parameter followConsole: verbose mode, and the appliance's console followed, so that a dead
     ///   appliance can be explained; it costs seconds under TCG (the console is an emulated serial port).
+    /// - Throws: `ChrootError.toolMissing` when libguestfs is not installed.
     init(followConsole: Bool = true) throws {
-        guard let handle = guestfs_create() else {
+        guestfs = try GuestfsLibrary.functions()
+        guard let handle = guestfs.create() else {
             throw ChrootError.guestfs(call: "guestfs_create", message: "could not create a handle (out of memory?)")
         }
         self.handle = handle
-        guestfs_set_error_handler(handle, nil, nil)
-        guestfs_set_verbose(handle, followConsole ? 1 : 0)
-        messages.followConsole(of: handle)
+        guestfs.set_error_handler(handle, nil, nil)
+        _ = guestfs.set_verbose(handle, followConsole ? 1 : 0)
+        messages.followConsole(of: handle, guestfs)
     }
 
     deinit {
-        guestfs_set_error_handler(handle, nil, nil)
-        guestfs_close(handle)
+        guestfs.set_error_handler(handle, nil, nil)
+        guestfs.close(handle)
     }
 
     /// Call before each libguestfs call, on the thread that makes it.
-    func beginCall() { messages.begin(on: handle) }
+    func beginCall() { messages.begin(on: handle, guestfs) }
 
     /// Turns a C return code into a `ChrootError.guestfs` naming the call.
     @discardableResult
@@ -37,7 +41,7 @@ final class GuestfsHandle {
     /// The call's error messages; when the appliance went away, with the end of its console.
     func lastError(_ call: String) -> ChrootError {
         var lines = messages.errorMessages
-        if lines.isEmpty { lines = [guestfs_last_error(handle).map { String(cString: $0) } ?? "unknown error"] }
+        if lines.isEmpty { lines = [guestfs.last_error(handle).map { String(cString: $0) } ?? "unknown error"] }
         let died = lines.contains { $0.contains("appliance closed the connection") || $0.contains("killed by signal") }
         return .guestfs(call: call, message: lines.joined(separator: "; "), applianceDied: died,
                         consoleTail: died ? messages.consoleTail : [])
@@ -45,18 +49,18 @@ final class GuestfsHandle {
 
     /// Wraps `guestfs_set_backend_settings`.
     func setBackendSettings(_ settings: [String]) throws {
-        _ = try withCStringArray(settings) { try check(guestfs_set_backend_settings(handle, $0), "guestfs_set_backend_settings") }
+        _ = try withCStringArray(settings) { try check(guestfs.set_backend_settings(handle, $0), "guestfs_set_backend_settings") }
     }
 
     /// Wraps `guestfs_set_network`.
     func setNetwork(_ enabled: Bool) throws {
-        try check(guestfs_set_network(handle, enabled ? 1 : 0), "guestfs_set_network")
+        try check(guestfs.set_network(handle, enabled ? 1 : 0), "guestfs_set_network")
     }
 
     /// Wraps `guestfs_set_memsize` (MiB) and `guestfs_set_smp`.
     func setResources(memoryMiB: Int32, cpus: Int32) throws {
-        try check(guestfs_set_memsize(handle, memoryMiB), "guestfs_set_memsize")
-        try check(guestfs_set_smp(handle, cpus), "guestfs_set_smp")
+        try check(guestfs.set_memsize(handle, memoryMiB), "guestfs_set_memsize")
+        try check(guestfs.set_smp(handle, cpus), "guestfs_set_smp")
     }
 
     /// Wraps `guestfs_add_drive_opts_argv` with `format`, `readonly` and `discard=besteffort`.
@@ -68,28 +72,28 @@ final class GuestfsHandle {
                 options.format = formatPointer
                 options.readonly = readOnly ? 1 : 0
                 options.discard = discard
-                try check(guestfs_add_drive_opts_argv(handle, path, &options), "guestfs_add_drive_opts_argv")
+                try check(guestfs.add_drive_opts_argv(handle, path, &options), "guestfs_add_drive_opts_argv")
             }
         }
     }
 
     /// Wraps `guestfs_launch`: starts the appliance.
-    func launch() throws { try check(guestfs_launch(handle), "guestfs_launch") }
+    func launch() throws { try check(guestfs.launch(handle), "guestfs_launch") }
 
     /// Wraps `guestfs_get_pid`: the appliance's qemu process.
     func appliancePID() -> pid_t? {
-        let pid = guestfs_get_pid(handle)
+        let pid = guestfs.get_pid(handle)
         return pid > 0 ? pid : nil
     }
 
     /// Wraps `guestfs_mount`.
     func mount(_ device: String, at mountpoint: String) throws {
-        try check(guestfs_mount(handle, device, mountpoint), "guestfs_mount")
+        try check(guestfs.mount(handle, device, mountpoint), "guestfs_mount")
     }
 
     /// Wraps `guestfs_sh`: runs `/bin/sh -c script` in the mounted root; returns its standard output.
     func sh(_ script: String) throws -> String {
-        guard let output = guestfs_sh(handle, script) else { throw lastError("guestfs_sh") }
+        guard let output = guestfs.sh(handle, script) else { throw lastError("guestfs_sh") }
         defer { free(output) }
         return String(cString: output)
     }
@@ -98,14 +102,14 @@ final class GuestfsHandle {
     func fstrim(_ mountpoint: String) throws {
         var options = guestfs_fstrim_argv()
         options.bitmask = 0
-        try check(guestfs_fstrim_argv(handle, mountpoint, &options), "guestfs_fstrim")
+        try check(guestfs.fstrim_argv(handle, mountpoint, &options), "guestfs_fstrim")
     }
 
     /// Wraps `guestfs_umount_all`.
-    func unmountAll() throws { try check(guestfs_umount_all(handle), "guestfs_umount_all") }
+    func unmountAll() throws { try check(guestfs.umount_all(handle), "guestfs_umount_all") }
 
     /// Wraps `guestfs_shutdown`: syncs and stops the appliance; its result says whether writes reached disk.
-    func shutdown() throws { try check(guestfs_shutdown(handle), "guestfs_shutdown") }
+    func shutdown() throws { try check(guestfs.shutdown(handle), "guestfs_shutdown") }
 
     func withCStringArray<T>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) throws -> T) rethrows -> T {
         var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }

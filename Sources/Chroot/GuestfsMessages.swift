@@ -12,17 +12,17 @@ final class GuestfsMessages: @unchecked Sendable {
     private static let consoleLines = 30
 
     /// Starts a call: forgets earlier errors and routes this thread's libguestfs errors here.
-    func begin(on handle: OpaquePointer) {
+    func begin(on handle: OpaquePointer, _ guestfs: cguestfs_api) {
         lock.withLock { errors.removeAll() }
-        guestfs_set_error_handler(handle, collectError, Unmanaged.passUnretained(self).toOpaque())
+        guestfs.set_error_handler(handle, collectError, Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// Subscribes to the appliance's console output (needs the handle's verbose mode). The library's own
     /// debug, warning and trace messages are taken too, because libguestfs prints those on standard error
     /// when nobody takes them; only the console and warnings are kept.
-    func followConsole(of handle: OpaquePointer) {
+    func followConsole(of handle: OpaquePointer, _ guestfs: cguestfs_api) {
         let events = GUESTFS_EVENT_APPLIANCE | GUESTFS_EVENT_LIBRARY | GUESTFS_EVENT_WARNING | GUESTFS_EVENT_TRACE
-        _ = guestfs_set_event_callback(handle, collectConsole, UInt64(events), 0, Unmanaged.passUnretained(self).toOpaque())
+        _ = guestfs.set_event_callback(handle, collectConsole, UInt64(events), 0, Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// The call's error messages, each once, in order.

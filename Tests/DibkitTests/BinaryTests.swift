@@ -63,6 +63,21 @@ struct BinaryTests {
         #expect(usage.stderr.contains("Missing expected argument '<elements> ...'"))
     }
 
+    @Test("libguestfs is loaded on first use, not linked: the binary does not need it to start")
+    func guestfsNotLinked() throws {
+        let readelf = Process()
+        readelf.executableURL = URL(fileURLWithPath: "/usr/bin/readelf")
+        readelf.arguments = ["--dynamic", DibkitBinary.url.path]
+        let output = Pipe()
+        readelf.standardOutput = output
+        try readelf.run()
+        let dynamic = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        readelf.waitUntilExit()
+        #expect(readelf.terminationStatus == 0)
+        #expect(dynamic.contains("(NEEDED)"))
+        #expect(!dynamic.contains("libguestfs"), "\(dynamic)")
+    }
+
     @Test("an unknown element exits 2 naming the elements that exist and the folders searched")
     func unknownElement() throws {
         let result = try DibkitBinary.run(["build", "nosuchdb", "--json"])
