@@ -62,10 +62,11 @@ struct Conversion {
 
     private func copy(_ reader: any GuestReader, into sink: any ConversionSink) throws {
         let chunks = GuestChunks(reader: reader, chunkSize: sink.chunkSize)
-        // Only compression needs more threads; copying is I/O, and handing chunks between threads costs
-        // more than it gains (most of all on a loaded machine, where a woken thread may wait for a core).
+        // Compression uses every thread it is given. A plain copy uses two: one reads (and looks for zero
+        // clusters) while the other writes, which overlaps the two system calls' page-cache copies; more
+        // threads than that only hand chunks around.
         let compresses = options.compression != nil || options.format == .rawGzip
-        let workers = compresses ? max(1, options.threads) : 1
+        let workers = compresses ? max(1, options.threads) : 2
         try OrderedPipeline.run(
             workers: workers, window: 2 * workers + 2,
             produce: {
