@@ -18,12 +18,23 @@ public enum OpenStackError: Error, CustomStringConvertible, Sendable, Equatable 
     case badResponse(url: String, reason: String)
     /// Flavors of the same name exist with other specs; `--replace` replaces them.
     case flavorsDiffer([String])
+    /// `-k NAME` is not a name Nova can hold.
+    case badKeypairName(String)
+    /// The cloud has no keypair of that name for the authenticated user.
+    case noKeypair(String)
+    /// A field of a datastore version breaks a rule of Trove's request schema.
+    case badDatastoreVersion(field: String, reason: String)
+    /// The datastore already has a version of that name (`id`: the version's id, when Trove listed it).
+    case datastoreVersionExists(datastore: String, version: String, id: String?)
+    /// Trove's management API refused the user: it needs the admin role.
+    case notTroveAdmin(message: String)
 
     /// True when the user's settings are wrong or missing (the CLI exits 2), not the cloud.
     public var isBadInput: Bool {
         switch self {
-        case .noCredentials, .unknownCloud, .whichCloud, .missingSetting, .badCloudsFile: true
-        case .noEndpoint, .http, .badResponse, .flavorsDiffer: false
+        case .noCredentials, .unknownCloud, .whichCloud, .missingSetting, .badCloudsFile, .badKeypairName, .noKeypair,
+             .badDatastoreVersion, .datastoreVersionExists: true
+        case .noEndpoint, .http, .badResponse, .flavorsDiffer, .notTroveAdmin: false
         }
     }
 
@@ -52,6 +63,22 @@ public enum OpenStackError: Error, CustomStringConvertible, Sendable, Equatable 
             return "flavors already exist with other specs (nothing was changed):\n"
                 + differences.map { "  \($0)" }.joined(separator: "\n")
                 + "\npass --replace to delete and create them again (instances keep their old sizes)"
+        case .badKeypairName(let name):
+            return "-k '\(name)' is not a Nova keypair name (1–255 letters, digits, spaces, _ - . @)"
+        case .noKeypair(let name):
+            return "the cloud has no keypair '\(name)' for this user: `openstack keypair list` shows them; "
+                + "`openstack keypair create --public-key FILE \(name)` adds one"
+        case .badDatastoreVersion(let field, let reason):
+            return "\(field): \(reason) (Trove's datastore version schema)"
+        case .datastoreVersionExists(let datastore, let version, let id):
+            let delete = id.map { "`openstack datastore version delete \($0)`" }
+                ?? "`openstack datastore version list \(datastore)` shows its id, `openstack datastore version delete ID`"
+            return "datastore \(datastore) already has a version \(version) (nothing was registered): pick another "
+                + "--datastore-version, or delete the old one first (\(delete))"
+        case .notTroveAdmin(let message):
+            return "Trove refused to register the datastore version (\(message)): its management API needs "
+                + "the admin role; use an admin's credentials (--os-cloud), or leave out --datastore and run the "
+                + "trove-manage commands on a controller"
         }
     }
 }
