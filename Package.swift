@@ -103,7 +103,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(name: "FlavorsTests", dependencies: ["Flavors"], swiftSettings: strictSettings),
         .testTarget(
-            name: "OpenStackTests", dependencies: ["OpenStack", "TestServers"], resources: [.copy("Fixtures")],
+            name: "OpenStackTests", dependencies: ["OpenStack", "TestServers", "dibkit", "Pipeline"], resources: [.copy("Fixtures")],
             swiftSettings: strictSettings),
         .testTarget(name: "QcowIOTests", dependencies: ["QcowIO"], swiftSettings: strictSettings),
         .testTarget(

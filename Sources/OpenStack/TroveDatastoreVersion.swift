@@ -33,8 +33,9 @@ public struct TroveDatastoreVersion: Sendable, Equatable {
 
     /// Checks every field against the rules of Trove's request schema (`mgmt_datastore_version:create` in
     /// trove/common/apischema.py), so a bad value is refused before anything is uploaded.
+    /// - Parameter includingImage: also the image id (false before the upload has made one).
     /// - Throws: `OpenStackError.badDatastoreVersion` naming the field and the rule.
-    public func validate() throws {
+    public func validate(includingImage: Bool = true) throws {
         for (field, value) in [("--datastore", datastore), ("--datastore-version", version), ("--datastore-manager", manager)] {
             try Self.checkName(value, field: field)
         }
@@ -42,6 +43,7 @@ public struct TroveDatastoreVersion: Sendable, Equatable {
         guard Set(packages).count == packages.count else {
             throw OpenStackError.badDatastoreVersion(field: "--datastore-packages", reason: "lists a package twice")
         }
+        guard includingImage else { return }
         let hex = Set("0123456789abcdefABCDEF")
         let groups = imageID.split(separator: "-", omittingEmptySubsequences: false)
         guard groups.map(\.count) == [8, 4, 4, 4, 12], groups.allSatisfy({ $0.allSatisfy(hex.contains) }) else {

@@ -15,6 +15,14 @@ public struct TroveDatastores: Sendable {
         self.database = database
     }
 
+    /// What `register` will check, without the image: the fields, the user's admin role, and that the
+    /// datastore has no version of that name yet. Run it before uploading, so these fail in seconds.
+    /// - Throws: as `register`.
+    public func preflight(_ version: TroveDatastoreVersion) async throws {
+        try version.validate(includingImage: false)
+        try await explainingRefusals(version) { try await refuseExisting(version) }
+    }
+
     /// Registers `version`: refuses, before any change, a version of that name the datastore already has;
     /// then `POST /mgmt/datastore-versions` (Trove creates a missing datastore and, with `isDefault`, makes
     /// the version its default).
@@ -22,13 +30,25 @@ public struct TroveDatastores: Sendable {
     ///   `OpenStackError.datastoreVersionExists`; `OpenStackError.notTroveAdmin`; `OpenStackError.http`.
     public func register(_ version: TroveDatastoreVersion) async throws {
         try version.validate()
-        let url = database.appendingPathComponent("mgmt/datastore-versions")
-        do {
-            if let existing = try await listed(version, at: url) {
-                throw OpenStackError.datastoreVersionExists(datastore: version.datastore, version: version.version, id: existing.id)
-            }
+        try await explainingRefusals(version) {
+            try await refuseExisting(version)
             _ = try await keystone.transport.send(
                 "POST", url, token: keystone.token, json: try JSONSerialization.body(version.requestBody))
+        }
+    }
+
+    private var url: URL { database.appendingPathComponent("mgmt/datastore-versions") }
+
+    private func refuseExisting(_ version: TroveDatastoreVersion) async throws {
+        if let existing = try await listed(version) {
+            throw OpenStackError.datastoreVersionExists(datastore: version.datastore, version: version.version, id: existing.id)
+        }
+    }
+
+    /// Runs `body`, turning Trove's answers for a non-admin and for a duplicate into errors that say what to do.
+    private func explainingRefusals(_ version: TroveDatastoreVersion, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
         } catch OpenStackError.http(_, _, let status, let message, _) where Self.meansNotAdmin(status: status, message: message) {
             throw OpenStackError.notTroveAdmin(message: message)
         } catch OpenStackError.http(_, _, let status, let message, _) where (status == 400 || status == 409) && message.contains("already exists") {
@@ -44,7 +64,7 @@ public struct TroveDatastores: Sendable {
     }
 
     /// The version of the same datastore and name, if Trove lists one (active or not).
-    private func listed(_ version: TroveDatastoreVersion, at url: URL) async throws -> Listed? {
+    private func listed(_ version: TroveDatastoreVersion) async throws -> Listed? {
         let response = try await keystone.transport.send("GET", url, token: keystone.token)
         struct Listing: Decodable { let versions: [Listed] }
         guard let listing = try? JSONDecoder().decode(Listing.self, from: response.body) else {

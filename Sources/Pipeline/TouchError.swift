@@ -11,6 +11,8 @@ public enum TouchError: Error, CustomStringConvertible, Sendable, Equatable {
     case troveTemplateUnfilled([String])
     /// The image lacks the login user (or its home) the ssh key is for.
     case noLoginUser(String, reason: String)
+    /// A keypair was asked for, but nothing says who the image's login user is.
+    case loginUserUnknown(image: String)
     /// The copy cannot be made beside the image.
     case folderNotWritable(String)
 
@@ -29,6 +31,8 @@ public enum TouchError: Error, CustomStringConvertible, Sendable, Equatable {
                 + "(\(TroveAgentSettings.templatePath)); rebuild the image with this dibkit's guest-agent element"
         case .noLoginUser(let user, let reason):
             return "cannot install the keypair for login user '\(user)': \(reason); pass the image's user with --login-user"
+        case .loginUserUnknown(let image):
+            return "\(image) has no manifest (NAME.json) beside it to tell its login user: pass --login-user"
         case .folderNotWritable(let folder):
             return "cannot make the touched copy in \(folder) (not writable); the copy must sit beside the image: "
                 + "copy the image to a writable folder first"

@@ -34,6 +34,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let error as BuildError where error.isBadInput: return ExitCode(2)
         case let error as CloudError where error.isBadInput: return ExitCode(2)
         case let error as PatchError where error.isBadInput: return ExitCode(2)
+        case let error as TouchError where error.isBadInput: return ExitCode(2)
         case ChrootError.cancelled: return ExitCode(130)
         case is FlavorError: return ExitCode(2)
         case let error as OpenStackError where error.isBadInput: return ExitCode(2)

@@ -58,10 +58,9 @@ struct TroveAndKeypairTests {
             "datastore_manager": "redis", "image": Self.imageID, "active": true,
         ]])
         let trove = try #require(TroveDatastores(keystone: try await session(server)))
-        let error = await #expect(throws: OpenStackError.datastoreVersionExists(
-            datastore: "redis", version: "7.0", id: "11111111-2222-3333-4444-555555555555")) {
-            try await trove.register(Self.redis)
-        }
+        let expected = OpenStackError.datastoreVersionExists(datastore: "redis", version: "7.0", id: "11111111-2222-3333-4444-555555555555")
+        await #expect(throws: expected, "before the upload") { try await trove.preflight(Self.redis) }
+        let error = await #expect(throws: expected) { try await trove.register(Self.redis) }
         #expect(error?.description.contains("openstack datastore version delete 11111111-2222-3333-4444-555555555555") == true)
         #expect(server.changes.isEmpty)
         #expect(error?.isBadInput == true)
@@ -71,9 +70,9 @@ struct TroveAndKeypairTests {
     func notAdmin() async throws {
         let server = try FakeOpenStack(trove: true)
         let trove = try #require(TroveDatastores(keystone: try await session(server, user: "member")))
-        let error = await #expect(throws: OpenStackError.notTroveAdmin(message: "User does not have admin privileges.")) {
-            try await trove.register(Self.redis)
-        }
+        let expected = OpenStackError.notTroveAdmin(message: "User does not have admin privileges.")
+        await #expect(throws: expected, "before the upload") { try await trove.preflight(Self.redis) }
+        let error = await #expect(throws: expected) { try await trove.register(Self.redis) }
         #expect(error?.description.contains("trove-manage") == true)
         #expect(server.changes.isEmpty)
     }
