@@ -100,6 +100,17 @@ struct TouchedCopyTests {
         #expect(fixture.strayFiles.isEmpty, "\(fixture.strayFiles)")
     }
 
+    @Test("a template with fields dibkit does not fill is refused rather than half-filled")
+    func unfilledTemplate() async throws {
+        let fixture = try PatchFixture(extraSetup: Self.troveImage.replacingOccurrences(of: "s/@DATASTORE_MANAGER@/redis/", with: "s/x/x/"))
+        defer { fixture.remove() }
+        let touches = CloudTouches(troveAgent: try TroveAgentSettings(transportURL: Self.transportURL))
+        await #expect(throws: TouchError.troveTemplateUnfilled(["@DATASTORE_MANAGER@"])) {
+            try await run(fixture, fixture.raw, touches) { _ in Issue.record("no upload without the touches") }
+        }
+        #expect(fixture.strayFiles.isEmpty, "\(fixture.strayFiles)")
+    }
+
     @Test("a keypair for a login user the image lacks says to pass --login-user")
     func missingLoginUser() async throws {
         let fixture = try PatchFixture()
