@@ -27,6 +27,11 @@ public struct CloudCredentials: Sendable, Equatable {
         self.interface = interface
     }
 
+    /// The settings never to show: password, token, application credential secret.
+    public var secrets: [String] {
+        ["password", "token", "application_credential_secret"].compactMap { auth[$0] }
+    }
+
     /// Where clouds.yaml is looked for, first found wins: `OS_CLIENT_CONFIG_FILE`, the working folder,
     /// `~/.config/openstack`, `/etc/xdg/openstack`, `/etc/openstack`; each as `.yaml`, `.yml`, `.json`.
     static func searchFolders(environment: [String: String], workingDirectory: URL) -> [URL] {

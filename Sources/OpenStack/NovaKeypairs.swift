@@ -1,14 +1,15 @@
+import CloudHTTP
 import Foundation
 
 /// Nova's keypairs (API v2.1) at one compute endpoint: where `dibkit upload -k NAME` finds the public key.
 public struct NovaKeypairs: Sendable {
-    let keystone: KeystoneSession
+    let nova: ServiceClient
     let compute: URL
 
     /// Keypairs of the cloud reached through `keystone`'s catalog (`compute` service).
     /// - Throws: `OpenStackError.noEndpoint`.
     public init(keystone: KeystoneSession) throws {
-        self.keystone = keystone
+        self.nova = keystone.client("Nova")
         self.compute = try keystone.endpoint(of: "compute")
     }
 
@@ -20,12 +21,12 @@ public struct NovaKeypairs: Sendable {
         let url = compute.appendingPathComponent("os-keypairs").appendingPathComponent(name)
         let response: HTTPTransport.Response
         do {
-            response = try await keystone.transport.send("GET", url, token: keystone.token)
+            response = try await nova.send("GET", url, operation: "GET /os-keypairs/{name}")
         } catch OpenStackError.http(_, _, 404, _, _) {
             throw OpenStackError.noKeypair(name)
         }
         struct Shown: Decodable { struct Keypair: Decodable { let public_key: String }; let keypair: Keypair }
-        guard let key = try? JSONDecoder().decode(Shown.self, from: response.body).keypair.public_key else {
+        guard let key = try? JSONDecoder().decode(Shown.self, from: response.bodyData).keypair.public_key else {
             throw OpenStackError.badResponse(url: url.absoluteString, reason: "no keypair.public_key in the answer")
         }
         return key

@@ -18,6 +18,14 @@ public enum OpenStackError: Error, CustomStringConvertible, Sendable, Equatable 
     case badResponse(url: String, reason: String)
     /// Flavors of the same name exist with other specs; `--replace` replaces them.
     case flavorsDiffer([String])
+    /// The image or the upload's settings are unusable; found before any request.
+    case invalidUpload(String)
+    /// Glance ended an interoperable import without making the image active.
+    case importFailed(imageID: String, status: String, failedStores: String?)
+    /// An import still ran when the time allowed ran out.
+    case importTimedOut(imageID: String, status: String)
+    /// The image Glance holds is not the file that was sent.
+    case verificationFailed(imageID: String, reason: String)
     /// `-k NAME` is not a name Nova can hold.
     case badKeypairName(String)
     /// The cloud has no keypair of that name for the authenticated user.
@@ -32,9 +40,10 @@ public enum OpenStackError: Error, CustomStringConvertible, Sendable, Equatable 
     /// True when the user's settings are wrong or missing (the CLI exits 2), not the cloud.
     public var isBadInput: Bool {
         switch self {
-        case .noCredentials, .unknownCloud, .whichCloud, .missingSetting, .badCloudsFile, .badKeypairName, .noKeypair,
-             .badDatastoreVersion, .datastoreVersionExists: true
-        case .noEndpoint, .http, .badResponse, .flavorsDiffer, .notTroveAdmin: false
+        case .noCredentials, .unknownCloud, .whichCloud, .missingSetting, .badCloudsFile, .invalidUpload, .badKeypairName,
+             .noKeypair, .badDatastoreVersion, .datastoreVersionExists: true
+        case .noEndpoint, .http, .badResponse, .flavorsDiffer, .importFailed, .importTimedOut, .verificationFailed,
+             .notTroveAdmin: false
         }
     }
 
@@ -63,6 +72,17 @@ public enum OpenStackError: Error, CustomStringConvertible, Sendable, Equatable 
             return "flavors already exist with other specs (nothing was changed):\n"
                 + differences.map { "  \($0)" }.joined(separator: "\n")
                 + "\npass --replace to delete and create them again (instances keep their old sizes)"
+        case .invalidUpload(let text):
+            return text
+        case .importFailed(let id, let status, let stores):
+            return "Glance's glance-direct import of image \(id) failed (status \(status)"
+                + (stores.map { ", failed stores: \($0)" } ?? "") + "); the image was deleted. "
+                + "The operator's Glance log says why; upload without --import to send the file directly"
+        case .importTimedOut(let id, let status):
+            return "the import of image \(id) was still \(status) when the time ran out; the image was deleted. Try again when the cloud is less busy"
+        case .verificationFailed(let id, let reason):
+            return "image \(id) in Glance is not the file sent: \(reason); the image was deleted. Upload again; if it repeats, "
+                + "something between here and Glance changes the bytes"
         case .badKeypairName(let name):
             return "-k '\(name)' is not a Nova keypair name (1–255 letters, digits, spaces, _ - . @)"
         case .noKeypair(let name):

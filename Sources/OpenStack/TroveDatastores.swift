@@ -1,9 +1,10 @@
+import CloudHTTP
 import Foundation
 
 /// Trove's management API for datastore versions (`/v1.0/{project}/mgmt/datastore-versions`), reached
 /// through the catalog's `database` endpoint. Needs an admin user.
 public struct TroveDatastores: Sendable {
-    let keystone: KeystoneSession
+    let trove: ServiceClient
     let database: URL
 
     /// The Trove of the cloud reached through `keystone`, or nil when its catalog has no `database`
@@ -11,7 +12,7 @@ public struct TroveDatastores: Sendable {
     /// what to run on a controller instead).
     public init?(keystone: KeystoneSession) {
         guard let database = try? keystone.endpoint(of: "database") else { return nil }
-        self.keystone = keystone
+        self.trove = keystone.client("Trove")
         self.database = database
     }
 
@@ -32,8 +33,10 @@ public struct TroveDatastores: Sendable {
         try version.validate()
         try await explainingRefusals(version) {
             try await refuseExisting(version)
-            _ = try await keystone.transport.send(
-                "POST", url, token: keystone.token, json: try JSONSerialization.body(version.requestBody))
+            // Not sent again after a lost answer or a 500: Trove may have registered it.
+            _ = try await trove.send(
+                "POST", url, operation: "POST /mgmt/datastore-versions", json: try JSONSerialization.body(version.requestBody),
+                idempotent: false)
         }
     }
 
@@ -65,9 +68,9 @@ public struct TroveDatastores: Sendable {
 
     /// The version of the same datastore and name, if Trove lists one (active or not).
     private func listed(_ version: TroveDatastoreVersion) async throws -> Listed? {
-        let response = try await keystone.transport.send("GET", url, token: keystone.token)
+        let response = try await trove.send("GET", url, operation: "GET /mgmt/datastore-versions")
         struct Listing: Decodable { let versions: [Listed] }
-        guard let listing = try? JSONDecoder().decode(Listing.self, from: response.body) else {
+        guard let listing = try? JSONDecoder().decode(Listing.self, from: response.bodyData) else {
             throw OpenStackError.badResponse(url: url.absoluteString, reason: "no `versions` list in the answer")
         }
         return listing.versions.first { $0.datastore_name == version.datastore && $0.name == version.version }

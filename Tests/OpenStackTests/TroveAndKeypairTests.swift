@@ -14,30 +14,36 @@ struct TroveAndKeypairTests {
     static let redis = TroveDatastoreVersion(
         datastore: "redis", version: "7.0", manager: "redis", imageID: imageID, packages: ["redis-server"])
 
-    func session(_ server: FakeOpenStack, user: String = "admin") async throws -> KeystoneSession {
+    /// Runs `body` with a session of the server's Keystone, as `user` of cloud `test`.
+    func withSession<T: Sendable>(
+        _ server: FakeOpenStack, user: String = "admin", _ body: (KeystoneSession) async throws -> T
+    ) async throws -> T {
         let clouds = try server.writeCloudsFile(user: user)
         let credentials = try CloudCredentials.load(cloud: "test", environment: ["OS_CLIENT_CONFIG_FILE": clouds.path])
-        return try await KeystoneSession.authenticate(credentials)
+        return try await KeystoneSession.with(credentials, body)
     }
 
     @Test("a keypair's public key comes from GET /os-keypairs/{name}; a missing one says how to list and add")
     func keypair() async throws {
         let server = try FakeOpenStack(keypairs: ["ops key": Self.key])
-        let keypairs = try NovaKeypairs(keystone: try await session(server))
-        #expect(try await keypairs.publicKey(named: "ops key") == Self.key)
-        #expect(server.requests.last?.path == "/compute/v2.1/os-keypairs/ops%20key")
+        try await withSession(server) { keystone in
+            let keypairs = try NovaKeypairs(keystone: keystone)
+            #expect(try await keypairs.publicKey(named: "ops key") == Self.key)
+            #expect(server.requests.last?.path == "/compute/v2.1/os-keypairs/ops%20key")
 
-        let missing = await #expect(throws: OpenStackError.noKeypair("nobody")) { try await keypairs.publicKey(named: "nobody") }
-        #expect(missing?.description.contains("openstack keypair list") == true)
-        await #expect(throws: OpenStackError.badKeypairName("../flavors")) { try await keypairs.publicKey(named: "../flavors") }
+            let missing = await #expect(throws: OpenStackError.noKeypair("nobody")) { try await keypairs.publicKey(named: "nobody") }
+            #expect(missing?.description.contains("openstack keypair list") == true)
+            await #expect(throws: OpenStackError.badKeypairName("../flavors")) { try await keypairs.publicKey(named: "../flavors") }
+        }
         #expect(server.requests.filter { $0.path.contains("flavors") }.isEmpty, "a bad name sends nothing")
     }
 
     @Test("registration sends a body Trove's schema accepts, after checking the version is new")
     func register() async throws {
         let server = try FakeOpenStack(trove: true)
-        let trove = try #require(TroveDatastores(keystone: try await session(server)))
-        try await trove.register(Self.redis)
+        try await withSession(server) { keystone in
+            try await #require(TroveDatastores(keystone: keystone)).register(Self.redis)
+        }
 
         let trovePath = "/database/v1.0/6f1b1e0c0de94c4c8a7e0d5c1a2b3c4d/mgmt/datastore-versions"
         let calls = server.requests.filter { $0.path.hasPrefix("/database/") }
@@ -57,10 +63,12 @@ struct TroveAndKeypairTests {
             "id": "11111111-2222-3333-4444-555555555555", "name": "7.0", "datastore_name": "redis",
             "datastore_manager": "redis", "image": Self.imageID, "active": true,
         ]])
-        let trove = try #require(TroveDatastores(keystone: try await session(server)))
         let expected = OpenStackError.datastoreVersionExists(datastore: "redis", version: "7.0", id: "11111111-2222-3333-4444-555555555555")
-        await #expect(throws: expected, "before the upload") { try await trove.preflight(Self.redis) }
-        let error = await #expect(throws: expected) { try await trove.register(Self.redis) }
+        let error = try await withSession(server) { keystone in
+            let trove = try #require(TroveDatastores(keystone: keystone))
+            await #expect(throws: expected, "before the upload") { try await trove.preflight(Self.redis) }
+            return await #expect(throws: expected) { try await trove.register(Self.redis) }
+        }
         #expect(error?.description.contains("openstack datastore version delete 11111111-2222-3333-4444-555555555555") == true)
         #expect(server.changes.isEmpty)
         #expect(error?.isBadInput == true)
@@ -69,10 +77,12 @@ struct TroveAndKeypairTests {
     @Test("a user without the admin role gets what to do instead")
     func notAdmin() async throws {
         let server = try FakeOpenStack(trove: true)
-        let trove = try #require(TroveDatastores(keystone: try await session(server, user: "member")))
         let expected = OpenStackError.notTroveAdmin(message: "User does not have admin privileges.")
-        await #expect(throws: expected, "before the upload") { try await trove.preflight(Self.redis) }
-        let error = await #expect(throws: expected) { try await trove.register(Self.redis) }
+        let error = try await withSession(server, user: "member") { keystone in
+            let trove = try #require(TroveDatastores(keystone: keystone))
+            await #expect(throws: expected, "before the upload") { try await trove.preflight(Self.redis) }
+            return await #expect(throws: expected) { try await trove.register(Self.redis) }
+        }
         #expect(error?.description.contains("trove-manage") == true)
         #expect(server.changes.isEmpty)
     }
@@ -80,7 +90,7 @@ struct TroveAndKeypairTests {
     @Test("without a database endpoint there is no Trove client, and the trove-manage commands match trove-manage's argument order")
     func noDatabaseEndpoint() async throws {
         let server = try FakeOpenStack()
-        #expect(TroveDatastores(keystone: try await session(server)) == nil)
+        #expect(try await withSession(server) { TroveDatastores(keystone: $0) == nil })
         #expect(Self.redis.manageCommands == [
             "trove-manage datastore_update redis ''",
             "trove-manage datastore_version_update redis 7.0 redis \(Self.imageID) redis-server 1",
@@ -113,10 +123,10 @@ struct TroveAndKeypairTests {
         let server = try FakeOpenStack(trove: true)
         let clouds = try server.writeCloudsFile()
         let credentials = try CloudCredentials.load(cloud: "test", environment: ["OS_CLIENT_CONFIG_FILE": clouds.path])
-        let keystone = try await KeystoneSession.authenticate(credentials)
-        var request = URLRequest(url: try keystone.endpoint(of: "database").appendingPathComponent("mgmt/datastore-versions"))
+        let (endpoint, token) = try await KeystoneSession.with(credentials) { (try $0.endpoint(of: "database"), $0.token) }
+        var request = URLRequest(url: endpoint.appendingPathComponent("mgmt/datastore-versions"))
         request.httpMethod = "POST"
-        request.setValue(keystone.token, forHTTPHeaderField: "X-Auth-Token")
+        request.setValue(token, forHTTPHeaderField: "X-Auth-Token")
         request.httpBody = Data(#"{"version": {"name": "7.0", "datastore_name": "redis", "datastore_manager": "redis", "active": "yes", "image": "x"}}"#.utf8)
         let (_, response) = try await URLSession.shared.data(for: request)
         #expect((response as? HTTPURLResponse)?.statusCode == 400)

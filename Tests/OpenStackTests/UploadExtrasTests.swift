@@ -29,10 +29,11 @@ final class UploadExtrasTests {
         let extras = try OpenStackUploadExtras.parse(arguments)
         let clouds = try server.writeCloudsFile()
         let credentials = try CloudCredentials.load(cloud: "test", environment: ["OS_CLIENT_CONFIG_FILE": clouds.path])
-        let keystone = try await KeystoneSession.authenticate(credentials)
-        let (id, outcome) = try await extras.run(image: image, credentials: credentials, keystone: keystone, progress: { _ in }) { file in
-            uploaded.files.append(file)
-            return Self.imageID
+        let (id, outcome) = try await KeystoneSession.with(credentials) { keystone in
+            try await extras.run(image: image, credentials: credentials, keystone: keystone, progress: { _ in }) { file in
+                uploaded.files.append(file)
+                return Self.imageID
+            }
         }
         #expect(id == Self.imageID)
         return outcome
@@ -77,11 +78,12 @@ final class UploadExtrasTests {
         let extras = try OpenStackUploadExtras.parse(["--datastore", "redis", "--datastore-version", "7.0"])
         let clouds = try server.writeCloudsFile(user: asMember ? "member" : "admin")
         let credentials = try CloudCredentials.load(cloud: "test", environment: ["OS_CLIENT_CONFIG_FILE": clouds.path])
-        let keystone = try await KeystoneSession.authenticate(credentials)
         await #expect(throws: OpenStackError.self) {
-            _ = try await extras.run(image: image, credentials: credentials, keystone: keystone, progress: { _ in }) { file in
-                uploaded.files.append(file)
-                return Self.imageID
+            _ = try await KeystoneSession.with(credentials) { keystone in
+                try await extras.run(image: image, credentials: credentials, keystone: keystone, progress: { _ in }) { file in
+                    uploaded.files.append(file)
+                    return Self.imageID
+                }
             }
         }
         #expect(uploaded.files.isEmpty)
