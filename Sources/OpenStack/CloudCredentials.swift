@@ -27,9 +27,10 @@ public struct CloudCredentials: Sendable, Equatable {
         self.interface = interface
     }
 
-    /// The settings never to show: password, token, application credential secret.
+    /// The settings never to show: password, token, application credential secret, the Trove agent's queue URL.
     public var secrets: [String] {
         ["password", "token", "application_credential_secret"].compactMap { auth[$0] }
+            + [otherSettings["trove_transport_url"]].compactMap { $0 }  // holds the message queue's password
     }
 
     /// Where clouds.yaml is looked for, first found wins: `OS_CLIENT_CONFIG_FILE`, the working folder,

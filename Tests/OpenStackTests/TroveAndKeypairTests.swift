@@ -139,5 +139,6 @@ struct TroveAndKeypairTests {
         let clouds = try server.writeCloudsFile(extra: ["trove_control_exchange: trove-ex", "trove_transport_url: rabbit://u:p@mq:5672/"])
         let credentials = try CloudCredentials.load(cloud: "test", environment: ["OS_CLIENT_CONFIG_FILE": clouds.path])
         #expect(credentials.otherSettings == ["trove_control_exchange": "trove-ex", "trove_transport_url": "rabbit://u:p@mq:5672/"])
+        #expect(credentials.secrets.contains("rabbit://u:p@mq:5672/"), "the queue's URL is kept out of errors")
     }
 }
