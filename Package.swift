@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Elements", targets: ["Elements"]),
         .library(name: "Chroot", targets: ["Chroot"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "CloudHTTP", targets: ["CloudHTTP"]),
         .library(name: "Cloud", targets: ["Cloud"]),
         .library(name: "Flavors", targets: ["Flavors"]),
         .library(name: "OpenStack", targets: ["OpenStack"]),
@@ -46,9 +47,20 @@ let package = Package(
             swiftSettings: strictSettings),
         // Database flavors: the predefined sizes per database and the user's changes to them.
         .target(name: "Flavors", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strictSettings),
-        // OpenStack clients: clouds.yaml and OS_* credentials, Keystone v3, Nova flavors. Knows nothing of builds.
+        // OpenStack clients: clouds.yaml and OS_* credentials, Keystone v3, Nova flavors, Glance image upload.
+        // Knows nothing of builds; reads images through QcowIO.
         .target(
-            name: "OpenStack", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strictSettings),
+            name: "OpenStack",
+            dependencies: [
+                "QcowIO", "CloudHTTP",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings),
         // A session in an image's root: host namespace chroot or libguestfs; tar in/out; KVM probe.
         .target(
             name: "Chroot",
@@ -70,12 +82,23 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
-        // Clouds: HTTP with retries and redaction, S3 multipart with SigV4 (Spaces), the DigitalOcean API and
-        // its custom-image upload. Knows nothing of how images are built; reads them through QcowIO.
+        // The one HTTP client of every cloud: AsyncHTTPClient with retries, backoff and secret redaction;
+        // reading the file an upload sends.
+        .target(
+            name: "CloudHTTP",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
+        // DigitalOcean: S3 multipart with SigV4 (Spaces), the DigitalOcean API and its custom-image upload.
+        // Knows nothing of how images are built; reads them through QcowIO.
         .target(
             name: "Cloud",
             dependencies: [
-                "QcowIO",
+                "QcowIO", "CloudHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -87,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "dibkit",
             dependencies: [
-                "Pipeline", "QcowIO", "Elements", "BootCheck", "Chroot", "Cloud", "Flavors", "OpenStack",
+                "Pipeline", "QcowIO", "Elements", "BootCheck", "Chroot", "CloudHTTP", "Cloud", "Flavors", "OpenStack",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -100,11 +123,16 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "CloudTests",
-            dependencies: ["Cloud", "QcowIO", "TestServers", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Cloud", "CloudHTTP", "QcowIO", "TestServers", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings),
         .testTarget(name: "FlavorsTests", dependencies: ["Flavors"], swiftSettings: strictSettings),
         .testTarget(
-            name: "OpenStackTests", dependencies: ["OpenStack", "TestServers"], resources: [.copy("Fixtures")],
+            name: "OpenStackTests",
+            dependencies: [
+                "OpenStack", "CloudHTTP", "QcowIO", "TestServers", "dibkit", "Pipeline",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings),
         .testTarget(name: "QcowIOTests", dependencies: ["QcowIO"], swiftSettings: strictSettings),
         .testTarget(
@@ -119,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "DibkitTests",
             dependencies: [
-                "dibkit", "Pipeline", "Cloud", "TestServers",
+                "dibkit", "Pipeline", "Cloud", "CloudHTTP", "TestServers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),

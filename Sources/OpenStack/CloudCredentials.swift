@@ -14,6 +14,9 @@ public struct CloudCredentials: Sendable, Equatable {
     public var region: String?
     /// The endpoint interface: `public` (the default), `internal` or `admin`.
     public var interface: String
+    /// The other scalar settings of the cloud's clouds.yaml entry, as text (e.g. `trove_transport_url`,
+    /// which `dibkit upload` reads for the Trove guest agent).
+    public var otherSettings: [String: String] = [:]
 
     /// Makes credentials from their parts.
     public init(name: String, auth: [String: String], authType: String = "password", region: String? = nil, interface: String = "public") {
@@ -22,6 +25,12 @@ public struct CloudCredentials: Sendable, Equatable {
         self.authType = authType
         self.region = region
         self.interface = interface
+    }
+
+    /// The settings never to show: password, token, application credential secret, the Trove agent's queue URL.
+    public var secrets: [String] {
+        ["password", "token", "application_credential_secret"].compactMap { auth[$0] }
+            + [otherSettings["trove_transport_url"]].compactMap { $0 }  // holds the message queue's password
     }
 
     /// Where clouds.yaml is looked for, first found wins: `OS_CLIENT_CONFIG_FILE`, the working folder,
@@ -69,10 +78,14 @@ public struct CloudCredentials: Sendable, Equatable {
             name = only
         }
         let settings = clouds[name] ?? [:]
-        return CloudCredentials(
+        var credentials = CloudCredentials(
             name: name, auth: strings(settings["auth"] as? [String: Any] ?? [:]),
             authType: string(settings["auth_type"]) ?? "password", region: string(settings["region_name"]),
             interface: string(settings["interface"]) ?? "public")
+        credentials.otherSettings = strings(settings.filter { key, value in
+            !["auth", "auth_type", "region_name", "interface"].contains(key) && !(value is [String: Any]) && !(value is [Any])
+        })
+        return credentials
     }
 
     /// The cloud `envvars`: every `OS_*` variable, lower-cased without its prefix, as an auth setting.

@@ -1,7 +1,5 @@
+public import CloudHTTP
 public import Foundation
-#if canImport(FoundationNetworking)
-public import FoundationNetworking
-#endif
 
 /// A Keystone v3 token with its service catalog: the way into every other service of the cloud.
 public struct KeystoneSession: Sendable {
@@ -9,7 +7,7 @@ public struct KeystoneSession: Sendable {
     public let token: String
     /// The services and their endpoints, from the token's catalog.
     public let catalog: [CatalogEntry]
-    /// How endpoints are chosen.
+    /// How endpoints are chosen: `public`, `internal` or `admin`, and the region (nil: any).
     public let interface: String
     public let region: String?
     let transport: HTTPTransport
@@ -35,16 +33,19 @@ public struct KeystoneSession: Sendable {
 
     /// Authenticates with `POST /v3/auth/tokens`: password (scoped to the project), token, or application
     /// credential, as `credentials.authType` says.
-    /// - Throws: `OpenStackError.missingSetting` before any request, `OpenStackError.http` when refused.
-    public static func authenticate(_ credentials: CloudCredentials, session: URLSession = .shared) async throws -> KeystoneSession {
+    /// - Parameter transport: carries this request and every later one of the session.
+    /// - Throws: `OpenStackError.missingSetting` before any request, `OpenStackError.http` when refused,
+    ///   `ServiceUnreachable` when Keystone does not answer.
+    public static func authenticate(_ credentials: CloudCredentials, transport: HTTPTransport) async throws -> KeystoneSession {
         guard var authURL = credentials.auth["auth_url"].flatMap(URL.init(string:)) else {
             throw OpenStackError.missingSetting("auth_url", cloud: credentials.name)
         }
         if authURL.lastPathComponent != "v3" { authURL.appendPathComponent("v3") }
         let body = try JSONSerialization.body(["auth": try authBody(credentials)])
-        let transport = HTTPTransport(session: session)
-        let response = try await transport.send("POST", authURL.appendingPathComponent("auth/tokens"), token: nil, json: body)
-        guard let token = response.headers["x-subject-token"] else {
+        let keystone = ServiceClient(service: "Keystone", transport: transport, token: nil)
+        let response = try await keystone.send(
+            "POST", authURL.appendingPathComponent("auth/tokens"), operation: "POST /v3/auth/tokens", json: body)
+        guard let token = response.header("x-subject-token") else {
             throw OpenStackError.badResponse(url: authURL.absoluteString, reason: "no X-Subject-Token header")
         }
         struct TokenBody: Decodable {
@@ -52,12 +53,32 @@ public struct KeystoneSession: Sendable {
             let token: Token
         }
         let decoded: TokenBody
-        do { decoded = try JSONDecoder().decode(TokenBody.self, from: response.body) } catch {
+        do { decoded = try JSONDecoder().decode(TokenBody.self, from: response.bodyData) } catch {
             throw OpenStackError.badResponse(url: authURL.absoluteString, reason: "the token's body: \(error)")
         }
         return KeystoneSession(
             token: token, catalog: decoded.token.catalog ?? [], interface: credentials.interface.replacingOccurrences(of: "URL", with: ""),
             region: credentials.region, transport: transport)
+    }
+
+    /// Authenticates and runs `body` with the session, over a transport that is shut down afterwards (also
+    /// on error and cancellation); secrets of `credentials` and token-shaped texts never reach its errors.
+    /// - Parameters:
+    ///   - retry: how requests are sent again after 429, 5xx and lost connections.
+    ///   - onRetry: told before each wait, e.g. for progress.
+    public static func with<T: Sendable>(
+        _ credentials: CloudCredentials, retry: RetryPolicy = .standard,
+        onRetry: @escaping @Sendable (HTTPTransport.RetryNotice) -> Void = { _ in },
+        _ body: (KeystoneSession) async throws -> T
+    ) async throws -> T {
+        try await HTTPTransport.with(redactor: SecretRedactor(secrets: credentials.secrets), retry: retry, onRetry: onRetry) { transport in
+            try await body(try await authenticate(credentials, transport: transport))
+        }
+    }
+
+    /// A client of one service that sends this session's token.
+    func client(_ service: String) -> ServiceClient {
+        ServiceClient(service: service, transport: transport, token: token)
     }
 
     /// The endpoint URL of service `type` (e.g. `compute`) for this session's interface and region.

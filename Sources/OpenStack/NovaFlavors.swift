@@ -1,3 +1,4 @@
+import CloudHTTP
 import Foundation
 
 /// A flavor as Nova knows it (API v2.1 without microversion): what `dibkit flavor upload` creates.
@@ -50,13 +51,13 @@ public enum FlavorUploadOutcome: String, Sendable, Codable {
 
 /// Nova's flavor API at one compute endpoint.
 public struct NovaFlavors: Sendable {
-    let keystone: KeystoneSession
+    let nova: ServiceClient
     let compute: URL
 
     /// Flavors of the cloud reached through `keystone`'s catalog (`compute` service).
     /// - Throws: `OpenStackError.noEndpoint`.
     public init(keystone: KeystoneSession) throws {
-        self.keystone = keystone
+        self.nova = keystone.client("Nova")
         self.compute = try keystone.endpoint(of: "compute")
     }
 
@@ -86,7 +87,7 @@ public struct NovaFlavors: Sendable {
         }
         if !conflicts.isEmpty && !replace { throw OpenStackError.flavorsDiffer(conflicts) }
         for (flavor, id, outcome) in plan where outcome != .unchanged {
-            if let id { _ = try await keystone.transport.send("DELETE", url("flavors/\(id)"), token: keystone.token) }
+            if let id { _ = try await nova.send("DELETE", url("flavors/\(id)"), operation: "DELETE /flavors/{id}") }
             try await create(flavor)
         }
         return plan.map { ($0.0.name, $0.outcome) }
@@ -97,7 +98,7 @@ public struct NovaFlavors: Sendable {
         var components = URLComponents(url: url("flavors/detail"), resolvingAgainstBaseURL: false)
         components?.queryItems = [URLQueryItem(name: "is_public", value: "None")]
         let listURL = components?.url ?? url("flavors/detail")
-        let response = try await keystone.transport.send("GET", listURL, token: keystone.token)
+        let response = try await nova.send("GET", listURL, operation: "GET /flavors/detail")
         struct Listing: Decodable {
             struct Item: Decodable {
                 let id: String, name: String, vcpus: Int, ram: Int, disk: Int, ephemeral: Int?
@@ -106,7 +107,7 @@ public struct NovaFlavors: Sendable {
             let flavors: [Item]
         }
         do {
-            return try JSONDecoder().decode(Listing.self, from: response.body).flavors.map {
+            return try JSONDecoder().decode(Listing.self, from: response.bodyData).flavors.map {
                 ($0.id, NovaFlavor(name: $0.name, vcpus: $0.vcpus, ramMB: $0.ram, diskGB: $0.disk, ephemeralGB: $0.ephemeral ?? 0))
             }
         } catch {
@@ -115,9 +116,9 @@ public struct NovaFlavors: Sendable {
     }
 
     private func extraSpecs(of id: String) async throws -> [String: String] {
-        let response = try await keystone.transport.send("GET", url("flavors/\(id)/os-extra_specs"), token: keystone.token)
+        let response = try await nova.send("GET", url("flavors/\(id)/os-extra_specs"), operation: "GET /flavors/{id}/os-extra_specs")
         struct Specs: Decodable { let extra_specs: [String: String] }
-        return (try? JSONDecoder().decode(Specs.self, from: response.body).extra_specs) ?? [:]
+        return (try? JSONDecoder().decode(Specs.self, from: response.bodyData).extra_specs) ?? [:]
     }
 
     /// `POST /flavors` (id chosen by Nova, public), then `POST /flavors/{id}/os-extra_specs`.
@@ -126,14 +127,15 @@ public struct NovaFlavors: Sendable {
             "name": flavor.name, "vcpus": flavor.vcpus, "ram": flavor.ramMB, "disk": flavor.diskGB,
             "OS-FLV-EXT-DATA:ephemeral": flavor.ephemeralGB, "os-flavor-access:is_public": true,
         ]])
-        let response = try await keystone.transport.send("POST", url("flavors"), token: keystone.token, json: body)
+        // Not sent again after a lost answer or a 500: Nova may have made the flavor.
+        let response = try await nova.send("POST", url("flavors"), operation: "POST /flavors", json: body, idempotent: false)
         struct Created: Decodable { struct Item: Decodable { let id: String }; let flavor: Item }
-        guard let id = try? JSONDecoder().decode(Created.self, from: response.body).flavor.id else {
+        guard let id = try? JSONDecoder().decode(Created.self, from: response.bodyData).flavor.id else {
             throw OpenStackError.badResponse(url: url("flavors").absoluteString, reason: "no flavor id in the answer")
         }
         guard !flavor.extraSpecs.isEmpty else { return }
-        _ = try await keystone.transport.send(
-            "POST", url("flavors/\(id)/os-extra_specs"), token: keystone.token,
+        _ = try await nova.send(
+            "POST", url("flavors/\(id)/os-extra_specs"), operation: "POST /flavors/{id}/os-extra_specs",
             json: try JSONSerialization.body(["extra_specs": flavor.extraSpecs]))
     }
 

@@ -18,9 +18,15 @@ public struct AuthorizedKeys: Sendable, Equatable {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else {
             throw BuildError.badPublicKey(path: file.path, line: nil, reason: "cannot be read as text (does it exist?)")
         }
+        try self.init(text: text, source: file.path)
+    }
+
+    /// Checks `text`, which came from `source` (a file's path, or e.g. `keypair 'ops' of the cloud`).
+    /// - Throws: `BuildError.badPublicKey` naming the source, the line and what is wrong.
+    public init(text: String, source: String) throws {
         if text.contains("PRIVATE KEY-----") {
             throw BuildError.badPublicKey(
-                path: file.path, line: nil, reason: "is a private key; pass the public one (the .pub file)")
+                path: source, line: nil, reason: "is a private key; pass the public one (the .pub file)")
         }
         var lines: [String] = []
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -28,12 +34,12 @@ public struct AuthorizedKeys: Sendable, Equatable {
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard Self.isPublicKey(line) else {
                 throw BuildError.badPublicKey(
-                    path: file.path, line: index + 1,
+                    path: source, line: index + 1,
                     reason: "is not an ssh public key (expected e.g. 'ssh-ed25519 AAAA… comment')")
             }
             lines.append(line)
         }
-        guard !lines.isEmpty else { throw BuildError.badPublicKey(path: file.path, line: nil, reason: "holds no key") }
+        guard !lines.isEmpty else { throw BuildError.badPublicKey(path: source, line: nil, reason: "holds no key") }
         self.lines = lines
     }
 

@@ -77,28 +77,9 @@ struct GuestPatcher {
     }
 
     private func authorize(_ keys: AuthorizedKeys, for user: String, step: Int) async throws {
-        let passwd = String(decoding: try await guest.readFile("/etc/passwd"), as: UTF8.self)
-        guard let account = passwd.split(separator: "\n").map({ $0.split(separator: ":", omittingEmptySubsequences: false) })
-            .first(where: { $0.count >= 7 && $0[0] == user }),
-              let uid = Int32(account[2]), let gid = Int32(account[3])
-        else {
-            throw impossible(step, "the image has no user '\(user)' in /etc/passwd (create it with -s 'useradd -m \(user)', or pick another with --user)")
-        }
-        let home = String(account[5])
-        guard try await guest.isDirectory(home) else {
-            throw impossible(step, "the home folder \(home) of user '\(user)' does not exist in the image")
-        }
-        let folder = home + "/.ssh", file = folder + "/authorized_keys"
-        if !(try await guest.isDirectory(folder)) { try await guest.makeDirectory(folder, mode: 0o700) }
-        let existing = try await guest.exists(file)
-            ? String(decoding: try await guest.readFile(file), as: UTF8.self) : ""
-        let present = Set(existing.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
-        let added = keys.lines.filter { !present.contains($0) }
-        let separator = existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n"
-        try await guest.write(Data((separator + added.map { $0 + "\n" }.joined()).utf8), to: file, append: true)
-        for (path, mode) in [(folder, Int32(0o700)), (file, Int32(0o600))] {
-            try await guest.setOwner(user: uid, group: gid, of: path)
-            try await guest.setMode(mode, of: path)
+        do { try await guest.authorize(keys, for: user) } catch let missing as MissingInImage {
+            let hint = if case .user = missing { " (create it with -s 'useradd -m \(user)', or pick another with --user)" } else { "" }
+            throw impossible(step, "\(missing)\(hint)")
         }
     }
 

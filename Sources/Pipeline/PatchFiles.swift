@@ -26,9 +26,7 @@ struct PatchFiles: Sendable {
 
     /// A copy of the image with its holes, mode and owner; a reflink where the filesystem offers one.
     func copyImage() async throws {
-        try await CommandRunner.run(
-            ["cp", "--reflink=auto", "--sparse=always", "--preserve=mode,ownership", "--", image.path, copy.path],
-            label: "cp (copy of the image)")
+        try await copyKeepingHoles(image, to: copy)
     }
 
     /// Points the overlay at the copy (same bytes, so no data moves), writes the overlay's changes into the
@@ -61,4 +59,11 @@ struct PatchFiles: Sendable {
         }
         close(descriptor)
     }
+}
+
+/// Copies `source` to `target` with its holes, mode and owner; a reflink where the filesystem offers one.
+func copyKeepingHoles(_ source: URL, to target: URL) async throws {
+    try await CommandRunner.run(
+        ["cp", "--reflink=auto", "--sparse=always", "--preserve=mode,ownership", "--", source.path, target.path],
+        label: "cp (copy of the image)")
 }

@@ -6,6 +6,7 @@ import Flavors
 import OpenStack
 import Pipeline
 import Foundation
+import CloudHTTP
 
 /// Turns a library error into the CLI's output and exit status: the message on standard error (and as
 /// `{"error": …}` on standard output with `--json`); 130 after Ctrl-C, 2 for bad input, 1 otherwise.
@@ -33,7 +34,9 @@ struct CommandFailure: Error, CustomStringConvertible {
         case is ElementError: return ExitCode(2)
         case let error as BuildError where error.isBadInput: return ExitCode(2)
         case let error as CloudError where error.isBadInput: return ExitCode(2)
+        case is FileReadError: return ExitCode(2)
         case let error as PatchError where error.isBadInput: return ExitCode(2)
+        case let error as TouchError where error.isBadInput: return ExitCode(2)
         case ChrootError.cancelled: return ExitCode(130)
         case is FlavorError: return ExitCode(2)
         case let error as OpenStackError where error.isBadInput: return ExitCode(2)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Cloud
 import Foundation
 import Pipeline
+import CloudHTTP
 
 extension Dibkit {
     /// `dibkit upload --cloud digitalocean IMAGE --region nyc3 --space NAME`: a custom image at DigitalOcean.

@@ -2,6 +2,7 @@ import Chroot
 import Cloud
 import Foundation
 import Synchronization
+import CloudHTTP
 
 /// Prints an upload's progress on standard error: a line per phase and per state seen while waiting, each
 /// with the elapsed time; on a terminal also one self-rewriting line of bytes done and rate (at most five

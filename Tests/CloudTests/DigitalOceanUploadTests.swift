@@ -3,6 +3,7 @@ import TestServers
 import Testing
 
 @testable import Cloud
+import CloudHTTP
 
 /// Whole uploads against moto and the fake DigitalOcean API (bodies checked against the official schemas).
 @Suite("DigitalOcean upload against moto and a schema-checking API", .serialized)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Cloud
+import CloudHTTP
 
 @Suite("Secrets stay out of texts; retries wait as servers ask")
 struct RedactionAndRetryTests {

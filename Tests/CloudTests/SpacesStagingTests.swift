@@ -3,6 +3,7 @@ import TestServers
 import Testing
 
 @testable import Cloud
+import CloudHTTP
 
 /// Multipart uploads against moto's S3 with signature checks on.
 @Suite("Spaces staging against moto", .serialized)
@@ -77,7 +78,7 @@ struct SpacesStagingTests {
         try await withSpaces { client, _ in
             // Claims more bytes than the file has: the last part cannot be read.
             let broken = upload(client, file: image.raw, size: 40 << 20, key: "dibkit-staging/t/broken.raw")
-            await #expect(throws: CloudError.self) { try await broken.run { _ in } }
+            await #expect(throws: FileReadError.self) { try await broken.run { _ in } }
             let (open, size) = (try await openUploads(client), try await client.objectSize(bucket: Self.bucket, key: "dibkit-staging/t/broken.raw"))
             #expect(open == 0 && size == nil)
         }

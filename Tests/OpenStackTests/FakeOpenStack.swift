@@ -2,9 +2,9 @@ import Foundation
 import TestServers
 import Testing
 
-/// `Fixtures/fake_openstack.py` running on 127.0.0.1: Keystone's token endpoint and Nova's flavor API,
-/// checking request bodies against Nova's request schemas with jsonschema (from the test venv made by
-/// `scripts/setup-test-venv`).
+/// `Fixtures/fake_openstack.py` running on 127.0.0.1: Keystone's token endpoint, Nova's flavor and keypair
+/// API and (with `trove`) Trove's datastore-version management API, checking request bodies against Nova's
+/// and Trove's request schemas with jsonschema (from the test venv made by `scripts/setup-test-venv`).
 final class FakeOpenStack {
     let process = Process()
     let folder: URL
@@ -16,18 +16,25 @@ final class FakeOpenStack {
         .deletingLastPathComponent()
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-    /// Starts the server; `seed` flavors (Nova's JSON shape plus `extra_specs`) exist from the start.
-    init(seed: [[String: Any]] = []) throws {
+    /// Starts the server; `seed` flavors (Nova's JSON shape plus `extra_specs`), `keypairs` (name → public
+    /// key) and `troveSeed` datastore versions (Trove's list shape) exist from the start; `trove` puts a
+    /// `database` endpoint in the catalog.
+    init(
+        seed: [[String: Any]] = [], keypairs: [String: String] = [:], trove: Bool = false,
+        troveSeed: [[String: Any]] = []
+    ) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-openstack-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let python = try TestVenv.python()
         let log = folder.appendingPathComponent("requests.jsonl")
         var arguments = [Self.fixtures.appendingPathComponent("fake_openstack.py").path, "--log", log.path]
-        if !seed.isEmpty {
-            let seedFile = folder.appendingPathComponent("seed.json")
-            try JSONSerialization.data(withJSONObject: seed).write(to: seedFile)
-            arguments += ["--seed", seedFile.path]
+        for (option, object, empty) in [("--seed", seed as Any, seed.isEmpty), ("--keypairs", keypairs, keypairs.isEmpty),
+                                         ("--trove-seed", troveSeed, troveSeed.isEmpty)] where !empty {
+            let file = folder.appendingPathComponent(option.dropFirst(2) + ".json")
+            try JSONSerialization.data(withJSONObject: object).write(to: file)
+            arguments += [option, file.path]
         }
+        if trove { arguments.append("--trove") }
         process.executableURL = python
         process.arguments = arguments
         let output = Pipe()
@@ -49,16 +56,17 @@ final class FakeOpenStack {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    /// A clouds.yaml naming this server as cloud `test` (region RegionOne, public interface).
-    func writeCloudsFile(password: String = "secret") throws -> URL {
+    /// A clouds.yaml naming this server as cloud `test` (region RegionOne, public interface); `extra` lines
+    /// are added to the cloud's entry as they are.
+    func writeCloudsFile(password: String = "secret", user: String = "admin", extra: [String] = []) throws -> URL {
         let file = folder.appendingPathComponent("clouds.yaml")
         try Data("""
             clouds:
               test:
                 region_name: RegionOne
-                auth:
+            \(extra.map { "    \($0)\n" }.joined())    auth:
                   auth_url: \(authURL)
-                  username: admin
+                  username: \(user)
                   password: \(password)
                   project_name: admin
                   user_domain_name: Default

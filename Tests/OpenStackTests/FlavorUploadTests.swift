@@ -12,30 +12,32 @@ struct FlavorUploadTests {
                    extraSpecs: ["dibkit:database": "redis", "dibkit:backup_mb": "131072"]),
     ]
 
-    func nova(_ server: FakeOpenStack) async throws -> NovaFlavors {
+    /// Runs `body` with Nova reached through the server's Keystone, as cloud `test` of its clouds.yaml.
+    func withNova<T: Sendable>(_ server: FakeOpenStack, _ body: (NovaFlavors) async throws -> T) async throws -> T {
         let clouds = try server.writeCloudsFile()
         let credentials = try CloudCredentials.load(cloud: "test", environment: ["OS_CLIENT_CONFIG_FILE": clouds.path])
-        return try NovaFlavors(keystone: try await KeystoneSession.authenticate(credentials))
+        return try await KeystoneSession.with(credentials) { try await body(try NovaFlavors(keystone: $0)) }
     }
 
     @Test("creates missing flavors with bodies Nova's schema accepts; a second upload leaves them alone")
     func createThenLeaveAlone() async throws {
         let server = try FakeOpenStack()
-        let nova = try await nova(server)
-        let first = try await nova.upload(Self.wanted, replace: false)
-        #expect(first.map(\.outcome) == [.created, .created])
-        let posts = server.changes
-        #expect(posts.count == 4, "a flavor and its extra specs each")
-        #expect(posts.allSatisfy { $0.verdict == "ok" }, "\(posts.map(\.verdict))")
-        let flavor = try #require(posts.first?.body?["flavor"] as? [String: Any])
-        #expect(flavor["name"] as? String == "redis.small")
-        #expect(flavor["ram"] as? Int == 2048 && flavor["vcpus"] as? Int == 1 && flavor["disk"] as? Int == 5)
-        #expect(flavor["OS-FLV-EXT-DATA:ephemeral"] as? Int == 4)
-        #expect((posts[1].body?["extra_specs"] as? [String: String]) == ["dibkit:database": "redis", "dibkit:backup_mb": "8192"])
+        try await withNova(server) { nova in
+            let first = try await nova.upload(Self.wanted, replace: false)
+            #expect(first.map(\.outcome) == [.created, .created])
+            let posts = server.changes
+            #expect(posts.count == 4, "a flavor and its extra specs each")
+            #expect(posts.allSatisfy { $0.verdict == "ok" }, "\(posts.map(\.verdict))")
+            let flavor = try #require(posts.first?.body?["flavor"] as? [String: Any])
+            #expect(flavor["name"] as? String == "redis.small")
+            #expect(flavor["ram"] as? Int == 2048 && flavor["vcpus"] as? Int == 1 && flavor["disk"] as? Int == 5)
+            #expect(flavor["OS-FLV-EXT-DATA:ephemeral"] as? Int == 4)
+            #expect((posts[1].body?["extra_specs"] as? [String: String]) == ["dibkit:database": "redis", "dibkit:backup_mb": "8192"])
 
-        let second = try await nova.upload(Self.wanted, replace: false)
-        #expect(second.map(\.outcome) == [.unchanged, .unchanged])
-        #expect(server.changes.count == 4, "nothing more was sent")
+            let second = try await nova.upload(Self.wanted, replace: false)
+            #expect(second.map(\.outcome) == [.unchanged, .unchanged])
+            #expect(server.changes.count == 4, "nothing more was sent")
+        }
     }
 
     @Test("a flavor of the same name and another spec stops everything, unless replace")
@@ -44,17 +46,18 @@ struct FlavorUploadTests {
             "name": "redis.small", "vcpus": 1, "ram": 1024, "disk": 5, "OS-FLV-EXT-DATA:ephemeral": 4,
             "extra_specs": ["dibkit:database": "redis", "dibkit:backup_mb": "8192"],
         ]])
-        let nova = try await nova(server)
-        await #expect(throws: OpenStackError.flavorsDiffer(["redis.small: ram 1024 → 2048 MB"])) {
-            try await nova.upload(Self.wanted, replace: false)
-        }
-        #expect(server.changes.isEmpty, "not even the missing flavor was created")
+        try await withNova(server) { nova in
+            await #expect(throws: OpenStackError.flavorsDiffer(["redis.small: ram 1024 → 2048 MB"])) {
+                try await nova.upload(Self.wanted, replace: false)
+            }
+            #expect(server.changes.isEmpty, "not even the missing flavor was created")
 
-        let replaced = try await nova.upload(Self.wanted, replace: true)
-        #expect(replaced.map(\.outcome) == [.replaced, .created])
-        #expect(server.changes.map(\.method) == ["DELETE", "POST", "POST", "POST", "POST"])
-        #expect(server.changes.allSatisfy { $0.verdict == "ok" })
-        #expect(try await nova.upload(Self.wanted, replace: false).map(\.outcome) == [.unchanged, .unchanged])
+            let replaced = try await nova.upload(Self.wanted, replace: true)
+            #expect(replaced.map(\.outcome) == [.replaced, .created])
+            #expect(server.changes.map(\.method) == ["DELETE", "POST", "POST", "POST", "POST"])
+            #expect(server.changes.allSatisfy { $0.verdict == "ok" })
+            #expect(try await nova.upload(Self.wanted, replace: false).map(\.outcome) == [.unchanged, .unchanged])
+        }
     }
 
     @Test("the server really validates: bodies outside Nova's schema get Nova's 400", arguments: [
@@ -64,10 +67,11 @@ struct FlavorUploadTests {
     ])
     func schemaViolations(flavor: NovaFlavor) async throws {
         let server = try FakeOpenStack()
-        let nova = try await nova(server)
-        await #expect { try await nova.upload([flavor], replace: false) } throws: { error in
-            guard case OpenStackError.http(let method, _, let status, let message, _) = error else { return false }
-            return method == "POST" && status == 400 && message.hasPrefix("Invalid input for field/attribute flavor")
+        try await withNova(server) { nova in
+            await #expect { try await nova.upload([flavor], replace: false) } throws: { error in
+                guard case OpenStackError.http(let method, _, let status, let message, _) = error else { return false }
+                return method == "POST" && status == 400 && message.hasPrefix("Invalid input for field/attribute flavor")
+            }
         }
         #expect(server.changes.first?.verdict.hasPrefix("Invalid input") == true)
     }
@@ -77,7 +81,7 @@ struct FlavorUploadTests {
         let server = try FakeOpenStack()
         let clouds = try server.writeCloudsFile(password: "wrong")
         let credentials = try CloudCredentials.load(cloud: "test", environment: ["OS_CLIENT_CONFIG_FILE": clouds.path])
-        await #expect { try await KeystoneSession.authenticate(credentials) } throws: { error in
+        await #expect { try await KeystoneSession.with(credentials) { _ in } } throws: { error in
             guard case OpenStackError.http(_, _, 401, _, let hint) = error else { return false }
             return hint?.contains("credentials") == true
         }
@@ -88,15 +92,19 @@ struct FlavorUploadTests {
         let server = try FakeOpenStack()
         let clouds = try server.writeCloudsFile()
         var credentials = try CloudCredentials.load(cloud: "test", environment: ["OS_CLIENT_CONFIG_FILE": clouds.path])
-        #expect(try await KeystoneSession.authenticate(credentials).endpoint(of: "compute").path == "/compute/v2.1")
+        func computePath() async throws -> String {
+            try await KeystoneSession.with(credentials) { try $0.endpoint(of: "compute").path }
+        }
+        #expect(try await computePath() == "/compute/v2.1")
         credentials.interface = "internal"
-        #expect(try await KeystoneSession.authenticate(credentials).endpoint(of: "compute").path == "/wrong-interface")
+        #expect(try await computePath() == "/wrong-interface")
         credentials.interface = "public"
         credentials.region = "RegionTwo"
-        #expect(try await KeystoneSession.authenticate(credentials).endpoint(of: "compute").path == "/wrong-region")
+        #expect(try await computePath() == "/wrong-region")
         credentials.region = "RegionNine"
-        let session = try await KeystoneSession.authenticate(credentials)
-        #expect(throws: OpenStackError.self) { try session.endpoint(of: "compute") }
-        #expect(throws: OpenStackError.self) { try session.endpoint(of: "database") }
+        try await KeystoneSession.with(credentials) { session in
+            #expect(throws: OpenStackError.self) { try session.endpoint(of: "compute") }
+            #expect(throws: OpenStackError.self) { try session.endpoint(of: "database") }
+        }
     }
 }

@@ -10,7 +10,8 @@ struct PatchFixture {
     let folder: URL
     let raw: URL
 
-    init() throws {
+    /// Makes the disk; `extraSetup` is shell run on the root tree (`$R`) before the filesystem is made.
+    init(extraSetup: String = "") throws {
         folder = URL(fileURLWithPath: "/var/tmp/dibkit-patch-tests-\(UUID().uuidString.prefix(8))")
         raw = folder.appendingPathComponent("disk.raw")
         let root = folder.appendingPathComponent("root")
@@ -27,6 +28,7 @@ struct PatchFixture {
             printf '#!/bin/sh\\necho "apt-get $*" >> /var/log/apt-calls\\ncat /etc/resolv.conf > /var/log/apt-resolver\\n' > "$R/usr/bin/apt-get"
             chmod 755 "$R/usr/bin/apt-get"
             echo stale > "$R/var/lib/apt/lists/old"
+            \(extraSetup)
             truncate -s 64M \(raw.path)
             printf 'label: dos\\n2048,,83\\n' | sfdisk -q \(raw.path)
             mkfs.ext4 -q -F -d "$R" -E offset=1048576 \(raw.path) 63M && echo made

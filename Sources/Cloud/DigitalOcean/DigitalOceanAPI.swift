@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import CloudHTTP
 
 /// The DigitalOcean API v2 calls an image upload makes, authenticated with a bearer token.
 struct DigitalOceanAPI: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import QcowIO
+import CloudHTTP
 
 /// Ships an image to DigitalOcean as a custom image: checks the input and the credentials, converts the
 /// image to the smaller of qcow2 and raw.gz, stages it in a Space by multipart upload, imports it, copies
@@ -20,11 +21,7 @@ public struct DigitalOceanUpload: Sendable {
     public func run(events: @escaping @Sendable (UploadEvent) -> Void) async throws -> DigitalOceanUploadResult {
         let imageInfo = try request.validate()
         let redactor = SecretRedactor(secrets: request.secrets)
-        let onRetry: @Sendable (HTTPTransport.RetryNotice) -> Void = { notice in
-            events(.retrying("\(notice.service) \(notice.operation): \(notice.reason); try \(notice.attempt + 1) in "
-                + String(format: "%.1f s", notice.delay.seconds)))
-        }
-        return try await HTTPTransport.with(redactor: redactor, retry: request.retry, onRetry: onRetry) { transport in
+        return try await HTTPTransport.with(redactor: redactor, retry: request.retry, onRetry: { events(.retrying($0.text)) }) { transport in
             let session = UploadSession(
                 request: request, imageInfo: imageInfo,
                 api: DigitalOceanAPI(baseURL: request.apiURL, token: request.token.value, transport: transport),

@@ -1,4 +1,5 @@
 public import Foundation
+public import CloudHTTP
 
 /// Everything `DigitalOceanUpload` needs: the image, where it goes, and the credentials.
 public struct DigitalOceanUploadRequest: Sendable {

@@ -1,3 +1,4 @@
+import CloudHTTP
 import Foundation
 import NIOCore
 
@@ -62,9 +63,4 @@ struct MultipartUpload: Sendable {
         }
         return etags
     }
-}
-
-/// Runs `operation` to its end even when the calling task is cancelled (for cleanup after Ctrl-C).
-func runIgnoringCancellation<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await Task.detached(operation: operation).value
 }

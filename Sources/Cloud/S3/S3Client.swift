@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
+import CloudHTTP
 
 /// The few S3 calls staging needs, signed with SigV4, path-style (`ENDPOINT/BUCKET/KEY`), which Spaces and
 /// moto both take.

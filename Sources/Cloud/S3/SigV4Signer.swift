@@ -1,5 +1,6 @@
 public import Crypto
 public import Foundation
+import CloudHTTP
 
 /// AWS Signature Version 4 for request headers, as S3 and DigitalOcean Spaces check it
 /// (docs.aws.amazon.com, "Authenticating Requests: Using the Authorization Header"). Paths are encoded

@@ -1,24 +1,28 @@
 import Foundation
-import NIOCore
+public import NIOCore
 import NIOPosix
 
-/// Reads byte ranges of one file into buffers on NIO's blocking-I/O thread pool, off the cooperative pool.
-final class FileRangeReader: Sendable {
-    let path: String
+/// Reads byte ranges of one file into buffers on NIO's blocking-I/O thread pool, off the cooperative pool:
+/// how uploads read the image they send.
+public final class FileRangeReader: Sendable {
+    public let path: String
     private let descriptor: Int32
 
-    init(path: String) throws {
+    /// Opens `path` for reading.
+    /// - Throws: `FileReadError` when it cannot be opened.
+    public init(path: String) throws {
         self.path = path
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw CloudError.invalidInput("cannot read \(path): \(String(cString: strerror(errno)))")
+            throw FileReadError(description: "cannot read \(path): \(String(cString: strerror(errno)))")
         }
     }
 
     deinit { close(descriptor) }
 
-    /// `length` bytes from `offset`; fails if the file ends sooner.
-    func read(offset: UInt64, length: Int) async throws -> ByteBuffer {
+    /// `length` bytes from `offset`.
+    /// - Throws: `FileReadError` if the file ends sooner or cannot be read.
+    public func read(offset: UInt64, length: Int) async throws -> ByteBuffer {
         try await NIOThreadPool.singleton.runIfActive { [descriptor, path] in
             var buffer = ByteBufferAllocator().buffer(capacity: length)
             while buffer.readableBytes < length {
@@ -32,10 +36,15 @@ final class FileRangeReader: Sendable {
                 if count < 0, errno == EINTR { continue }
                 guard count > 0 else {
                     let reason = count < 0 ? String(cString: strerror(errno)) : "file ended early (it changed while uploading?)"
-                    throw CloudError.invalidInput("reading \(path) at \(offset): \(reason)")
+                    throw FileReadError(description: "reading \(path) at \(offset): \(reason)")
                 }
             }
             return buffer
         }
     }
+}
+
+/// The image being uploaded could not be read (or changed size while it was read).
+public struct FileReadError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let description: String
 }

@@ -5,8 +5,6 @@ public enum CloudError: Error, CustomStringConvertible, Sendable, Equatable {
     case invalidInput(String)
     /// A service answered `operation` with an error status.
     case service(name: String, operation: String, status: Int, detail: String, hint: String?)
-    /// `operation` got no answer: connection refused or reset, name not resolved, timed out.
-    case unreachable(name: String, operation: String, reason: String)
     /// A service answered something that could not be read.
     case unreadableResponse(name: String, operation: String, reason: String)
     /// DigitalOcean ended a custom-image import as `deleted`.
@@ -30,8 +28,6 @@ public enum CloudError: Error, CustomStringConvertible, Sendable, Equatable {
             return text
         case .service(let name, let operation, let status, let detail, let hint):
             return "\(name) \(operation): HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")" + (hint.map { ". \($0)" } ?? "")
-        case .unreachable(let name, let operation, let reason):
-            return "\(name) \(operation): no answer (\(reason)); check the endpoint URL and the network"
         case .unreadableResponse(let name, let operation, let reason):
             return "\(name) \(operation): unexpected answer: \(reason)"
         case .importFailed(let id, let message, let hint):

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Removes secrets from text before it can reach output, a log or an error: the values it was given
-/// (API token, access key id, secret key) and anything shaped like a credential or a signature
-/// (`Authorization` values, `Signature=…`, `X-Amz-Signature`, `Bearer …`, S3's echoed `StringToSign`).
+/// (API token, access key id, secret key, password) and anything shaped like a credential or a signature
+/// (`Authorization` values, `Signature=…`, `X-Amz-Signature`, `Bearer …`, S3's echoed `StringToSign`,
+/// `X-Auth-Token` values, Keystone's Fernet and JWS tokens).
 public struct SecretRedactor: Sendable {
     /// What stands where a secret was.
     public static let mask = "[redacted]"
@@ -41,6 +42,9 @@ public struct SecretRedactor: Sendable {
             #/(?i)(<CanonicalRequest>)[^<]*/#,
             #/(?i)(<AWSAccessKeyId>)[^<]*/#,
             #/(dop_v1_)[0-9a-f]+/#,
+            #/(?i)(x-(?:auth|subject)-token\s*[:=]\s*)[^\s,;]+/#,
+            #/(gAAAAA)[A-Za-z0-9_=-]{20,}/#,
+            #/(eyJ)[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/#,
         ]
     }
 }

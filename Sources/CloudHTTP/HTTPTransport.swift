@@ -1,32 +1,49 @@
-import AsyncHTTPClient
-import Foundation
-import NIOCore
-import NIOHTTP1
+public import AsyncHTTPClient
+public import Foundation
+public import NIOCore
+public import NIOHTTP1
 
-/// One HTTP client for the length of a command: sends requests again after 429s, 5xx answers and lost
-/// connections (with `RetryPolicy`), and turns every failure into a `CloudError` whose server-given text has
-/// been redacted. Redirects are not followed, so credentials never travel to another host.
-final class HTTPTransport: Sendable {
+/// One HTTP client for the length of a command, shared by every cloud dibkit talks to: sends requests
+/// again after 429s, 5xx answers and lost connections (with `RetryPolicy`), and turns a request that got no
+/// answer into `ServiceUnreachable` whose text has been redacted. Redirects are not followed, so
+/// credentials never travel to another host.
+public final class HTTPTransport: Sendable {
     /// A response with its whole body (bodies dibkit reads are small: JSON and S3's XML).
-    struct Response: Sendable {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: ByteBuffer
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var body: ByteBuffer
 
-        var bodyText: String { String(buffer: body) }
+        /// The body as UTF-8 text.
+        public var bodyText: String { String(buffer: body) }
+
+        /// The body's bytes, for `JSONDecoder`.
+        public var bodyData: Data { Data(body.readableBytesView) }
+
+        /// The first value of header `name` (any case).
+        public func header(_ name: String) -> String? { headers.first(name: name) }
     }
 
     /// Told before each wait for another try, so progress can say why nothing moves.
-    struct RetryNotice: Sendable {
-        var service: String
-        var operation: String
-        var attempt: Int
-        var delay: Duration
-        var reason: String
+    public struct RetryNotice: Sendable {
+        public var service: String
+        public var operation: String
+        /// The try that failed (1-based).
+        public var attempt: Int
+        public var delay: Duration
+        /// Why, redacted: `HTTP 503` or the connection error.
+        public var reason: String
+
+        /// `Glance PUT /v2/images/{id}/file: HTTP 503; try 2 in 1.1 s`.
+        public var text: String {
+            let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+            return "\(service) \(operation): \(reason); try \(attempt + 1) in " + String(format: "%.1f s", seconds)
+        }
     }
 
-    let redactor: SecretRedactor
-    let retry: RetryPolicy
+    /// Masks secrets in every text that comes from a server or a failed connection.
+    public let redactor: SecretRedactor
+    public let retry: RetryPolicy
     private let client: HTTPClient
     private let onRetry: @Sendable (RetryNotice) -> Void
 
@@ -40,7 +57,11 @@ final class HTTPTransport: Sendable {
     }
 
     /// Runs `body` with a transport that is shut down afterwards, also on error and cancellation.
-    static func with<T: Sendable>(
+    /// - Parameters:
+    ///   - redactor: masks secrets in retry reasons and connection errors.
+    ///   - retry: how often and how long to wait before sending a request again.
+    ///   - onRetry: told before each wait, from any thread.
+    public static func with<T: Sendable>(
         redactor: SecretRedactor, retry: RetryPolicy, onRetry: @escaping @Sendable (RetryNotice) -> Void,
         _ body: (HTTPTransport) async throws -> T
     ) async throws -> T {
@@ -61,8 +82,8 @@ final class HTTPTransport: Sendable {
     ///   - idempotent: whether sending twice is harmless. Only idempotent requests are retried after a lost
     ///     connection or a 500/502/504; every request is retried after 429 and 503 (refused unprocessed).
     ///   - timeout: for one try, sending included.
-    /// - Throws: `CloudError.unreachable` when no try got an answer; `CancellationError` when cancelled.
-    func send(
+    /// - Throws: `ServiceUnreachable` when no try got an answer; `CancellationError` when cancelled.
+    public func send(
         service: String, operation: String, idempotent: Bool, timeout: Duration = .seconds(120),
         _ makeRequest: @Sendable () async throws -> HTTPClientRequest
     ) async throws -> Response {
@@ -83,7 +104,7 @@ final class HTTPTransport: Sendable {
                 switch outcome {
                 case .success(let response): return response
                 case .failure(let error):
-                    throw CloudError.unreachable(name: service, operation: operation, reason: redactor.redact("\(error)"))
+                    throw ServiceUnreachable(service: service, operation: operation, reason: redactor.redact("\(error)"))
                 }
             }
             if let retryAfter, retryAfter > retry.longestRetryAfter, case .success(let response) = outcome {
@@ -107,6 +128,18 @@ final class HTTPTransport: Sendable {
             let wait = RetryPolicy.retryAfter(status: status) { response.headers.first(name: $0) }
             return (retryable, "HTTP \(status)", wait)
         }
+    }
+}
+
+/// A request got no answer after every try: connection refused or reset, name not resolved, timed out.
+public struct ServiceUnreachable: Error, CustomStringConvertible, Sendable, Equatable {
+    public var service: String
+    public var operation: String
+    /// The last connection error, redacted.
+    public var reason: String
+
+    public var description: String {
+        "\(service) \(operation): no answer (\(reason)); check the endpoint URL and the network"
     }
 }
 
