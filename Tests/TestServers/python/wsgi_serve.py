@@ -1,7 +1,8 @@
 """Serves a WSGI application, or a logging and failing proxy, on an inherited listening socket.
 
   wsgi_serve.py --fd N --app MODULE:NAME
-      the application (Keystone's or Glance's) with the standard library's wsgiref, a thread a request.
+      the application (Keystone's or Glance's) with the standard library's wsgiref, a thread a request;
+      request bodies end at Content-Length, or are decoded from chunked transfer encoding.
   wsgi_serve.py --fd N --proxy URL --log FILE [--fail 'METHOD PATH_SUFFIX STATUS COUNT']...
       forwards every request to URL, streaming bodies both ways, and logs one JSON line per request
       (method, path, status). A --fail rule answers the first COUNT requests whose method matches and whose
@@ -68,13 +69,46 @@ class BoundedInput:
             yield line
 
 
+class ChunkedInput:
+    """A `Transfer-Encoding: chunked` body, decoded (wsgiref passes it raw; python-glanceclient sends so)."""
+
+    def __init__(self, stream):
+        self.stream, self.left, self.done = stream, 0, False
+
+    def read(self, size=-1):
+        parts = []
+        while not self.done and size != 0:
+            if self.left == 0:
+                self.left = int(self.stream.readline().split(b";")[0].strip() or b"0", 16)
+                if self.left == 0:
+                    while self.stream.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    self.done = True
+                    break
+            data = self.stream.read(self.left if size < 0 else min(size, self.left))
+            if not data:
+                self.done = True
+                break
+            parts.append(data)
+            self.left -= len(data)
+            size = size - len(data) if size > 0 else size
+            if self.left == 0:
+                self.stream.readline()
+        return b"".join(parts)
+
+    readline = read
+
+
 def serve_app(sock, target):
     module, name = target.split(":")
     sys.argv = sys.argv[:1]  # the applications parse the command line as their own
     application = getattr(importlib.import_module(module), name)
 
     def bounded(environ, start_response):
-        environ["wsgi.input"] = BoundedInput(environ["wsgi.input"], int(environ.get("CONTENT_LENGTH") or 0))
+        if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+            environ["wsgi.input"] = ChunkedInput(environ["wsgi.input"])
+        else:
+            environ["wsgi.input"] = BoundedInput(environ["wsgi.input"], int(environ.get("CONTENT_LENGTH") or 0))
         return application(environ, start_response)
     ThreadingWSGIServer.on(sock, bounded).serve_forever()
 
