@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "DibkitTests",
             dependencies: [
-                "dibkit", "Pipeline", "Cloud", "CloudHTTP", "TestServers",
+                "dibkit", "Pipeline", "Cloud", "CloudHTTP", "OpenStack", "TestServers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),

@@ -12,33 +12,35 @@ struct UploadPlan {
     /// `NAME.user-data` beside the image, for `doctl … --user-data-file`.
     let userDataFile: URL
 
-    init(command: Dibkit.Upload, environment: [String: String], token: String) throws {
-        let image = URL(fileURLWithPath: command.image)
+    init(command upload: Dibkit.Upload, environment: [String: String], token: String) throws {
+        let command = upload.digitalOcean
+        let image = URL(fileURLWithPath: upload.image)
+        let region = command.region ?? ""
         manifest = try? Manifest.beside(image)
         ports = command.port.isEmpty ? manifest?.ports ?? [] : command.port
         userDataFile = image.deletingPathExtension().appendingPathExtension("user-data")
         let apiURL = try Self.url(command.apiURL ?? environment["DIGITALOCEAN_API_URL"] ?? DigitalOceanCatalog.apiURL, "the API URL")
         let spacesEndpoint = try Self.url(
-            command.spacesEndpoint ?? environment["SPACES_ENDPOINT"] ?? DigitalOceanCatalog.spacesEndpoint(region: command.region),
+            command.spacesEndpoint ?? environment["SPACES_ENDPOINT"] ?? DigitalOceanCatalog.spacesEndpoint(region: region),
             "the Spaces endpoint")
         var request = DigitalOceanUploadRequest(
-            image: image, region: command.region, space: command.space,
-            name: command.name ?? image.deletingPathExtension().lastPathComponent, apiURL: apiURL, spacesEndpoint: spacesEndpoint,
+            image: image, region: region, space: command.space ?? "",
+            name: upload.name ?? image.deletingPathExtension().lastPathComponent, apiURL: apiURL, spacesEndpoint: spacesEndpoint,
             token: Secret(token),
             spacesCredentials: .init(
                 accessKeyID: environment["SPACES_ACCESS_KEY_ID"] ?? "", secretAccessKey: environment["SPACES_SECRET_ACCESS_KEY"] ?? ""))
         request.extraRegions = Self.list(command.regions.map { [$0] } ?? [])
-        request.distribution = command.distribution
+        request.distribution = command.distribution ?? "Debian"
         request.tags = Self.list(command.tags)
         request.keepStaged = command.keepStaged
-        request.timeout = try parseDuration(command.timeout)
+        request.timeout = try parseDuration(upload.timeout)
         request.description = manifest.map(Self.describe)
         // Conversions can be as large as the image: write them beside it rather than in a small /tmp.
         let folder = image.deletingLastPathComponent()
         if access(folder.path, W_OK) == 0 { request.workDirectory = folder }
         if command.firewall {
             guard !ports.isEmpty else {
-                throw CloudError.invalidInput("--firewall needs the database port: no manifest beside \(command.image) names it; pass --port")
+                throw CloudError.invalidInput("--firewall needs the database port: no manifest beside \(upload.image) names it; pass --port")
             }
             let tag = command.firewallTag ?? "dibkit-\(manifest?.database ?? "image")"
             request.firewall = FirewallRequest(tag: tag, ports: ports, sources: Self.list(command.allow))

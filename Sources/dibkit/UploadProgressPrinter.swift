@@ -1,10 +1,11 @@
 import Chroot
 import Cloud
 import Foundation
+import OpenStack
 import Synchronization
 import CloudHTTP
 
-/// Prints an upload's progress on standard error: a line per phase and per state seen while waiting, each
+/// Prints an upload's progress (DigitalOcean's or Glance's) on standard error: a line per phase and per state seen while waiting, each
 /// with the elapsed time; on a terminal also one self-rewriting line of bytes done and rate (at most five
 /// updates a second). Silent with `--json`. Every text goes through the redactor.
 final class UploadProgressPrinter: Sendable {
@@ -31,15 +32,35 @@ final class UploadProgressPrinter: Sendable {
         switch event {
         case .started(let phase, let detail): line("▸ \(phase.rawValue) \(detail)")
         case .finished(let phase, let seconds, _): line("✓ \(phase.rawValue) \(String(format: "%.1fs", seconds))")
-        case .status(let text):
-            let isNew = state.withLock { state in
-                defer { state.lastStatus = text }
-                return state.lastStatus != text
-            }
-            if isNew { line("  \(text)") }
-        case .retrying(let text): line("  ↻ \(text)")
-        case .bytes(let phase, let done, let total): showBytes(phase, done, total)
+        case .status(let text): status(text)
+        case .retrying(let text): retrying(text)
+        case .bytes(let phase, let done, let total): showBytes(phase.rawValue, done, total)
         }
+    }
+
+    func handle(_ event: GlanceUploadEvent) {
+        guard !quiet else { return }
+        switch event {
+        case .started(let phase, let detail): line("▸ \(phase.rawValue) \(detail)")
+        case .finished(let phase, let seconds): line("✓ \(phase.rawValue) \(String(format: "%.1fs", seconds))")
+        case .status(let text): status(text)
+        case .bytes(let done, let total): showBytes(GlanceUploadPhase.uploading.rawValue, done, total)
+        }
+    }
+
+    /// A request is sent again after a wait, and why.
+    func retrying(_ text: String) {
+        guard !quiet else { return }
+        line("  ↻ \(text)")
+    }
+
+    /// A state seen while waiting; shown once until it changes.
+    private func status(_ text: String) {
+        let isNew = state.withLock { state in
+            defer { state.lastStatus = text }
+            return state.lastStatus != text
+        }
+        if isNew { line("  \(text)") }
     }
 
     /// Ends the bytes line, if one is open.
@@ -59,7 +80,7 @@ final class UploadProgressPrinter: Sendable {
         }
     }
 
-    private func showBytes(_ phase: UploadPhase, _ done: UInt64, _ total: UInt64) {
+    private func showBytes(_ phase: String, _ done: UInt64, _ total: UInt64) {
         guard terminal else { return }
         let now = ContinuousClock.now
         let elapsed = (now - start).inSeconds
@@ -67,7 +88,7 @@ final class UploadProgressPrinter: Sendable {
             guard done == total || state.lastBytesShown.map({ now - $0 >= .milliseconds(200) }) ?? true else { return }
             state.lastBytesShown = now
             state.bytesLineOpen = true
-            write(String(format: "\r[%6.1fs] %@ %@ / %@\u{1B}[K", elapsed, phase.rawValue, formatBytes(done), formatBytes(total)))
+            write(String(format: "\r[%6.1fs] %@ %@ / %@\u{1B}[K", elapsed, phase, formatBytes(done), formatBytes(total)))
         }
     }
 

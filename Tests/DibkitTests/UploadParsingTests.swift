@@ -1,6 +1,7 @@
 import ArgumentParser
 @testable import Cloud
 import Foundation
+import OpenStack
 import Testing
 
 @testable import dibkit
@@ -15,7 +16,8 @@ struct UploadParsingTests {
             "--keep-staged", "--json", "--port", "6380",
         ])
         let upload = try #require(command as? Dibkit.Upload)
-        #expect(upload.region == "nyc3" && upload.space == "my-space" && upload.keepStaged && upload.json && upload.firewall)
+        let options = upload.digitalOcean
+        #expect(options.region == "nyc3" && options.space == "my-space" && options.keepStaged && upload.json && options.firewall)
         let plan = try UploadPlan(command: upload, environment: [:], token: "t")
         #expect(plan.request.extraRegions == ["fra1", "ams3"])
         #expect(plan.request.tags == ["a", "b", "c"])
@@ -37,6 +39,54 @@ struct UploadParsingTests {
         let fromFlags = try UploadPlan(command: flags, environment: environment, token: "t")
         #expect(fromFlags.request.apiURL.absoluteString == "http://127.0.0.1:3")
         #expect(fromFlags.request.spacesEndpoint.absoluteString == "http://127.0.0.1:4")
+    }
+
+    @Test("--cloud openstack: properties, --import, --os-cloud; DigitalOcean's options are refused, and OpenStack's for digitalocean")
+    func openStackOptions() throws {
+        let command = try Dibkit.parseAsRoot([
+            "upload", "--cloud", "openstack", "images/redis.qcow2", "--os-cloud", "prod", "--property", "hw_rng_model=virtio",
+            "--property", "os_distro=debian", "--import", "--name", "redis-7", "--visibility", "shared", "--timeout", "20m",
+        ])
+        let upload = try #require(command as? Dibkit.Upload)
+        let request = try OpenStackUploadPlan(command: upload).request
+        #expect(upload.openStack.osCloud == "prod" && request.useImport && request.name == "redis-7" && request.visibility == "shared")
+        #expect(request.properties == ["hw_rng_model": "virtio", "os_distro": "debian"])
+        #expect(request.importTimeout == .seconds(1200))
+        for (cloud, stray, message) in [
+            ("openstack", ["--space", "s-1"], "--space is for --cloud digitalocean"),
+            ("openstack", ["--firewall"], "--firewall is for --cloud digitalocean"),
+            ("digitalocean", ["--region", "nyc3", "--space", "s-1", "--import"], "--import is for --cloud openstack"),
+            ("digitalocean", ["--region", "nyc3", "--space", "s-1", "--property", "a=b"], "--property is for --cloud openstack"),
+            ("openstack", ["--property", "novalue"], "--property novalue is not key=value"),
+        ] {
+            #expect { try Dibkit.parseAsRoot(["upload", "--cloud", cloud, "x.qcow2"] + stray) } throws: { error in
+                Dibkit.message(for: error).contains(message)
+            }
+        }
+    }
+
+    @Test("a manifest gives os_distro, os_version, hw_* and sw_database_* properties and min_disk")
+    func manifestProperties() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-props-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let manifest: [String: Any] = [
+            "name": "redis", "database": "redis", "databaseVersion": ["version": "7.0", "source": "distro"], "loginUser": "dibkit",
+            "authorizedKeys": 0, "ports": [6379], "elements": ["redis", "guest-agent"], "release": "bookworm", "arch": "amd64",
+            "mirror": "http://deb.example", "format": "qcow2", "compression": "deflate", "packages": [], "sha256": "ab",
+            "sizes": ["image": 1, "virtual": 3 << 30, "rootfs": 1], "phases": [], "accelerator": "tcg", "baseRootFromCache": false,
+            "created": "2026-11-24T12:00:00Z", "dibkitVersion": "0.1.0",
+        ]
+        try JSONSerialization.data(withJSONObject: manifest).write(to: folder.appendingPathComponent("redis.json"))
+        let command = try #require(try Dibkit.parseAsRoot([
+            "upload", "--cloud", "openstack", folder.appendingPathComponent("redis.qcow2").path, "--property", "hw_disk_bus=scsi",
+        ]) as? Dibkit.Upload)
+        let request = try OpenStackUploadPlan(command: command).request
+        #expect(request.properties["os_distro"] == "debian" && request.properties["os_version"] == "12")
+        #expect(request.properties["hw_architecture"] == "x86_64" && request.properties["hw_qemu_guest_agent"] == "yes")
+        #expect(request.properties["hw_disk_bus"] == "scsi", "--property wins over the manifest")
+        #expect(request.properties["sw_database_redis_version"] == "7.0" && request.properties["sw_database_redis_listen_port"] == "6379")
+        #expect(request.properties["os_admin_user"] == "dibkit" && request.minDiskGB == 3)
     }
 
     @Test("usage errors: unknown cloud, bad timeout, --allow without --firewall, no --space")

@@ -1,0 +1,93 @@
+import Foundation
+import TestServers
+import Testing
+
+@testable import dibkit
+
+/// `dibkit upload --cloud openstack` as a user runs it: the real binary against a real Keystone and Glance,
+/// its whole output checked for secrets.
+@Suite("dibkit upload --cloud openstack", .serialized)
+struct UploadOpenStackCLITests {
+    /// Runs the binary with the servers' clouds.yaml picked by `OS_CLIENT_CONFIG_FILE` and `OS_CLOUD`.
+    static func upload(_ arguments: [String], cloud: RealOpenStack, name: String = "devstack",
+                       password: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        let clouds = try cloud.writeCloudsFile(password: password)
+        return try DibkitBinary.run(["upload", "--cloud", "openstack"] + arguments,
+                                    environment: ["OS_CLIENT_CONFIG_FILE": clouds.path, "OS_CLOUD": name])
+    }
+
+    /// No password, application credential secret or Keystone token anywhere in `texts`.
+    static func expectNoSecrets(_ texts: [String], cloud: RealOpenStack, also: [String] = []) {
+        for text in texts {
+            for secret in [cloud.password, cloud.applicationCredentialSecret] + also {
+                #expect(!text.contains(secret), "a secret in the output:\n\(text)")
+            }
+            #expect(text.firstMatch(of: #/gAAAAA[A-Za-z0-9_=-]{20,}/#) == nil, "a token in the output:\n\(text)")
+        }
+    }
+
+    @Test("an upload with the manifest's properties prints phases and the image id last, and no secret; --json one object")
+    func upload() async throws {
+        let image = try TestImage()
+        defer { image.remove() }
+        try image.writeManifest()
+        try await withRealOpenStack { cloud in
+            let run = try Self.upload([image.qcow2.path, "--property", "hw_rng_model=virtio"], cloud: cloud)
+            #expect(run.status == 0, "\(run.stderr)")
+            let id = try #require(run.stdout.split(separator: "\n").last.map(String.init))
+            let stored = try await cloud.image(id)
+            #expect(stored["status"] as? String == "active" && stored["name"] as? String == "redis-test")
+            #expect(stored["os_distro"] as? String == "debian" && stored["hw_rng_model"] as? String == "virtio")
+            #expect(stored["sw_database_redis_listen_port"] as? String == "6379")
+            for phase in ["checking", "creating", "uploading", "verifying"] {
+                #expect(run.stderr.contains("✓ \(phase)"), "no \(phase) in:\n\(run.stderr)")
+            }
+            #expect(run.stdout.contains("SHA-512 checked against Glance's"))
+
+            let json = try Self.upload([image.raw.path, "--json", "--import", "--name", "raw-json"], cloud: cloud, name: "app-credential")
+            #expect(json.status == 0, "\(json.stderr)")
+            #expect(json.stderr.isEmpty)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            #expect(object["diskFormat"] as? String == "raw" && object["method"] as? String == "glance-direct")
+            #expect(object["status"] as? String == "active" && (object["sha512"] as? String)?.count == 128)
+            Self.expectNoSecrets([run.stdout, run.stderr, json.stdout, json.stderr], cloud: cloud)
+        }
+    }
+
+    @Test("a wrong password exits 1 with Keystone's 401 and what to check, never the password")
+    func wrongPassword() async throws {
+        let image = try TestImage(size: 2 << 20, randomBytes: 4096)
+        defer { image.remove() }
+        try await withRealOpenStack { cloud in
+            let wrong = "wrong-password-" + String(repeating: "z", count: 12)
+            let run = try Self.upload([image.raw.path], cloud: cloud, password: wrong)
+            #expect(run.status == 1, "\(run.stderr)")
+            #expect(run.stderr.contains("answered 401") && run.stderr.contains("check the user, password"), "\(run.stderr)")
+            Self.expectNoSecrets([run.stdout, run.stderr], cloud: cloud, also: [wrong])
+        }
+    }
+
+    @Test("Ctrl-C while the upload is retried exits 130 and deletes the unfinished image")
+    func interrupt() async throws {
+        let image = try TestImage(size: 8 << 20, randomBytes: 1 << 20)
+        defer { image.remove() }
+        try await withRealOpenStack(failing: ["PUT /file 503 50"]) { cloud in
+            let clouds = try cloud.writeCloudsFile()
+            let stderr = image.folder.appendingPathComponent("stderr")
+            let process = try DibkitBinary.start(
+                ["upload", "--cloud", "openstack", image.qcow2.path, "--os-cloud", "internal"],
+                environment: ["OS_CLIENT_CONFIG_FILE": clouds.path], workingDirectory: image.folder, stderr: stderr)
+            while process.isRunning, !((try? String(contentsOf: stderr, encoding: .utf8)) ?? "").contains("↻") {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(try await cloud.images().count == 1, "the image exists while its upload is retried")
+            kill(process.processIdentifier, SIGINT)
+            process.waitUntilExit()
+            let output = try String(contentsOf: stderr, encoding: .utf8)
+            #expect(process.terminationStatus == 130, "\(output)")
+            let left = try await cloud.images()
+            #expect(left.isEmpty, "the unfinished image was deleted")
+            Self.expectNoSecrets([output], cloud: cloud)
+        }
+    }
+}
