@@ -55,8 +55,11 @@ extension Dibkit.Upload {
             let progress = UploadProgressPrinter(quiet: json, terminal: isatty(STDERR_FILENO) == 1, redactor: redactor)
             let result = try await Interruption.run {
                 try await KeystoneSession.with(credentials, onRetry: { progress.retrying($0.text) }) { keystone in
+                    // Before the upload: a changed copy of the image (per-cloud touches) stands in for request.image here.
                     let request = plan.request
-                    return try await GlanceUpload(request).run(keystone: keystone) { progress.handle($0) }
+                    let result = try await GlanceUpload(request).run(keystone: keystone) { progress.handle($0) }
+                    // After the upload: result.imageID is known (e.g. to register a Trove datastore version).
+                    return result
                 }
             }
             progress.end()
