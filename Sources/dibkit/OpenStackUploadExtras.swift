@@ -35,6 +35,15 @@ struct OpenStackUploadExtras: ParsableArguments {
     @Flag(help: "Register the version without making it the datastore's default.")
     var notDefault = false
 
+    /// The options given on the command line, by flag name.
+    var given: [String] {
+        [("-k", keypair != nil), ("--login-user", loginUser != nil), ("--trove-transport-url", troveTransportURL != nil),
+         ("--trove-control-exchange", troveControlExchange != nil), ("--datastore", datastore != nil),
+         ("--datastore-version", datastoreVersion != nil), ("--datastore-manager", datastoreManager != nil),
+         ("--datastore-packages", datastorePackages != nil), ("--not-default", notDefault)]
+            .filter(\.1).map(\.0)
+    }
+
     func validate() throws {
         if (datastore == nil) != (datastoreVersion == nil) {
             throw ValidationError("--datastore and --datastore-version go together (e.g. --datastore redis --datastore-version 7.0)")
@@ -59,13 +68,14 @@ struct OpenStackUploadExtras: ParsableArguments {
     }
 
     /// Checks what can be checked before the upload (the Trove registration's fields, admin role and name;
-    /// the keypair), makes the touched copy, runs `upload` with it (the file to send; it returns the Glance
-    /// image id), removes the copy, then registers the datastore version or says how to.
+    /// the keypair), makes the touched copy, runs `upload` with it (the file to send; `imageID` tells the
+    /// Glance image id from what it returns), removes the copy, then registers the datastore version or says
+    /// how to.
     /// - Throws: `OpenStackError`, `TouchError`, `BuildError.badPublicKey`, `ChrootError`, or what `upload` throws.
-    func run(
+    func run<Uploaded: Sendable>(
         image: URL, credentials: CloudCredentials, keystone: KeystoneSession, progress: @escaping BuildProgress,
-        upload: (URL) async throws -> String
-    ) async throws -> (imageID: String, outcome: Outcome) {
+        imageID: (Uploaded) -> String, upload: (URL) async throws -> Uploaded
+    ) async throws -> (uploaded: Uploaded, outcome: Outcome) {
         let manifest = try? Manifest.beside(image)
         var outcome = Outcome()
         let planned = plannedVersion(manifest: manifest)
@@ -88,16 +98,16 @@ struct OpenStackUploadExtras: ParsableArguments {
         } else if planned != nil {
             progress(.note("the image's Trove agent is left unconfigured: no --trove-transport-url, and no trove_transport_url in clouds.yaml"))
         }
-        let imageID: String
+        let uploaded: Uploaded
         if touches.isEmpty {
-            imageID = try await upload(image)
+            uploaded = try await upload(image)
         } else {
             let choice = await AcceleratorChoice.detect()
             progress(.note(choice.summary))
-            imageID = try await withTouchedCopy(of: image, touches: touches, accelerator: choice, progress: progress, upload)
+            uploaded = try await withTouchedCopy(of: image, touches: touches, accelerator: choice, progress: progress, upload)
         }
         if var version = planned {
-            version.imageID = imageID
+            version.imageID = imageID(uploaded)
             if let trove {
                 try await trove.register(version)
                 outcome.datastoreVersionRegistered = "\(version.datastore) \(version.version)"
@@ -106,7 +116,7 @@ struct OpenStackUploadExtras: ParsableArguments {
                 outcome.troveManageCommands = version.manageCommands
             }
         }
-        return (imageID, outcome)
+        return (uploaded, outcome)
     }
 
     /// The datastore version `--datastore` asks for, without its image yet.

@@ -40,12 +40,27 @@ struct OpenStackUploadPlan {
         return properties
     }
 
-    /// Prints the image id with what was checked, or one JSON object.
-    func report(_ result: GlanceUploadResult, json: Bool) throws {
-        if json { return try printJSON(result) }
+    /// Prints the image id with what was checked and what the extras did, or one JSON object.
+    func report(_ result: GlanceUploadResult, extras: OpenStackUploadExtras.Outcome, json: Bool) throws {
+        if json { return try printJSON(Report(result: result, extras: extras)) }
         let rate = formatBytes(UInt64(result.bytesPerSecond))
         print("image \(result.imageID) \(result.name): \(result.status), \(result.diskFormat), \(formatBytes(result.bytes)) "
             + "by \(result.method) at \(rate)/s; SHA-512 checked against Glance's (\(result.sha512.prefix(16))…)")
+        extras.summary.forEach { print($0) }
         print(result.imageID)
+    }
+
+    /// The JSON result: the upload's fields, and the extras' under `extras`.
+    private struct Report: Encodable {
+        let result: GlanceUploadResult
+        let extras: OpenStackUploadExtras.Outcome
+
+        func encode(to encoder: any Encoder) throws {
+            try result.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(extras, forKey: .extras)
+        }
+
+        enum Key: CodingKey { case extras }
     }
 }

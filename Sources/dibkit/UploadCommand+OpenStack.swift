@@ -17,10 +17,13 @@ struct OpenStackUploadOptions: ParsableArguments {
     @Option(help: "private (the default), shared, community or public.")
     var visibility: String?
 
+    @OptionGroup(title: "OpenStack: per-cloud touches and Trove")
+    var extras: OpenStackUploadExtras
+
     /// The options given on the command line, by flag name.
     var given: [String] {
         [("--os-cloud", osCloud != nil), ("--property", !properties.isEmpty), ("--import", useImport), ("--visibility", visibility != nil)]
-            .filter(\.1).map(\.0)
+            .filter(\.1).map(\.0) + extras.given
     }
 
     /// Checks the options when `--cloud openstack` is chosen (not `validate()`, which runs for every cloud).
@@ -50,20 +53,25 @@ extension Dibkit.Upload {
         var redactor = SecretRedactor(secrets: [])
         do {
             let credentials = try CloudCredentials.load(cloud: openStack.osCloud)
-            redactor = SecretRedactor(secrets: credentials.secrets)
+            let extras = openStack.extras
+            redactor = SecretRedactor(secrets: credentials.secrets + [extras.troveTransportURL].compactMap { $0 })
             let plan = try OpenStackUploadPlan(command: self)
             let progress = UploadProgressPrinter(quiet: json, terminal: isatty(STDERR_FILENO) == 1, redactor: redactor)
-            let result = try await Interruption.run {
+            let (result, outcome) = try await Interruption.run {
                 try await KeystoneSession.with(credentials, onRetry: { progress.retrying($0.text) }) { keystone in
-                    // Before the upload: a changed copy of the image (per-cloud touches) stands in for request.image here.
-                    let request = plan.request
-                    let result = try await GlanceUpload(request).run(keystone: keystone) { progress.handle($0) }
-                    // After the upload: result.imageID is known (e.g. to register a Trove datastore version).
-                    return result
+                    // The extras hand over the file to send: the image itself, or its touched copy.
+                    try await extras.run(
+                        image: plan.request.image, credentials: credentials, keystone: keystone,
+                        progress: { progress.handle($0) }, imageID: \.imageID
+                    ) { file in
+                        var request = plan.request
+                        request.image = file
+                        return try await GlanceUpload(request).run(keystone: keystone) { progress.handle($0) }
+                    }
                 }
             }
             progress.end()
-            try plan.report(result, json: json)
+            try plan.report(result, extras: outcome, json: json)
         } catch {
             throw CommandFailure(error, json: json, redactor: redactor)
         }

@@ -2,6 +2,7 @@ import Chroot
 import Cloud
 import Foundation
 import OpenStack
+import Pipeline
 import Synchronization
 import CloudHTTP
 
@@ -45,6 +46,16 @@ final class UploadProgressPrinter: Sendable {
         case .finished(let phase, let seconds): line("✓ \(phase.rawValue) \(String(format: "%.1fs", seconds))")
         case .status(let text): status(text)
         case .bytes(let done, let total): showBytes(GlanceUploadPhase.uploading.rawValue, done, total)
+        }
+    }
+
+    /// The steps and notes of the per-cloud touches (`upload --cloud openstack` with -k or Trove settings).
+    func handle(_ event: BuildEvent) {
+        guard !quiet else { return }
+        switch event {
+        case .stepStarted(let step): line("▸ \(step)")
+        case .stepFinished(let step, let seconds): line("✓ \(step) \(String(format: "%.1fs", seconds))")
+        case .detail(let text), .note(let text): line("  \(text)")
         }
     }
 

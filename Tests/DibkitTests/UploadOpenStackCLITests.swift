@@ -54,6 +54,39 @@ struct UploadOpenStackCLITests {
         }
     }
 
+    @Test("--datastore on a cloud without Trove uploads, then prints the trove-manage commands for the new image; --json carries them")
+    func troveManageCommands() async throws {
+        let image = try TestImage(size: 2 << 20, randomBytes: 4096)
+        defer { image.remove() }
+        try image.writeManifest()
+        try await withRealOpenStack { cloud in
+            let run = try Self.upload([image.qcow2.path, "--datastore", "redis", "--datastore-version", "7.0"], cloud: cloud)
+            #expect(run.status == 0, "\(run.stderr)")
+            let id = try #require(run.stdout.split(separator: "\n").last.map(String.init))
+            #expect(try await cloud.image(id)["status"] as? String == "active")
+            #expect(run.stdout.contains("no database endpoint"), "\(run.stdout)")
+            #expect(run.stdout.contains("trove-manage datastore_version_update redis 7.0 redis \(id) '' 1"), "\(run.stdout)")
+            #expect(run.stdout.contains("trove-manage datastore_update redis 7.0"), "\(run.stdout)")
+
+            let json = try Self.upload([image.raw.path, "--json", "--name", "raw-trove", "--datastore", "redis",
+                                        "--datastore-version", "7.0", "--not-default"], cloud: cloud)
+            #expect(json.status == 0, "\(json.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            let rawID = try #require(object["imageID"] as? String)
+            let extras = try #require(object["extras"] as? [String: Any])
+            let commands = try #require(extras["troveManageCommands"] as? [String])
+            #expect(commands.count == 2 && commands[1].contains("redis 7.0 redis \(rawID) "), "\(commands)")
+        }
+    }
+
+    @Test("the per-cloud and Trove options are refused for --cloud digitalocean before anything is read")
+    func extrasOnlyForOpenStack() throws {
+        let run = try DibkitBinary.run(["upload", "--cloud", "digitalocean", "/nonexistent/redis.qcow2", "--region", "nyc3",
+                                        "--space", "images", "--datastore", "redis", "--datastore-version", "7.0"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("--datastore is for --cloud openstack, not --cloud digitalocean"), "\(run.stderr)")
+    }
+
     @Test("a wrong password exits 1 with Keystone's 401 and what to check, never the password")
     func wrongPassword() async throws {
         let image = try TestImage(size: 2 << 20, randomBytes: 4096)

@@ -30,7 +30,7 @@ final class UploadExtrasTests {
         let clouds = try server.writeCloudsFile()
         let credentials = try CloudCredentials.load(cloud: "test", environment: ["OS_CLIENT_CONFIG_FILE": clouds.path])
         let (id, outcome) = try await KeystoneSession.with(credentials) { keystone in
-            try await extras.run(image: image, credentials: credentials, keystone: keystone, progress: { _ in }) { file in
+            try await extras.run(image: image, credentials: credentials, keystone: keystone, progress: { _ in }, imageID: { $0 }) { file in
                 uploaded.files.append(file)
                 return Self.imageID
             }
@@ -80,7 +80,7 @@ final class UploadExtrasTests {
         let credentials = try CloudCredentials.load(cloud: "test", environment: ["OS_CLIENT_CONFIG_FILE": clouds.path])
         await #expect(throws: OpenStackError.self) {
             _ = try await KeystoneSession.with(credentials) { keystone in
-                try await extras.run(image: image, credentials: credentials, keystone: keystone, progress: { _ in }) { file in
+                try await extras.run(image: image, credentials: credentials, keystone: keystone, progress: { _ in }, imageID: { $0 }) { file in
                     uploaded.files.append(file)
                     return Self.imageID
                 }
