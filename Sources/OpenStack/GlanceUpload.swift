@@ -1,5 +1,5 @@
 import CloudHTTP
-public import Foundation
+import Foundation
 import QcowIO
 import Synchronization
 

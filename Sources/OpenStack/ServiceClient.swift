@@ -1,6 +1,6 @@
 import AsyncHTTPClient
-public import CloudHTTP
-public import Foundation
+import CloudHTTP
+import Foundation
 import NIOCore
 import NIOHTTP1
 

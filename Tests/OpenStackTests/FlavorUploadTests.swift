@@ -67,7 +67,7 @@ struct FlavorUploadTests {
     ])
     func schemaViolations(flavor: NovaFlavor) async throws {
         let server = try FakeOpenStack()
-        try await withNova(server) { nova in
+        _ = try await withNova(server) { nova in
             await #expect { try await nova.upload([flavor], replace: false) } throws: { error in
                 guard case OpenStackError.http(let method, _, let status, let message, _) = error else { return false }
                 return method == "POST" && status == 400 && message.hasPrefix("Invalid input for field/attribute flavor")
