@@ -47,8 +47,9 @@ struct OpenStackUploadOptions: ParsableArguments {
 extension Dibkit.Upload {
     /// `--cloud openstack`: authenticate, upload to Glance, check the hash; prints the image id.
     ///
-    /// The steps, in order, inside one Keystone session: the image to send (the place where a changed copy
-    /// of the image can stand in for it), the Glance upload, then whatever needs the new image's id.
+    /// The steps, in order, inside one Keystone session: the extras' checks (Trove, the keypair), the image
+    /// to send (a touched copy when there is something to touch), the Glance upload, then the Trove
+    /// registration that needs the new image's id.
     func runOpenStack() async throws {
         var redactor = SecretRedactor(secrets: [])
         do {
