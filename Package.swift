@@ -15,16 +15,13 @@ let package = Package(
         .executable(name: "dibkit", targets: ["dibkit"]),
         .library(name: "QcowIO", targets: ["QcowIO"]),
         .library(name: "Elements", targets: ["Elements"]),
-        .library(name: "Chroot", targets: ["Chroot"]),
-        .library(name: "Pipeline", targets: ["Pipeline"]),
-        .library(name: "CloudHTTP", targets: ["CloudHTTP"]),
-        .library(name: "Cloud", targets: ["Cloud"]),
-        .library(name: "Flavors", targets: ["Flavors"]),
-        .library(name: "OpenStack", targets: ["OpenStack"]),
+        .library(name: "ImageBuild", targets: ["ImageBuild"]),
+        .library(name: "ImagePatch", targets: ["ImagePatch"]),
+        .library(name: "BootCheck", targets: ["BootCheck"]),
+        .library(name: "UploadWorkflows", targets: ["UploadWorkflows"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -38,119 +35,155 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
+        // What every layer reports: progress events and step timing, the failure kinds behind exit codes,
+        // the image manifest (the build's record that test and upload read), dibkit's version. A leaf.
+        .target(name: "Reporting", swiftSettings: strictSettings),
+
+        // Domain targets. Each knows its one job and nothing of the workflows above it.
         // Image formats: qcow2 v2/v3 and raw, read/write/convert/check. Knows nothing of elements.
-        .target(name: "QcowIO", dependencies: ["CZlib", "CZstd"], swiftSettings: strictSettings),
-        // Element model, loading, resolution, phase plan, version tables. Knows nothing of libguestfs.
+        .target(name: "QcowIO", dependencies: ["CZlib", "CZstd", "Reporting"], swiftSettings: strictSettings),
+        // Element model, loading, resolution, phase plan, version tables, the keys -k bakes in.
         .target(
-            name: "Elements",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            name: "Elements", dependencies: ["Reporting", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings),
         // Database flavors: the predefined sizes per database and the user's changes to them.
-        .target(name: "Flavors", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strictSettings),
-        // OpenStack clients: clouds.yaml and OS_* credentials, Keystone v3, Nova flavors, Glance image upload.
-        // Knows nothing of builds; reads images through QcowIO.
         .target(
-            name: "OpenStack",
-            dependencies: [
-                "QcowIO", "CloudHTTP",
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            name: "Flavors", dependencies: ["Reporting", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings),
-        // A session in an image's root: host namespace chroot or libguestfs; tar in/out; KVM probe.
-        .target(
-            name: "Chroot",
-            dependencies: ["CGuestfs", "CArchive", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strictSettings),
+        // Programs on the host: run to completion with captured output, or kept running (qemu); the KVM probe.
+        .target(name: "HostProcesses", dependencies: ["Reporting"], swiftSettings: strictSettings),
+        // Tar archives in and out through libarchive; untrusted ones extracted beneath their root only.
+        .target(name: "Archive", dependencies: ["CArchive", "Reporting"], swiftSettings: strictSettings),
+        // A session in an image's root: the host namespace chroot over a tree, or libguestfs over a disk file.
+        .target(name: "Chroot", dependencies: ["CGuestfs", "HostProcesses", "Reporting"], swiftSettings: strictSettings),
         // Boots an image under qemu with a NoCloud seed and checks the database from the host.
         .target(
             name: "BootCheck",
-            dependencies: [
-                "Chroot", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
-            ],
-            swiftSettings: strictSettings),
-        // The build, wired: elements → base root → phases → disk → image → manifest.
-        .target(
-            name: "Pipeline",
-            dependencies: [
-                "Elements", "Chroot", "QcowIO", "BootCheck",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["HostProcesses", "QcowIO", "Reporting", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings),
         // The one HTTP client of every cloud: AsyncHTTPClient with retries, backoff and secret redaction;
         // reading the file an upload sends.
         .target(
             name: "CloudHTTP",
             dependencies: [
+                "Reporting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings),
-        // DigitalOcean: S3 multipart with SigV4 (Spaces), the DigitalOcean API and its custom-image upload.
-        // Knows nothing of how images are built; reads them through QcowIO.
+        // S3 with SigV4: the bucket checks and multipart upload DigitalOcean Spaces needs.
         .target(
-            name: "Cloud",
+            name: "S3",
             dependencies: [
-                "QcowIO", "CloudHTTP",
+                "CloudHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
-        // The command line: parsing, progress, exit codes. Thin.
+        // DigitalOcean: its API and the custom-image upload (staged in a Space). Reads images through QcowIO.
+        .target(
+            name: "DigitalOcean",
+            dependencies: [
+                "CloudHTTP", "S3", "QcowIO", "Reporting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
+        // OpenStack: clouds.yaml and OS_* credentials, Keystone v3, Nova flavors and keypairs, Glance upload,
+        // Trove datastore versions. Reads images through QcowIO.
+        .target(
+            name: "OpenStack",
+            dependencies: [
+                "CloudHTTP", "QcowIO", "Reporting",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings),
+
+        // Workflows: each command's work, wired from the domain targets, with no command-line parsing.
+        // The build, step by step: elements → base root → phases → disk → image → manifest.
+        .target(
+            name: "ImageBuild",
+            dependencies: [
+                "Elements", "Chroot", "Archive", "HostProcesses", "QcowIO", "Reporting",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings),
+        // Changes to a built image through libguestfs, all or nothing: `patch` and upload's per-cloud touches.
+        .target(
+            name: "ImagePatch", dependencies: ["Chroot", "Elements", "HostProcesses", "QcowIO", "Reporting"],
+            swiftSettings: strictSettings),
+        // The uploads: the request from the options and the manifest, the per-cloud touches and Trove around
+        // the Glance upload, the user-data and droplet command DigitalOcean's result comes with.
+        .target(
+            name: "UploadWorkflows",
+            dependencies: ["DigitalOcean", "S3", "OpenStack", "ImagePatch", "Elements", "HostProcesses", "CloudHTTP", "Reporting"],
+            swiftSettings: strictSettings),
+        // The command line: parsing, one call into a workflow, printing, exit codes. Thin.
         .executableTarget(
             name: "dibkit",
             dependencies: [
-                "Pipeline", "QcowIO", "Elements", "BootCheck", "Chroot", "CloudHTTP", "Cloud", "Flavors", "OpenStack",
+                "ImageBuild", "ImagePatch", "BootCheck", "UploadWorkflows", "QcowIO", "Elements", "Flavors",
+                "OpenStack", "DigitalOcean", "CloudHTTP", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
 
-        // Servers the cloud tests talk to: moto's S3 with signature checks and a DigitalOcean API that checks
-        // request bodies against the official schemas (Python, in a venv made by scripts/setup-test-venv).
+        // What the tests share: temporary folders, process and binary runners, free ports, the Python servers
+        // (moto's S3, a DigitalOcean API checking the official schemas, Keystone and Glance, a Nova/Trove
+        // stand-in), the database servers, the tags. Python venv: scripts/setup-test-venv.
         .target(
-            name: "TestServers", path: "Tests/TestServers", exclude: ["python", "digitalocean-openapi"],
+            name: "TestSupport", dependencies: ["Reporting"], path: "Tests/TestSupport",
+            exclude: ["python", "digitalocean-openapi"],
+            swiftSettings: strictSettings),
+        .testTarget(name: "QcowIOTests", dependencies: ["QcowIO", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ElementsTests", dependencies: ["Elements", "TestSupport"], exclude: ["Fixtures", "FixturesOverride"],
+            swiftSettings: strictSettings),
+        .testTarget(name: "ElementContentTests", dependencies: ["TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "FlavorsTests", dependencies: ["Flavors", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "HostProcessesTests", dependencies: ["HostProcesses", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "ChrootTests", dependencies: ["Chroot", "HostProcesses", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "BootCheckTests", dependencies: ["BootCheck", "HostProcesses", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "CloudHTTPTests", dependencies: ["CloudHTTP", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "S3Tests",
+            dependencies: ["S3", "CloudHTTP", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "CloudTests",
-            dependencies: ["Cloud", "CloudHTTP", "QcowIO", "TestServers", .product(name: "Crypto", package: "swift-crypto")],
+            name: "DigitalOceanTests", dependencies: ["DigitalOcean", "S3", "CloudHTTP", "QcowIO", "Reporting", "TestSupport"],
             swiftSettings: strictSettings),
-        .testTarget(name: "FlavorsTests", dependencies: ["Flavors"], swiftSettings: strictSettings),
         .testTarget(
             name: "OpenStackTests",
             dependencies: [
-                "OpenStack", "CloudHTTP", "QcowIO", "TestServers", "dibkit", "Pipeline",
+                "OpenStack", "CloudHTTP", "QcowIO", "Reporting", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.copy("Fixtures")],
-            swiftSettings: strictSettings),
-        .testTarget(name: "QcowIOTests", dependencies: ["QcowIO"], swiftSettings: strictSettings),
-        .testTarget(
-            name: "ElementsTests", dependencies: ["Elements"], exclude: ["Fixtures", "FixturesOverride"],
-            swiftSettings: strictSettings),
-        .testTarget(name: "ElementContentTests", dependencies: [], swiftSettings: strictSettings),
-        .testTarget(name: "ChrootTests", dependencies: ["Chroot"], swiftSettings: strictSettings),
-        .testTarget(name: "BootCheckTests", dependencies: ["BootCheck"], swiftSettings: strictSettings),
-        .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "Elements", "Chroot", "BootCheck", "QcowIO"], exclude: ["Fixtures"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "DibkitTests",
-            dependencies: [
-                "dibkit", "Pipeline", "Cloud", "CloudHTTP", "OpenStack", "TestServers",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            name: "ImageBuildTests",
+            dependencies: ["ImageBuild", "Elements", "HostProcesses", "BootCheck", "QcowIO", "Reporting", "TestSupport"],
+            exclude: ["Fixtures"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ImagePatchTests",
+            dependencies: ["ImagePatch", "ImageBuild", "Chroot", "Elements", "HostProcesses", "Reporting", "TestSupport"],
             swiftSettings: strictSettings),
+        .testTarget(
+            name: "UploadWorkflowsTests",
+            dependencies: ["UploadWorkflows", "OpenStack", "DigitalOcean", "ImagePatch", "Reporting", "TestSupport"],
+            swiftSettings: strictSettings),
+        // The command line, through the built binary only.
+        .testTarget(
+            name: "DibkitTests", dependencies: ["QcowIO", "Reporting", "TestSupport"], swiftSettings: strictSettings),
     ]
 )
-

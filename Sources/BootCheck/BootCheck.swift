@@ -1,5 +1,7 @@
-public import Chroot
 import Foundation
+public import HostProcesses
+import QcowIO
+public import Reporting
 
 /// Boots `options.image` under qemu with a NoCloud seed, checks the database from the host through a forwarded
 /// loopback port, and, unless `options.reboot` is false, powers the guest down and boots it again to check that
@@ -10,13 +12,13 @@ import Foundation
 /// - Parameters:
 ///   - options: what to boot and check.
 ///   - accelerator: from `AcceleratorChoice.detect()`.
-///   - progress: called as phases start and end and checks pass.
+///   - progress: called as phases start (`.stepStarted`) and end and checks pass (`.passed`).
 /// - Returns: the report: phases with their times, the checks that passed.
 /// - Throws: `BootCheckError` (with the tail of the serial console for boot and check failures), or
 ///   `CancellationError` when the task was cancelled.
 public func runBootCheck(
     _ options: BootCheckOptions, accelerator: AcceleratorChoice,
-    progress: @escaping @Sendable (BootEvent) -> Void
+    progress: @escaping ProgressHandler
 ) async throws -> BootReport {
     let parent = options.workParent ?? FileManager.default.temporaryDirectory
     let directory = parent.appendingPathComponent("dibkit-test-\(UUID().uuidString.prefix(8))")
@@ -37,7 +39,8 @@ final class BootRun {
     let options: BootCheckOptions
     let accelerator: AcceleratorChoice
     let directory: URL
-    let progress: @Sendable (BootEvent) -> Void
+    let progress: ProgressHandler
+    let timer: StepTimer
     let probe: any DatabaseProbe
     let clock = ContinuousClock()
     var machines: [QemuMachine] = []
@@ -45,12 +48,13 @@ final class BootRun {
 
     init(
         options: BootCheckOptions, accelerator: AcceleratorChoice, directory: URL,
-        progress: @escaping @Sendable (BootEvent) -> Void
+        progress: @escaping ProgressHandler
     ) {
         self.options = options
         self.accelerator = accelerator
         self.directory = directory
         self.progress = progress
+        timer = StepTimer(progress: progress)
         probe = options.database.kind.probe
         report = BootReport(
             image: options.image.path, accelerator: accelerator, database: options.database.kind, hostPort: 0,
@@ -85,7 +89,7 @@ final class BootRun {
                 try await checkFirstBoot(on: second, secondBoot: true)
             }
         }
-        report.totalSeconds = seconds(since: start)
+        report.totalSeconds = Self.tenths((clock.now - start).inSeconds)
         report.consolePath = options.keepConsole?.path
         return report
     }
@@ -103,24 +107,19 @@ final class BootRun {
 
     private func phase<T>(_ name: BootPhase, detail: String, _ body: () async throws -> T) async throws -> T {
         try Task.checkCancellation()
-        let start = clock.now
-        progress(.started(name, detail: detail))
-        let result = try await body()
-        let elapsed = seconds(since: start)
-        report.phases.append(.init(name: name, seconds: elapsed))
-        progress(.finished(name, seconds: elapsed))
+        let result = try await timer.time(name.rawValue, detail: detail, body)
+        report.phases.append(.init(name: name, seconds: Self.tenths(timer.timings.last?.seconds ?? 0)))
         return result
     }
 
-    private func seconds(since start: ContinuousClock.Instant) -> Double {
-        ((clock.now - start).inSeconds * 10).rounded() / 10
-    }
+    /// Seconds as the report gives them: to a tenth.
+    private static func tenths(_ seconds: Double) -> Double { (seconds * 10).rounded() / 10 }
 
     private func prepare(overlay: URL, seed: URL) async throws {
         let image = options.image.standardizedFileURL
         let format = try Self.format(of: image)
         try await ChildProcess.run(
-            "qemu-img", ["create", "-f", "qcow2", "-F", format, "-b", image.path, overlay.path],
+            "qemu-img", ["create", "-f", "qcow2", "-F", format.rawValue, "-b", image.path, overlay.path],
             log: directory.appendingPathComponent("qemu-img.log"))
         let userData: Data
         if let file = options.userData {
@@ -140,18 +139,15 @@ final class BootRun {
         }
     }
 
-    /// `qcow2` when the file starts with `QFI\xfb`, else `raw`.
-    static func format(of image: URL) throws -> String {
+    /// The image's format, told by content (QcowIO).
+    static func format(of image: URL) throws -> ImageFormat {
         guard FileManager.default.fileExists(atPath: image.path) else {
             throw BootCheckError.imageUnreadable(path: image.path, cause: "no such file")
         }
         do {
-            let handle = try FileHandle(forReadingFrom: image)
-            defer { try? handle.close() }
-            let magic = try handle.read(upToCount: 4) ?? Data()
-            return magic == Data([0x51, 0x46, 0x49, 0xFB]) ? "qcow2" : "raw"
+            return try ImageFormat.detect(at: image)
         } catch {
-            throw BootCheckError.imageUnreadable(path: image.path, cause: error.localizedDescription)
+            throw BootCheckError.imageUnreadable(path: image.path, cause: String(describing: error))
         }
     }
 

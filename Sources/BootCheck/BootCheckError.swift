@@ -1,5 +1,7 @@
+public import Reporting
+
 /// What went wrong while booting and checking an image.
-public enum BootCheckError: Error, CustomStringConvertible, Sendable, Equatable {
+public enum BootCheckError: ClassifiedError, CustomStringConvertible, Sendable, Equatable {
     /// The image file is missing or unreadable.
     case imageUnreadable(path: String, cause: String)
     /// A helper tool (qemu-img, cloud-localds, qemu) failed or is missing.
@@ -12,6 +14,14 @@ public enum BootCheckError: Error, CustomStringConvertible, Sendable, Equatable 
     case bootFailed(reason: String, consoleTail: String)
     /// The database answered but a check failed.
     case checkFailed(check: String, reason: String, consoleTail: String)
+
+    /// What was given is wrong (the image, the user-data, the database): exit 2; the rest failed: exit 1.
+    public var failureKind: FailureKind {
+        switch self {
+        case .imageUnreadable, .badUserData, .unknownDatabase: .badInput
+        case .toolFailed, .bootFailed, .checkFailed: .failed
+        }
+    }
 
     /// The last lines of the serial console, when the error carries them.
     public var consoleTail: String? {

@@ -1,4 +1,5 @@
 public import Foundation
+import Reporting
 
 /// The databases `BootCheck` knows how to probe from the host; the raw value is the element's name and its
 /// user-data section (`dibkit: {postgresql: {...}}`).
@@ -42,12 +43,11 @@ public enum DatabaseKind: String, Sendable, Codable, CaseIterable {
     /// - Returns: nil when there is no manifest.
     /// - Throws: `BootCheckError.unknownDatabase` when the manifest is unreadable or names no known database.
     public static func fromManifest(of image: URL) throws -> DatabaseKind? {
-        let manifest = image.deletingPathExtension().appendingPathExtension("json")
+        let manifest = Manifest.url(beside: image)
         guard FileManager.default.fileExists(atPath: manifest.path) else { return nil }
-        let object = try? JSONSerialization.jsonObject(with: Data(contentsOf: manifest))
-        guard let name = (object as? [String: Any])?["database"] as? String else {
+        guard let name = (try? Manifest.beside(image))?.database else {
             throw BootCheckError.unknownDatabase(
-                "manifest \(manifest.path) has no string key \"database\"; pass --database NAME")
+                "manifest \(manifest.path) is not a dibkit manifest naming a database; pass --database NAME")
         }
         guard let kind = DatabaseKind(rawValue: name) else {
             throw BootCheckError.unknownDatabase(

@@ -1,18 +1,8 @@
-public import Chroot
+public import HostProcesses
 
 /// The steps of a boot check, in order.
 public enum BootPhase: String, Sendable, Codable {
     case preparing, booting, checking, poweringDown = "powering-down", rebooting, recheck
-}
-
-/// Progress, reported as it happens.
-public enum BootEvent: Sendable {
-    /// A phase began; `detail` says more (e.g. the accelerator for a boot).
-    case started(BootPhase, detail: String)
-    /// A phase ended after `seconds`.
-    case finished(BootPhase, seconds: Double)
-    /// A named check passed.
-    case passed(String)
 }
 
 /// The result of a successful boot check.

@@ -1,4 +1,5 @@
 import Foundation
+import HostProcesses
 
 /// How a database client run from the host ended: its exit status (nil when it did not finish in time and
 /// was stopped) and what it printed on stdout and stderr together.

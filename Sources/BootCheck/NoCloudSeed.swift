@@ -1,4 +1,5 @@
 public import Foundation
+import HostProcesses
 import Yams
 
 /// A NoCloud seed: an ISO 9660 volume labelled `cidata` holding `user-data` and `meta-data`.

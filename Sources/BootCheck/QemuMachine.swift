@@ -1,4 +1,4 @@
-import Chroot
+import HostProcesses
 import Foundation
 
 /// One qemu run of the test guest: overlay disk, NoCloud seed, serial console to a file, the database port

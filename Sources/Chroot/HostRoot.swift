@@ -1,4 +1,5 @@
 public import Foundation
+public import HostProcesses
 
 /// A root file tree on the host, entered with `chroot` inside fresh mount and PID namespaces.
 ///
@@ -34,7 +35,7 @@ public struct HostRoot: Sendable {
     ///   - environment: the complete environment inside the root (nothing is inherited from the host).
     ///   - label: how errors name this step.
     ///   - log: receives every output line.
-    /// - Throws: `ChrootError.commandFailed` with the tail of the output, `ChrootError.cancelled`.
+    /// - Throws: `ProcessError.commandFailed` with the tail of the output, `ChrootError.cancelled`.
     @discardableResult
     public func run(
         _ script: String, environment: [String: String], label: String,

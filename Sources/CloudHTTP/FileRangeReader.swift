@@ -1,6 +1,7 @@
 import Foundation
 public import NIOCore
 import NIOPosix
+public import Reporting
 
 /// Reads byte ranges of one file into buffers on NIO's blocking-I/O thread pool, off the cooperative pool:
 /// how uploads read the image they send.
@@ -45,6 +46,7 @@ public final class FileRangeReader: Sendable {
 }
 
 /// The image being uploaded could not be read (or changed size while it was read).
-public struct FileReadError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct FileReadError: ClassifiedError, CustomStringConvertible, Sendable, Equatable {
     public let description: String
+    public var failureKind: FailureKind { .badInput }
 }

@@ -149,3 +149,10 @@ extension Duration {
         components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }
+
+extension String {
+    /// This text without `suffix` at its end (a base URL's trailing `/`), or as it is.
+    public func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}

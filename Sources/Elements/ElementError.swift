@@ -1,5 +1,7 @@
+public import Reporting
+
 /// What is wrong with the elements asked for, and what to do about it.
-public enum ElementError: Error, CustomStringConvertible, Sendable, Equatable {
+public enum ElementError: ClassifiedError, CustomStringConvertible, Sendable, Equatable {
     /// No element of that name: `chain` is how it was reached, e.g. `["redis", "firstboot"]` when firstboot
     /// needs it; `searched` are the folders looked in, `available` the element names found there.
     case missing(name: String, chain: [String], searched: [String], available: [String])
@@ -36,8 +38,16 @@ public enum ElementError: Error, CustomStringConvertible, Sendable, Equatable {
     /// dibkit's own `elements/` folder was not found.
     case builtInElementsNotFound(searched: [String])
 
+    /// ssh public keys (`-k`, `--ssh-key`, a cloud's keypair) that are not in authorized_keys format.
+    case badPublicKey(path: String, line: Int?, reason: String)
+
+    /// Every element error is a fault of the input.
+    public var failureKind: FailureKind { .badInput }
+
     public var description: String {
         switch self {
+        case .badPublicKey(let path, let line, let reason):
+            return "-k \(path)\(line.map { ", line \($0)," } ?? "") \(reason)"
         case .missing(let name, let chain, let searched, let available):
             let via = chain.isEmpty ? "" : " (needed by \((chain + [name]).joined(separator: " → ")))"
             return "no element named '\(name)'\(via); looked in \(list(searched)); "

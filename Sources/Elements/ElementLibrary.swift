@@ -29,6 +29,12 @@ public struct ElementLibrary: Sendable {
         self.overridden = overridden
     }
 
+    /// `ELEMENTS_PATH`'s folders, then the built-in one, as `environment` gives them.
+    /// - Throws: `ElementError.builtInElementsNotFound`.
+    public static func currentSearchPath(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [URL] {
+        searchPath(environment: environment, builtIn: try BuiltInElements.directory(environment: environment))
+    }
+
     /// The search path for `environment`: `ELEMENTS_PATH` (colon-separated, empty entries skipped), then `builtIn`.
     public static func searchPath(environment: [String: String], builtIn: URL) -> [URL] {
         let extra = (environment["ELEMENTS_PATH"] ?? "").split(separator: ":").map { URL(fileURLWithPath: String($0)) }

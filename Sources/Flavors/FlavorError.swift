@@ -1,5 +1,7 @@
+public import Reporting
+
 /// What `dibkit flavor` can refuse, with what to do about it.
-public enum FlavorError: Error, CustomStringConvertible, Sendable, Equatable {
+public enum FlavorError: ClassifiedError, CustomStringConvertible, Sendable, Equatable {
     /// No predefined set for this database.
     case unknownDatabase(String)
     /// The database has no flavor of this name.
@@ -10,6 +12,9 @@ public enum FlavorError: Error, CustomStringConvertible, Sendable, Equatable {
     case nothingToChange
     /// The config file cannot be read or written.
     case badConfigFile(path: String, reason: String)
+
+    /// Every flavor error is a fault of the input.
+    public var failureKind: FailureKind { .badInput }
 
     public var description: String {
         switch self {

@@ -1,7 +1,7 @@
 import CloudHTTP
 import Foundation
 import QcowIO
-import Synchronization
+public import Reporting
 
 /// The steps of a Glance upload, in order.
 public enum GlanceUploadPhase: String, Sendable, Codable, CaseIterable {
@@ -15,16 +15,6 @@ public enum GlanceUploadPhase: String, Sendable, Codable, CaseIterable {
     case importing
     /// Glance's size and SHA-512 compared with the file's.
     case verifying
-}
-
-/// What a Glance upload reports while it runs; texts hold no secrets.
-public enum GlanceUploadEvent: Sendable, Equatable {
-    case started(GlanceUploadPhase, detail: String)
-    case finished(GlanceUploadPhase, seconds: Double)
-    /// Bytes sent of the image.
-    case bytes(done: UInt64, total: UInt64)
-    /// A state seen while waiting, or a choice made: `import importing`.
-    case status(String)
 }
 
 /// What a Glance upload did.
@@ -59,21 +49,15 @@ public struct GlanceUpload: Sendable {
     /// Runs the upload.
     /// - Parameters:
     ///   - keystone: the session whose catalog gives the image endpoint (interface and region).
-    ///   - events: progress, from any thread.
+    ///   - events: progress, from any thread: the phases (`GlanceUploadPhase` names), bytes sent, states seen.
     /// - Throws: `OpenStackError` (`invalidUpload` before any request), `ServiceUnreachable`,
     ///   `CancellationError` after the image was deleted.
-    public func run(keystone: KeystoneSession, events: @escaping @Sendable (GlanceUploadEvent) -> Void) async throws -> GlanceUploadResult {
+    public func run(keystone: KeystoneSession, events: @escaping ProgressHandler) async throws -> GlanceUploadResult {
         let (info, diskFormat) = try request.validate()
         let glance = try GlanceImages(keystone: keystone)
-        let timings = Mutex<[String: Double]>([:])
+        let timer = StepTimer(progress: events)
         func step<T>(_ phase: GlanceUploadPhase, _ detail: String, _ body: () async throws -> T) async throws -> T {
-            events(.started(phase, detail: detail))
-            let start = ContinuousClock.now
-            let result = try await body()
-            let seconds = (ContinuousClock.now - start).inSeconds
-            timings.withLock { $0[phase.rawValue] = seconds }
-            events(.finished(phase, seconds: seconds))
-            return result
+            try await timer.time(phase.rawValue, detail: detail, body)
         }
 
         let method = try await step(.checking, "\(request.image.lastPathComponent): \(diskFormat), \(info.virtualSize) bytes virtual") {
@@ -81,7 +65,7 @@ public struct GlanceUpload: Sendable {
         }
         let created = try await step(.creating, "\(request.name) (\(diskFormat))") { try await glance.create(fields(diskFormat: diskFormat)) }
         do {
-            let file = try ImageFileStream(path: request.image.path) { events(.bytes(done: $0, total: $1)) }
+            let file = try ImageFileStream(path: request.image.path) { events(.bytes(step: GlanceUploadPhase.uploading.rawValue, done: $0, total: $1)) }
             let sendStart = ContinuousClock.now
             try await step(.uploading, method == "glance-direct" ? "staging for glance-direct import" : "PUT …/file") {
                 try await glance.send(file, to: created.id, staging: method == "glance-direct")
@@ -97,7 +81,7 @@ public struct GlanceUpload: Sendable {
             return GlanceUploadResult(
                 imageID: image.id, name: request.name, status: image.status, diskFormat: diskFormat, bytes: file.size,
                 sha512: file.sha512Hex() ?? "", method: method, properties: request.properties,
-                bytesPerSecond: sendSeconds > 0 ? Double(file.size) / sendSeconds : 0, seconds: timings.withLock { $0 })
+                bytesPerSecond: sendSeconds > 0 ? Double(file.size) / sendSeconds : 0, seconds: timer.secondsByStep)
         } catch {
             events(.status("deleting the unfinished image \(created.id)"))
             try? await runIgnoringCancellation { try await glance.delete(created.id) }
@@ -106,7 +90,7 @@ public struct GlanceUpload: Sendable {
     }
 
     /// `glance-direct` when asked for and offered, else the plain upload (said in an event).
-    private func chooseMethod(_ glance: GlanceImages, events: @Sendable (GlanceUploadEvent) -> Void) async throws -> String {
+    private func chooseMethod(_ glance: GlanceImages, events: ProgressHandler) async throws -> String {
         guard request.useImport else { return "upload" }
         let methods = try await glance.importMethods()
         if methods.contains("glance-direct") { return "glance-direct" }
@@ -126,7 +110,7 @@ public struct GlanceUpload: Sendable {
 
     /// Polls until the import ends: `active`, or a failure Glance reports (`killed`, a failed store, back to
     /// `queued`), or the timeout.
-    private func waitForImport(_ glance: GlanceImages, id: String, events: @Sendable (GlanceUploadEvent) -> Void) async throws {
+    private func waitForImport(_ glance: GlanceImages, id: String, events: ProgressHandler) async throws {
         let deadline = ContinuousClock.now + request.importTimeout
         var wait = request.importPolling.initial
         while true {
@@ -163,8 +147,4 @@ public struct GlanceUpload: Sendable {
         }
         return image
     }
-}
-
-extension Duration {
-    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -1,5 +1,6 @@
+public import Reporting
 /// What can go wrong talking to an OpenStack cloud, with what to do about it.
-public enum OpenStackError: Error, CustomStringConvertible, Sendable, Equatable {
+public enum OpenStackError: ClassifiedError, CustomStringConvertible, Sendable, Equatable {
     /// No clouds.yaml was found and no `OS_AUTH_URL` is set.
     case noCredentials(searched: [String])
     /// The cloud asked for is not in clouds.yaml.
@@ -36,6 +37,8 @@ public enum OpenStackError: Error, CustomStringConvertible, Sendable, Equatable 
     case datastoreVersionExists(datastore: String, version: String, id: String?)
     /// Trove's management API refused the user: it needs the admin role.
     case notTroveAdmin(message: String)
+
+    public var failureKind: FailureKind { isBadInput ? .badInput : .failed }
 
     /// True when the user's settings are wrong or missing (the CLI exits 2), not the cloud.
     public var isBadInput: Bool {

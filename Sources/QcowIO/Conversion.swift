@@ -1,4 +1,5 @@
 internal import Foundation
+internal import Reporting
 
 /// One conversion, synchronous: opens the input, picks the sink for the output format, streams the guest
 /// through the ordered pipeline into a temporary file, and renames it into place when complete.
@@ -7,7 +8,7 @@ struct Conversion {
     let output: URL
     let options: ConvertOptions
     let cancellation: CancellationFlag
-    let progress: (@Sendable (ConvertProgress) -> Void)?
+    let progress: ProgressHandler?
 
     func run() throws -> ConvertResult {
         let started = ContinuousClock.now
@@ -25,7 +26,7 @@ struct Conversion {
             case .rawGzip: try GzipSink(file: file, workers: options.threads)
             }
             try copy(reader, into: sink)
-            report(.finishing, reader.virtualSize, of: reader.virtualSize)
+            report("finishing", reader.virtualSize, of: reader.virtualSize)
             try sink.finish()
             let status = try file.status()
             guard rename(temporary.path, output.path) == 0 else {
@@ -35,7 +36,7 @@ struct Conversion {
                 input: input.path, output: output.path, inputFormat: format, outputFormat: options.format,
                 compression: options.format == .qcow2 ? options.compression : nil,
                 clusterSize: options.format == .qcow2 ? options.clusterSize : nil, virtualSize: reader.virtualSize,
-                fileSize: status.size, actualSize: status.allocated, seconds: (ContinuousClock.now - started).seconds)
+                fileSize: status.size, actualSize: status.allocated, seconds: (ContinuousClock.now - started).inSeconds)
         } catch {
             unlink(temporary.path)
             throw error
@@ -72,7 +73,7 @@ struct Conversion {
             produce: {
                 try cancellation.check()
                 let chunk = try chunks.next()
-                if let chunk { report(.copying, chunk.offset + UInt64(chunk.length), of: reader.virtualSize) }
+                if let chunk { report("copying", chunk.offset + UInt64(chunk.length), of: reader.virtualSize) }
                 return chunk
             },
             transform: { chunk, worker in try sink.transform(chunk, worker: worker) },
@@ -82,8 +83,8 @@ struct Conversion {
             })
     }
 
-    private func report(_ phase: ConvertProgress.Phase, _ done: UInt64, of total: UInt64) {
-        progress?(ConvertProgress(phase: phase, guestBytesDone: done, virtualSize: total))
+    private func report(_ step: String, _ done: UInt64, of total: UInt64) {
+        progress?(.bytes(step: step, done: done, total: total))
     }
 }
 
@@ -112,8 +113,4 @@ struct SinkOutput {
         var cluster: UInt64 = 0
         var compressed = false
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+public import Reporting
 
 /// Output formats `convert` writes.
 public enum OutputFormat: String, Sendable, Codable, CaseIterable {
@@ -36,15 +37,6 @@ public struct ConvertOptions: Sendable, Equatable {
     }
 }
 
-/// How far a conversion has got.
-public struct ConvertProgress: Sendable, Equatable {
-    public enum Phase: String, Sendable { case copying, finishing }
-    public var phase: Phase
-    /// Guest bytes read so far, of `virtualSize`.
-    public var guestBytesDone: UInt64
-    public var virtualSize: UInt64
-}
-
 /// What `convert` wrote.
 public struct ConvertResult: Sendable, Codable, Equatable {
     public var input: String
@@ -64,12 +56,13 @@ public struct ConvertResult: Sendable, Codable, Equatable {
 /// temporary name in its folder and renamed when complete; on error or cancellation it is removed and the
 /// input is never touched. Compression runs on `options.threads` threads; memory stays bounded (a few
 /// MiB per thread plus the L1 table) whatever the image size.
-/// - Parameter progress: called from the reading thread after each chunk.
+/// - Parameter progress: called from the reading thread after each chunk with `.bytes`: the step (`copying`,
+///   then `finishing`) and the guest bytes read of the virtual size.
 /// - Throws: `QcowError` for unreadable or malformed input, bad options or a failed write;
 ///   `CancellationError` when the task is cancelled.
 public func convert(
     from input: URL, to output: URL, options: ConvertOptions = ConvertOptions(),
-    progress: (@Sendable (ConvertProgress) -> Void)? = nil
+    progress: ProgressHandler? = nil
 ) async throws -> ConvertResult {
     let cancellation = CancellationFlag()
     return try await withTaskCancellationHandler {

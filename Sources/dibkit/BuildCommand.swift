@@ -1,8 +1,8 @@
 public import ArgumentParser
-import Chroot
 import Elements
 import Foundation
-import Pipeline
+import ImageBuild
+import Reporting
 
 extension Dibkit {
     struct Build: AsyncParsableCommand {
@@ -73,20 +73,32 @@ extension Dibkit {
             if package != nil && version == nil {
                 throw ValidationError("-p needs -v VERSION: say which version the package holds (e.g. -v 7.2.4)")
             }
-            guard (try? parseSize(size)) != nil else {
-                throw ValidationError("--size '\(size)' is not a size: use a number with K, M, G or T, e.g. 3G")
-            }
+            do { _ = try Quantities.bytes(size) } catch { throw ValidationError("--size \(error)") }
         }
 
         func run() async throws {
             let printer = ProgressPrinter(quiet: json)
-            let configuration: BuildConfiguration
-            do { configuration = try makeConfiguration() } catch { throw CommandFailure(error, json: json) }
-            let choice = await AcceleratorChoice.detect()
-            printer.line("accelerator: \(choice.accelerator.rawValue) (\(choice.reason))")
+            var settings = BuildSettings(elements: elements)
+            settings.output = output
+            settings.format = format
+            settings.compression = compression
+            settings.source = source
+            settings.release = release
+            settings.mirror = mirror
+            settings.securityMirror = securityMirror
+            settings.diskSize = try Quantities.bytes(size)
+            settings.cacheDirectory = cacheDir.map { URL(fileURLWithPath: $0) }
+            settings.version = version
+            settings.edition = community ? .community : enterprise ? .enterprise : nil
+            settings.vendorPackage = package.map { URL(fileURLWithPath: $0) }
+            settings.authorizedKeys = keys.map { URL(fileURLWithPath: $0) }
+            settings.loginUser = loginUser
+            let request = settings
             do {
-                let manifest = try await Interruption.run {
-                    try await Pipeline.build(configuration, accelerator: choice, progress: printer.handle)
+                let (manifest, configuration) = try await Interruption.run {
+                    try await buildImage(
+                        request, environment: ProcessInfo.processInfo.environment,
+                        currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), progress: printer.handle)
                 }
                 if json { try printJSON(manifest) } else {
                     printer.line("wrote \(configuration.output.path) (\(manifest.sizes.image / 1_000_000) MB) and \(configuration.manifestURL.lastPathComponent)")
@@ -95,50 +107,8 @@ extension Dibkit {
                 throw CommandFailure(error, json: json)
             }
         }
-
-        private func makeConfiguration() throws -> BuildConfiguration {
-            let environment = ProcessInfo.processInfo.environment
-            let sources = AptSources.host(release: release)
-            guard let mirror = mirror ?? sources.mirror else {
-                throw BuildError.noMirror(searched: AptSources.defaultFiles + [AptSources.defaultFolder])
-            }
-            let security = securityMirror == "none" ? nil : (securityMirror ?? sources.securityMirror)
-            let cache = URL(fileURLWithPath: cacheDir ?? environment["DIBKIT_CACHE_DIR"]
-                ?? (NSHomeDirectory() + "/.cache/dibkit"))
-            let images = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("images")
-            let outputURL = BuildConfiguration.outputURL(
-                name: output, database: elements[0], source: source ?? environment["DIBKIT_SOURCE"] ?? "dib",
-                format: format, imagesDirectory: images)
-            var configuration = BuildConfiguration(
-                elements: elements, mirror: mirror, output: outputURL, cacheDirectory: cache,
-                elementSearchPath: try ElementLibrary.currentSearchPath(),
-                temporaryDirectory: URL(fileURLWithPath: environment["TMPDIR"] ?? "/var/tmp"))
-            configuration.release = release
-            configuration.securityMirror = security
-            configuration.diskSize = try parseSize(size)
-            configuration.format = format
-            configuration.compression = compression
-            configuration.loginUser = loginUser
-            configuration.extraEnvironment = environment.filter { $0.key.hasPrefix("DIB_") || $0.key.hasPrefix("DIBKIT_") }
-            configuration.version = version
-            configuration.edition = community ? .community : enterprise ? .enterprise : nil
-            configuration.vendorPackage = try package.map { try VendorPackage(file: URL(fileURLWithPath: $0)) }
-            configuration.authorizedKeys = try keys.map { try AuthorizedKeys(file: URL(fileURLWithPath: $0)) }
-            return configuration
-        }
     }
 }
 
 extension BuildConfiguration.OutputFormat: ExpressibleByArgument {}
 extension BuildConfiguration.Compression: ExpressibleByArgument {}
-
-/// Parses sizes like `3G`, `512M`, `1048576`.
-func parseSize(_ text: String) throws -> UInt64 {
-    let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-    let upper = text.uppercased().replacingOccurrences(of: "IB", with: "").replacingOccurrences(of: "B", with: "")
-    if let unit = upper.last, let factor = units[unit], let number = UInt64(upper.dropLast()), number > 0 {
-        return number * factor
-    }
-    guard let bytes = UInt64(upper), bytes > 0 else { throw ValidationError("not a size: \(text)") }
-    return bytes
-}

@@ -1,16 +1,12 @@
 import ArgumentParser
-import Cloud
-import Chroot
-import Elements
-import Flavors
-import OpenStack
-import Pipeline
-import Foundation
 import CloudHTTP
+import Foundation
+import Reporting
 
-/// Turns a library error into the CLI's output and exit status: the message on standard error (and as
-/// `{"error": …}` on standard output with `--json`); 130 after Ctrl-C, 2 for bad input, 1 otherwise.
-/// With a redactor, the message never shows the secrets it knows.
+/// Turns a library error into the CLI's output and exit status, the same for every command: `error: …` on
+/// standard error (and `{"error": …}` on standard output with `--json`); the exit status from the error's
+/// `FailureKind` (2 bad input, 1 failed, 130 interrupted). With a redactor, the message never shows the
+/// secrets it knows.
 struct CommandFailure: Error, CustomStringConvertible {
     let underlying: any Error
     let json: Bool
@@ -27,20 +23,11 @@ struct CommandFailure: Error, CustomStringConvertible {
         return redactor?.redact(text) ?? text
     }
 
-    var exitCode: ExitCode {
+    var exitStatus: Int32 {
         switch underlying {
-        case is Interruption.Interrupted: return ExitCode(130)
-        case let failure as CommandFailure: return failure.exitCode
-        case is ElementError: return ExitCode(2)
-        case let error as BuildError where error.isBadInput: return ExitCode(2)
-        case let error as CloudError where error.isBadInput: return ExitCode(2)
-        case is FileReadError: return ExitCode(2)
-        case let error as PatchError where error.isBadInput: return ExitCode(2)
-        case let error as TouchError where error.isBadInput: return ExitCode(2)
-        case ChrootError.cancelled: return ExitCode(130)
-        case is FlavorError: return ExitCode(2)
-        case let error as OpenStackError where error.isBadInput: return ExitCode(2)
-        default: return ExitCode(1)
+        case is Interruption.Interrupted: FailureKind.interrupted.exitStatus
+        case let failure as CommandFailure: failure.exitStatus
+        default: failureKind(of: underlying).exitStatus
         }
     }
 }
@@ -55,6 +42,6 @@ extension Dibkit {
             }
         }
         FileHandle.standardError.write(Data("error: \(failure.description)\n".utf8))
-        Foundation.exit(failure.exitCode.rawValue)
+        Foundation.exit(failure.exitStatus)
     }
 }

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 public import QcowIO
+import Reporting
 
 extension Dibkit {
     /// `dibkit convert IN OUT`: qcow2 or raw in (by content), qcow2, sparse raw or raw.gz out.
@@ -35,8 +36,7 @@ extension Dibkit {
         var json = false
 
         func validate() throws {
-            let size = try parseSize(clusterSize)
-            guard size.nonzeroBitCount == 1, (512...(2 << 20)).contains(size) else {
+            guard let size = try? Quantities.bytes(clusterSize), size.nonzeroBitCount == 1, (512...(2 << 20)).contains(size) else {
                 throw ValidationError("--cluster-size \(clusterSize) is not a power of two from 512 to 2M (e.g. 64K)")
             }
             guard (1...256).contains(threads) else { throw ValidationError("--threads \(threads) must be 1 to 256") }
@@ -46,23 +46,23 @@ extension Dibkit {
         }
 
         func run() async throws {
-            let options = ConvertOptions(format: format, compression: compression, clusterSize: Int(try parseSize(clusterSize)), threads: threads)
+            let options = ConvertOptions(format: format, compression: compression, clusterSize: Int(try Quantities.bytes(clusterSize)), threads: threads)
             let (input, output) = (URL(fileURLWithPath: input), URL(fileURLWithPath: output))
-            let progress = ConvertProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1)
+            let printer = ProgressPrinter(quiet: json)
             let result: ConvertResult
             do {
                 result = try await Interruption.run {
-                    try await QcowIO.convert(from: input, to: output, options: options) { progress.show($0) }
+                    try await QcowIO.convert(from: input, to: output, options: options, progress: printer.handle)
                 }
             } catch {
-                progress.end()
+                printer.end()
                 throw CommandFailure(error, json: json)
             }
-            progress.end()
+            printer.end()
             if json { return try printJSON(result) }
-            let detail = [result.outputFormat.rawValue, result.compression?.rawValue, result.clusterSize.map { "\(formatBytes(UInt64($0))) clusters" }]
-            print("\(result.output): \(detail.compactMap { $0 }.joined(separator: ", ")), \(formatBytes(result.fileSize)) "
-                + "(\(formatBytes(result.virtualSize)) virtual) from \(result.inputFormat.rawValue) in \(String(format: "%.1f", result.seconds)) s")
+            let detail = [result.outputFormat.rawValue, result.compression?.rawValue, result.clusterSize.map { "\(Quantities.format(bytes: UInt64($0))) clusters" }]
+            print("\(result.output): \(detail.compactMap { $0 }.joined(separator: ", ")), \(Quantities.format(bytes: result.fileSize)) "
+                + "(\(Quantities.format(bytes: result.virtualSize)) virtual) from \(result.inputFormat.rawValue) in \(String(format: "%.1f", result.seconds)) s")
         }
 
         /// `-c` may stand alone (meaning deflate) as with qemu-img; ArgumentParser options need a value,
@@ -82,11 +82,3 @@ extension Dibkit {
 
 extension OutputFormat: ExpressibleByArgument {}
 extension ClusterCompression: ExpressibleByArgument {}
-
-/// Sizes as people read them: 4.0 GiB, 511 MiB, 64 KiB, 512 B.
-func formatBytes(_ bytes: UInt64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-    var value = Double(bytes), unit = 0
-    while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
-    return unit == 0 ? "\(bytes) B" : value >= 100 || value == value.rounded() ? "\(Int(value.rounded())) \(units[unit])" : String(format: "%.1f %@", value, units[unit])
-}

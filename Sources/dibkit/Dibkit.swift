@@ -1,4 +1,5 @@
 import ArgumentParser
+import Reporting
 
 /// The `dibkit` command: bakes bootable database VM images offline.
 @main
@@ -6,7 +7,7 @@ struct Dibkit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dibkit",
         abstract: "Bake bootable database VM images offline, prove they boot, upload them.",
-        version: "0.1.0",
+        version: dibkitVersion,
         subcommands: [
             Build.self, Test.self, Patch.self, FlavorCommand.self, ElementsCommand.self, Info.self, Convert.self, Check.self,
             Upload.self,

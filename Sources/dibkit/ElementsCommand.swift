@@ -124,10 +124,4 @@ extension ElementLibrary {
             throw CommandFailure(error, json: false)
         }
     }
-
-    /// `ELEMENTS_PATH`'s folders, then the built-in one.
-    static func currentSearchPath() throws -> [URL] {
-        let environment = ProcessInfo.processInfo.environment
-        return searchPath(environment: environment, builtIn: try BuiltInElements.directory(environment: environment))
-    }
 }

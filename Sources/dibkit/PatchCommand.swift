@@ -1,7 +1,6 @@
 import ArgumentParser
-import Chroot
 import Foundation
-import Pipeline
+import ImagePatch
 
 extension Dibkit {
     /// `dibkit patch IMAGE -s CMD …`: change a built image offline, all or nothing.
@@ -47,19 +46,16 @@ extension Dibkit {
 
         func run() async throws {
             let printer = ProgressPrinter(quiet: json)
-            let steps: [PatchStep]
-            do { steps = try makeSteps() } catch { throw CommandFailure(error, json: json) }
-            var patchOptions = PatchOptions()
-            patchOptions.network = network
-            patchOptions.followConsole = console
-            let options = patchOptions
+            var options = PatchOptions()
+            options.network = network
+            options.followConsole = console
+            let (image, patchOptions) = (URL(fileURLWithPath: image), options)
             do {
+                let steps = try PatchStep.ordered(
+                    uploads: upload, packages: install, commands: commands, sshKeys: sshKey.map { URL(fileURLWithPath: $0) },
+                    user: user)
                 let report = try await Interruption.run {
-                    let choice = await AcceleratorChoice.detect()
-                    printer.line(choice.summary)
-                    return try await Pipeline.patch(
-                        URL(fileURLWithPath: image), steps: steps, options: options, accelerator: choice,
-                        progress: printer.handle)
+                    try await ImagePatch.patch(image, steps: steps, options: patchOptions, progress: printer.handle)
                 }
                 if json { try printJSON(report) } else {
                     printer.line("patched \(report.image) (root \(report.rootDevice); \(report.sizeBefore / 1_000_000) MB → \(report.sizeAfter / 1_000_000) MB on disk)")
@@ -67,23 +63,6 @@ extension Dibkit {
             } catch {
                 throw CommandFailure(error, json: json)
             }
-        }
-
-        /// The steps in dibkit's fixed order: uploads, one install, commands, ssh keys.
-        func makeSteps() throws -> [PatchStep] {
-            var steps = try upload.map { PatchStep.upload(try FileUpload(argument: $0)) }
-            let packages = install.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-                .filter { !$0.isEmpty }
-            if !packages.isEmpty {
-                try PatchStep.checkPackages(packages)
-                steps.append(.install(packages: packages))
-            }
-            steps += commands.map(PatchStep.run)
-            if let sshKey {
-                steps.append(.authorizeKeys(try AuthorizedKeys(file: URL(fileURLWithPath: sshKey)), user: user))
-            }
-            guard !steps.isEmpty else { throw PatchError.nothingToDo }
-            return steps
         }
     }
 }

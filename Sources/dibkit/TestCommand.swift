@@ -1,6 +1,6 @@
 import ArgumentParser
 import BootCheck
-import Chroot
+import Reporting
 import Foundation
 
 extension Dibkit {
@@ -13,7 +13,7 @@ extension Dibkit {
                 port to 127.0.0.1, checks with the database's own client (redis RESP, psql, mariadb) that the \
                 password is required and accepted and a query runs, then powers the guest \
                 down and boots it again to check the settings persist and the first-boot step ran only once. \
-                Exit status: 0 passed, 1 a check failed, 130 interrupted.
+                Exit status: 0 passed, 1 a check failed, 2 bad input (image, user-data, database), 130 interrupted.
                 """)
 
         @Argument(help: "The image to boot (qcow2 or raw).", completion: .file())
@@ -45,87 +45,30 @@ extension Dibkit {
         }
 
         func run() async throws {
-            let imageURL = URL(fileURLWithPath: image)
-            let kind: DatabaseKind
+            let printer = ProgressPrinter(quiet: json)
+            var request = TestRequest(image: URL(fileURLWithPath: image))
+            request.userData = userData.map { URL(fileURLWithPath: $0) }
+            request.database = database.flatMap(DatabaseKind.init(rawValue:))
+            request.reboot = !noReboot
+            request.bootTimeout = timeout.map { .seconds($0) }
+            request.keepConsole = keepConsole.map { URL(fileURLWithPath: $0) }
+            let checked = request
             do {
-                if let database, let named = DatabaseKind(rawValue: database) {
-                    kind = named
-                } else if let fromManifest = try DatabaseKind.fromManifest(of: imageURL) {
-                    kind = fromManifest
+                let report = try await Interruption.run { try await testImage(checked, progress: printer.handle) }
+                if json {
+                    try printJSON(Passed(report: report))
                 } else {
-                    throw ValidationError(
-                        "no manifest \(imageURL.deletingPathExtension().path).json says which database the image "
-                            + "holds; pass --database NAME")
+                    printer.line("passed: \(report.checks.count) checks in \(String(format: "%.1f", report.totalSeconds)) s")
                 }
-                let userDataURL = userData.map { URL(fileURLWithPath: $0) }
-                let settings = try userDataURL.map { try DatabaseSettings.read(userData: $0, kind: kind) }
-                    ?? DatabaseSettings.random(kind: kind)
-                var options = BootCheckOptions(image: imageURL, userData: userDataURL, database: settings)
-                options.reboot = !noReboot
-                options.bootTimeout = timeout.map { .seconds($0) }
-                options.keepConsole = keepConsole.map { URL(fileURLWithPath: $0) }
-                try await check(options)
-            } catch let error as BootCheckError {
-                fail(error.reason, consoleTail: error.consoleTail)
+            } catch {
+                throw CommandFailure(error, json: json)
             }
-        }
-
-        private func check(_ options: BootCheckOptions) async throws {
-            let progress = ProgressPrinter(quiet: json)
-            let report: BootReport
-            do {
-                report = try await Interruption.run {
-                    let choice = await AcceleratorChoice.detect()
-                    progress.line(choice.summary)
-                    try Task.checkCancellation()
-                    return try await runBootCheck(options, accelerator: choice) { progress.boot($0) }
-                }
-            } catch is Interruption.Interrupted {
-                progress.line("interrupted; qemu stopped and temporary files removed")
-                throw ExitCode(130)
-            }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(Result(ok: true, report: report)), as: UTF8.self))
-            } else {
-                progress.line("passed: \(report.checks.count) checks in \(String(format: "%.1f", report.totalSeconds)) s")
-            }
-        }
-
-        private func fail(_ reason: String, consoleTail: String?) -> Never {
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                let result = Result(ok: false, error: reason, consoleTail: consoleTail)
-                if let data = try? encoder.encode(result) { print(String(decoding: data, as: UTF8.self)) }
-            }
-            var message = "dibkit test: \(reason)\n"
-            if let consoleTail {
-                message += "--- last lines of the serial console ---\n"
-                message += (consoleTail.isEmpty ? "(the serial console is empty)" : consoleTail) + "\n"
-            }
-            FileHandle.standardError.write(Data(message.utf8))
-            Foundation.exit(1)
         }
     }
 }
 
-/// The one JSON object `dibkit test --json` prints.
-private struct Result: Encodable {
-    var ok: Bool
-    var report: BootReport?
-    var error: String?
-    var consoleTail: String?
-}
-
-extension ProgressPrinter {
-    /// Prints one boot-check event.
-    func boot(_ event: BootEvent) {
-        switch event {
-        case .started(let phase, let detail): line("▸ \(phase.rawValue) (\(detail))")
-        case .finished(let phase, let seconds): line("✓ \(phase.rawValue) \(String(format: "%.1fs", seconds))")
-        case .passed(let check): line("ok: \(check)")
-        }
-    }
+/// The one JSON object `dibkit test --json` prints when the checks passed.
+private struct Passed: Encodable {
+    var ok = true
+    let report: BootReport
 }

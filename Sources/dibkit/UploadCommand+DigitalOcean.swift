@@ -1,6 +1,8 @@
 import ArgumentParser
-import Cloud
+import Reporting
+import UploadWorkflows
 import CloudHTTP
+import DigitalOcean
 import Foundation
 
 /// The options only `--cloud digitalocean` takes.
@@ -62,36 +64,56 @@ struct DigitalOceanUploadOptions: ParsableArguments {
         if !allow.isEmpty, !firewall { throw ValidationError("--allow goes with --firewall") }
         if firewallTag != nil, !firewall { throw ValidationError("--firewall-tag goes with --firewall") }
     }
-
-    /// The token from --token-file, else DIGITALOCEAN_ACCESS_TOKEN, else empty (validation says what to do).
-    func readToken(environment: [String: String]) throws -> String {
-        guard let tokenFile else { return environment["DIGITALOCEAN_ACCESS_TOKEN"] ?? "" }
-        do {
-            return try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        } catch {
-            throw CloudError.invalidInput("cannot read --token-file \(tokenFile): \(error.localizedDescription)")
-        }
-    }
 }
 
 extension Dibkit.Upload {
     /// `--cloud digitalocean`: stage in a Space, import, copy, firewall; prints the image and a doctl line.
     func runDigitalOcean() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let token = (try? digitalOcean.readToken(environment: environment)) ?? ""
-        let redactor = SecretRedactor(secrets: [
-            token, environment["SPACES_ACCESS_KEY_ID"] ?? "", environment["SPACES_SECRET_ACCESS_KEY"] ?? "",
-        ])
+        var settings = DigitalOceanUploadSettings(
+            image: URL(fileURLWithPath: image), region: digitalOcean.region ?? "", space: digitalOcean.space ?? "")
+        settings.name = name
+        settings.regions = digitalOcean.regions.map { [$0] } ?? []
+        settings.distribution = digitalOcean.distribution
+        settings.tags = digitalOcean.tags
+        settings.keepStaged = digitalOcean.keepStaged
+        settings.firewall = digitalOcean.firewall
+        settings.allow = digitalOcean.allow
+        settings.firewallTag = digitalOcean.firewallTag
+        settings.ports = digitalOcean.port
+        settings.tokenFile = digitalOcean.tokenFile.map { URL(fileURLWithPath: $0) }
+        settings.apiURL = digitalOcean.apiURL
+        settings.spacesEndpoint = digitalOcean.spacesEndpoint
+        let redactor = SecretRedactor(secrets: DigitalOceanUploadPlan.secrets(settings, environment: environment))
         do {
-            let plan = try UploadPlan(command: self, environment: environment, token: try digitalOcean.readToken(environment: environment))
-            let (request, progress) = (plan.request, UploadProgressPrinter(quiet: json, terminal: isatty(STDERR_FILENO) == 1, redactor: redactor))
-            let result = try await Interruption.run {
-                try await DigitalOceanUpload(request).run { progress.handle($0) }
-            }
-            progress.end()
-            try plan.report(result, json: json)
+            settings.timeout = try Quantities.duration(timeout)
+            let (plan, printer) = (try DigitalOceanUploadPlan(settings, environment: environment), ProgressPrinter(quiet: json, redactor: redactor))
+            let outcome = try await Interruption.run { try await plan.run(progress: printer.handle) }
+            printer.end()
+            try report(outcome)
         } catch {
             throw CommandFailure(error, json: json, redactor: redactor)
         }
+    }
+
+    /// Prints the result: a few lines and a ready `doctl` command, or one JSON object.
+    private func report(_ outcome: DigitalOceanUploadOutcome) throws {
+        if json { return try printJSON(outcome) }
+        let result = outcome.result
+        print("image \(result.imageID) \(result.name): \(result.status) in \(result.regions.joined(separator: ", "))"
+            + (result.minDiskSizeGB.map { " (min disk \($0) GB)" } ?? ""))
+        let staged = result.staged
+        print("staged: \(staged.format) \(Quantities.format(bytes: staged.bytes))"
+            + (staged.otherFormatBytes.map { " (the other format: \(Quantities.format(bytes: $0)))" } ?? "")
+            + " at \(Quantities.format(bytes: UInt64(staged.bytesPerSecond)))/s; "
+            + (staged.kept ? "kept at \(staged.url)" : "deleted from the Space"))
+        if let firewall = result.firewall {
+            print("firewall \(firewall.name) (\(firewall.action)): tcp \(firewall.ports.map(String.init).joined(separator: ", ")) "
+                + "from \(firewall.sources.joined(separator: ", ")) for droplets tagged \(firewall.tag)")
+        }
+        let written = outcome.database.map { "written: \($0) on port \(outcome.port.map(String.init) ?? "its default"), a random password" }
+            ?? "written: no settings, as no manifest names the database"
+        print("user-data: \(outcome.userDataFile) (\(outcome.wroteUserData ? written : "kept as it was"))")
+        print("create a droplet:\n  \(outcome.doctl)")
     }
 }

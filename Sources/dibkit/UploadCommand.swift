@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reporting
 
 extension Dibkit {
     /// `dibkit upload --cloud digitalocean|openstack IMAGE …`: the image made a cloud's image.
@@ -45,7 +46,7 @@ extension Dibkit {
         enum CloudName: String, ExpressibleByArgument, CaseIterable { case openstack, digitalocean }
 
         func validate() throws {
-            _ = try parseDuration(timeout)
+            do { _ = try Quantities.duration(timeout) } catch { throw ValidationError("--timeout \(error)") }
             let (stray, owner) = cloud == .openstack ? (digitalOcean.given, "digitalocean") : (openStack.given, "openstack")
             if let option = stray.first {
                 throw ValidationError("\(option) is for --cloud \(owner), not --cloud \(cloud.rawValue)")
@@ -63,15 +64,4 @@ extension Dibkit {
             }
         }
     }
-}
-
-/// `90s`, `60m`, `2h` or plain seconds.
-func parseDuration(_ text: String) throws -> Duration {
-    let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600]
-    let unit = text.last.flatMap { units[$0] }
-    let number = unit == nil ? text : String(text.dropLast())
-    guard let value = Int64(number), value > 0 else {
-        throw ValidationError("--timeout \(text) is not a duration such as 90s, 60m or 2h")
-    }
-    return .seconds(value * (unit ?? 1))
 }

@@ -1,0 +1,245 @@
+import Chroot
+import Crypto
+import Elements
+import Foundation
+import QcowIO
+public import HostProcesses
+public import Reporting
+
+/// Builds one image: resolve elements → base root → phases → sysprep → disk → bootloader → image →
+/// manifest. Each step is timed and reported; the output appears under its final name only when
+/// complete, and the work folder is removed whatever happens.
+/// - Parameters:
+///   - configuration: what to build.
+///   - accelerator: how the libguestfs appliance runs (KVM or TCG).
+///   - progress: receives step events.
+/// - Returns: the manifest written beside the image.
+/// - Throws: `ElementError` for bad element input, `BuildError` naming the failing step or hook.
+public func build(
+    _ configuration: BuildConfiguration, accelerator: AcceleratorChoice, progress: @escaping ProgressHandler
+) async throws -> Manifest {
+    let library = try ElementLibrary(searchPath: configuration.elementSearchPath)
+    let timer = StepTimer(progress: progress)
+    let (plan, selection) = try await timer.time("resolve") { try resolve(configuration, in: library) }
+    try prepareOutputFolder(configuration.output)
+    let log = try BuildLog(directory: configuration.cacheDirectory.appendingPathComponent("logs"), name: configuration.imageName)
+    return try await WorkDirectory.with(in: configuration.temporaryDirectory) { work in
+        try await BuildContext(configuration: configuration, plan: plan, selection: selection, work: work, log: log)
+            .run(timer: timer, accelerator: accelerator)
+    }
+}
+
+/// Picks the database version (`-v`, `-c`/`-e`, the `vendor` source with `-p`), then resolves the
+/// elements asked for, plus `vendor-package` with `-p` and `ssh-keys` with `-k`, under the variables
+/// that selection gives (so package-installs' `when: DIBKIT_DB_SOURCE != vendor` applies).
+private func resolve(
+    _ configuration: BuildConfiguration, in library: ElementLibrary
+) throws -> (BuildPlan, VersionSelection?) {
+    if let package = configuration.vendorPackage, configuration.version == nil {
+        throw BuildError.vendorPackageNeedsVersion(path: package.file.path)
+    }
+    let database = configuration.elements.lazy.compactMap { try? library.element(named: $0) }
+        .first { !$0.manifest.versions.isEmpty || !$0.manifest.editions.isEmpty }
+    var selection: VersionSelection?
+    if let database {
+        selection = try VersionSelection.select(
+            for: database, version: configuration.version, edition: configuration.edition,
+            source: configuration.vendorPackage == nil ? nil : VersionTable.vendorSource, release: configuration.release)
+        if selection?.source == VersionTable.vendorSource && configuration.vendorPackage == nil {
+            throw ElementError.needsUserPackage(
+                element: database.name,
+                requested: database.manifest.installsOnlyFromUserPackage ? nil : configuration.version,
+                supported: database.manifest.supportedVersions)
+        }
+    } else if configuration.version != nil || configuration.edition != nil {
+        throw ElementError.noVersionTable(element: configuration.elements.first ?? "")
+    }
+    var names = configuration.elements
+    if configuration.vendorPackage != nil { names.append("vendor-package") }
+    if configuration.authorizedKeys != nil { names.append("ssh-keys") }
+    let variables = ["DIB_RELEASE": configuration.release, "ARCH": configuration.arch, "DIB_ARCH": configuration.arch]
+        .merging(selection?.environment ?? [:]) { $1 }
+        .merging(configuration.extraEnvironment) { own, _ in own }
+    let plan = try BuildPlan.resolve(names, in: library, variables: variables, arch: configuration.arch)
+    return (plan, selection)
+}
+
+/// The mutable state of one build, with its steps in order.
+private struct BuildContext {
+    let configuration: BuildConfiguration
+    let plan: BuildPlan
+    let selection: VersionSelection?
+    let work: URL
+    let log: BuildLog
+    let rootUUID = UUID().uuidString.lowercased()
+
+    init(configuration: BuildConfiguration, plan: BuildPlan, selection: VersionSelection?, work: URL, log: BuildLog) {
+        self.configuration = configuration
+        self.plan = plan
+        self.selection = selection
+        self.work = work
+        self.log = log
+    }
+
+    var root: URL { work.appendingPathComponent("root") }
+    var disk: URL { work.appendingPathComponent("disk.raw") }
+
+    /// Runs every step after resolution; returns the manifest written beside the image.
+    func run(timer: StepTimer, accelerator: AcceleratorChoice) async throws -> Manifest {
+        let baseRoot = BaseRoot(recipe: try recipe(), cacheDirectory: configuration.cacheDirectory)
+        let cacheLock = try await CacheLock(cache: configuration.cacheDirectory, progress: timer.progress)
+        let cached = try await timer.time("base-root") {
+            try await baseRoot.materialize(into: root, log: log.append)
+        }
+        timer.progress(.note(cached ? "base root from cache \(baseRoot.tarball.path)" : "base root cached as \(baseRoot.tarball.path)"))
+        let runner = try phaseRunner()
+        try await runner.stageHooks()
+        try installBuildGuards()
+        var listsFresh = false
+        for phase in Phase.allCases {
+            try await timer.time(phase.rawValue) {
+                if phase.runsInTarget && !listsFresh {
+                    try await runner.updatePackageLists()
+                    listsFresh = true
+                }
+                try await runner.run(phase, detail: timer.progress)
+            }
+        }
+        cacheLock.release()
+        let packages = try await installedPackages()
+        let rootBytes = try await timer.time("sysprep") {
+            try Sysprep.clean(root: root)
+            return try await treeSize(root)
+        }
+        let assembler = DiskAssembler(root: root, disk: disk, size: configuration.diskSize, rootUUID: rootUUID, log: log)
+        try await timer.time("disk") {
+            try await assembler.writeFilesystem(workDirectory: work)
+            try FileManager.default.removeItem(at: root)
+        }
+        try await timer.time("bootloader") {
+            try await assembler.installBootloader(forceTCG: accelerator.accelerator == .tcg) { timer.progress(.note($0)) }
+        }
+        let staged = configuration.output.deletingLastPathComponent()
+            .appendingPathComponent(".\(configuration.output.lastPathComponent).\(getpid()).partial")
+        defer { try? FileManager.default.removeItem(at: staged) }
+        try await timer.time("image") { try await writeImage(to: staged, detail: timer.progress) }
+        return try await timer.time("manifest") {
+            var manifest = Manifest(
+                name: configuration.imageName, database: database?.name, databaseVersion: try databaseVersion(),
+                loginUser: configuration.loginUser, authorizedKeys: configuration.authorizedKeys?.lines.count ?? 0,
+                ports: database?.manifest.ports ?? [], elements: plan.elements.map(\.name),
+                release: configuration.release, arch: configuration.arch, mirror: configuration.mirror,
+                format: configuration.format.rawValue,
+                compression: configuration.format == .qcow2 ? configuration.compression.rawValue : "none",
+                packages: packages, sha256: try sha256(of: staged),
+                sizes: .init(image: try fileSize(staged), virtual: configuration.diskSize, rootfs: rootBytes),
+                phases: [], accelerator: accelerator.accelerator.rawValue, baseRootFromCache: cached,
+                created: Date(), dibkitVersion: dibkitVersion)
+            manifest.phases = timer.timings.map { .init(name: $0.name, seconds: $0.seconds) }
+            try publish(staged, manifest: manifest)
+            return manifest
+        }
+    }
+
+    /// The requested database element: the first one asked for that declares ports.
+    private var database: Element? {
+        plan.elements.first { configuration.elements.contains($0.name) && !$0.manifest.ports.isEmpty }
+    }
+
+    private func databaseVersion() throws -> Manifest.DatabaseVersion? {
+        guard let selection else { return nil }
+        let package = configuration.vendorPackage
+        return .init(
+            version: package == nil ? selection.entry.version : configuration.version ?? selection.entry.version,
+            source: selection.source, edition: selection.edition?.rawValue,
+            vendorPackage: package?.file.lastPathComponent, vendorPackageSHA256: try package.map { try sha256(of: $0.file) })
+    }
+
+    private func recipe() throws -> BaseRoot.Recipe {
+        let bootstrap = plan.operatingSystem.manifest.bootstrap
+        return BaseRoot.Recipe(
+            release: configuration.release, arch: configuration.arch, mirror: configuration.mirror,
+            securityMirror: configuration.securityMirror, variant: bootstrap?.variant ?? "minbase",
+            components: bootstrap?.components ?? ["main"], include: bootstrap?.include ?? [])
+    }
+
+    /// Stages what `-p` and `-k` give into the hooks folder; returns the variables hooks get for them.
+    private func stageUserFiles(into hooks: URL) throws -> [String: String] {
+        var variables: [String: String] = [:]
+        if let package = configuration.vendorPackage {
+            variables.merge(try package.stage(into: hooks, inRootHooks: PhaseRunner.inTargetHooks)) { $1 }
+        }
+        try configuration.authorizedKeys?.stage(into: hooks)
+        return variables
+    }
+
+    private func phaseRunner() throws -> PhaseRunner {
+        let aptCache = configuration.cacheDirectory.appendingPathComponent("apt")
+            .appendingPathComponent("\(configuration.release)-\(configuration.arch)")
+        var environment: [String: String] = [
+            "DISTRO_NAME": plan.operatingSystem.name, "DIB_RELEASE": configuration.release,
+            "ARCH": configuration.arch, "DIB_ARCH": configuration.arch,
+            "DIB_DISTRIBUTION_MIRROR": configuration.mirror, "DIB_DEBIAN_MIRROR": configuration.mirror,
+            "DIB_INIT_SYSTEM": "systemd", "DIB_PYTHON_VERSION": "3", "DIB_PYTHON": "python3",
+            "IMAGE_NAME": configuration.imageName, "IMAGE_ELEMENT": plan.elements.map(\.name).joined(separator: " "),
+            "ELEMENTS_PATH": configuration.elementSearchPath.map(\.path).joined(separator: ":"),
+            "DIBKIT_LOGIN_USER": configuration.loginUser, "DIBKIT_ROOT_UUID": rootUUID,
+            "DEBIAN_FRONTEND": "noninteractive", "LANG": "C.UTF-8", "HOME": "/root", "TMPDIR": "/tmp",
+            "TMP_HOOKS_PATH": PhaseRunner.inTargetHooks,
+        ]
+        if let security = configuration.securityMirror { environment["DIB_DEBIAN_SECURITY_MIRROR"] = security }
+        environment.merge(selection?.environment ?? [:]) { $1 }
+        let hooks = work.appendingPathComponent("in_target.d")
+        environment.merge(try stageUserFiles(into: hooks)) { $1 }
+        environment.merge(configuration.extraEnvironment) { own, _ in own }
+        return PhaseRunner(
+            plan: plan, root: root, hooksDirectory: hooks,
+            aptArchives: aptCache.appendingPathComponent("archives"), aptLists: aptCache.appendingPathComponent("lists"),
+            environment: environment, log: log)
+    }
+
+    /// Keeps services from starting inside the root and gives it the host's DNS; both go in sysprep.
+    private func installBuildGuards() throws {
+        let policy = root.appendingPathComponent("usr/sbin/policy-rc.d")
+        try Data("#!/bin/sh\n# dibkit build: no service starts inside the image's root\nexit 101\n".utf8).write(to: policy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: policy.path)
+        let resolv = root.appendingPathComponent("etc/resolv.conf")
+        try? FileManager.default.removeItem(at: resolv)
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: "/etc/resolv.conf").resolvingSymlinksInPath(), to: resolv)
+    }
+
+    private func installedPackages() async throws -> [Manifest.Package] {
+        let output = try await CommandRunner.run(
+            ["dpkg-query", "--admindir=\(root.path)/var/lib/dpkg", "-W", "-f=${db:Status-Abbrev}\t${Package}\t${Version}\n"],
+            label: "dpkg-query")
+        return output.standardOutput.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count == 3, fields[0].hasPrefix("ii") else { return nil }
+            return .init(name: String(fields[1]), version: String(fields[2]))
+        }
+    }
+
+    /// Writes the final image from the raw disk through QcowIO: qcow2 v3 with zero clusters left out and
+    /// clusters compressed on every core, or a sparse raw file.
+    private func writeImage(to staged: URL, detail: @escaping ProgressHandler) async throws {
+        let compression: ClusterCompression? = switch configuration.compression {
+        case .none: nil
+        case .deflate: .deflate
+        case .zstd: .zstd
+        }
+        let options = ConvertOptions(
+            format: configuration.format == .qcow2 ? .qcow2 : .raw,
+            compression: configuration.format == .qcow2 ? compression : nil)
+        let result = try await convert(from: disk, to: staged, options: options)
+        detail(.detail("\(result.outputFormat.rawValue): \(result.fileSize / 1_000_000) MB from "
+            + "\(result.virtualSize >> 20) MiB virtual in \(String(format: "%.1f", result.seconds)) s"))
+    }
+
+    /// Moves the image, then its manifest, to their final names.
+    private func publish(_ staged: URL, manifest: Manifest) throws {
+        let manifestStaged = work.appendingPathComponent("manifest.json")
+        try Manifest.encoder.encode(manifest).write(to: manifestStaged)
+        try moveReplacing(staged, to: configuration.output)
+        try moveReplacing(manifestStaged, to: configuration.manifestURL)
+    }
+}

@@ -1,0 +1,50 @@
+public import Reporting
+/// What can stop a build, with what to do about it.
+public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equatable {
+    /// No Debian mirror could be read from the host's apt sources.
+    case noMirror(searched: [String])
+    /// An element hook failed.
+    case hookFailed(element: String, phase: String, hook: String, status: Int32, outputTail: [String], log: String)
+    /// A build step other than a hook failed.
+    case stepFailed(step: String, reason: String)
+    /// The output cannot be written where asked.
+    case badOutput(path: String, reason: String)
+    /// `-p` names a file that cannot be installed.
+    case badVendorPackage(path: String, reason: String)
+    /// `-p` was given without `-v`.
+    case vendorPackageNeedsVersion(path: String)
+    /// A mount was still present under the work folder, so it was not removed.
+    case leakedMount(String)
+
+    public var failureKind: FailureKind { isBadInput ? .badInput : .failed }
+
+    /// True when what the user gave is wrong (the CLI exits 2), not the build.
+    public var isBadInput: Bool {
+        switch self {
+        case .badVendorPackage, .vendorPackageNeedsVersion: return true
+        case .noMirror, .hookFailed, .stepFailed, .badOutput, .leakedMount: return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .noMirror(let searched):
+            return "no Debian mirror found in the host's apt sources (looked in \(searched.joined(separator: ", "))); "
+                + "pass one with --mirror URL"
+        case .hookFailed(let element, let phase, let hook, let status, let tail, let log):
+            let shown = tail.isEmpty ? "  (no output)" : tail.map { "  | \($0)" }.joined(separator: "\n")
+            return "element '\(element)', phase \(phase), script \(hook) failed with exit status \(status); "
+                + "its last output:\n\(shown)\nfull log: \(log)\nno image was written"
+        case .stepFailed(let step, let reason):
+            return "\(step) failed: \(reason)\nno image was written"
+        case .badOutput(let path, let reason):
+            return "cannot write \(path): \(reason)"
+        case .badVendorPackage(let path, let reason):
+            return "-p \(path) \(reason)\nno image was written"
+        case .vendorPackageNeedsVersion(let path):
+            return "-p \(path) needs -v VERSION: say which version the package holds (e.g. -v 7.2.4)"
+        case .leakedMount(let path):
+            return "a mount is still present at \(path); the work folder was left in place — unmount it, then remove it"
+        }
+    }
+}

@@ -1,0 +1,78 @@
+public import Elements
+public import Foundation
+import HostProcesses
+public import Reporting
+
+/// What `dibkit build` was asked, as given on its command line; `BuildConfiguration(_:environment:…)` works
+/// out the rest from the host (its apt sources, the environment, the current folder).
+public struct BuildSettings: Sendable {
+    /// The database element first, then extra elements.
+    public var elements: [String]
+    /// A name under `images/`, or a path (diskimage-builder's `-o`).
+    public var output: String?
+    public var format: BuildConfiguration.OutputFormat = .qcow2
+    public var compression: BuildConfiguration.Compression = .deflate
+    /// The source tag in the image's name (default: `$DIBKIT_SOURCE`, then `dib`).
+    public var source: String?
+    public var release = "bookworm"
+    /// The archive (default: the host's apt sources).
+    public var mirror: String?
+    /// The security archive (default: the host's apt sources; `none` for none).
+    public var securityMirror: String?
+    public var diskSize: UInt64 = 3 << 30
+    /// Base roots, packages and logs (default: `$DIBKIT_CACHE_DIR`, then `~/.cache/dibkit`).
+    public var cacheDirectory: URL?
+    public var version: String?
+    public var edition: Edition?
+    /// A vendor package (`-p`) installed instead of the database element's.
+    public var vendorPackage: URL?
+    /// ssh public keys (`-k`) for the login user.
+    public var authorizedKeys: URL?
+    public var loginUser = "dibkit"
+
+    public init(elements: [String]) { self.elements = elements }
+}
+
+extension BuildConfiguration {
+    /// The configuration `settings` ask for on this host.
+    /// - Parameters:
+    ///   - environment: `DIBKIT_SOURCE`, `DIBKIT_CACHE_DIR`, `TMPDIR`, and the `DIB_*`/`DIBKIT_*` variables hooks get.
+    ///   - currentDirectory: where `images/` is.
+    /// - Throws: `BuildError.noMirror`, `ElementError` (the search path, `-k`), `BuildError` (`-p`).
+    public init(_ settings: BuildSettings, environment: [String: String], currentDirectory: URL) throws {
+        let sources = AptSources.host(release: settings.release)
+        guard let mirror = settings.mirror ?? sources.mirror else {
+            throw BuildError.noMirror(searched: AptSources.defaultFiles + [AptSources.defaultFolder])
+        }
+        let cache = settings.cacheDirectory
+            ?? URL(fileURLWithPath: environment["DIBKIT_CACHE_DIR"] ?? (NSHomeDirectory() + "/.cache/dibkit"))
+        let outputURL = Self.outputURL(
+            name: settings.output, database: settings.elements[0], source: settings.source ?? environment["DIBKIT_SOURCE"] ?? "dib",
+            format: settings.format, imagesDirectory: currentDirectory.appendingPathComponent("images"))
+        self.init(
+            elements: settings.elements, mirror: mirror, output: outputURL, cacheDirectory: cache,
+            elementSearchPath: try ElementLibrary.currentSearchPath(environment: environment),
+            temporaryDirectory: URL(fileURLWithPath: environment["TMPDIR"] ?? "/var/tmp"))
+        release = settings.release
+        securityMirror = settings.securityMirror == "none" ? nil : (settings.securityMirror ?? sources.securityMirror)
+        diskSize = settings.diskSize
+        format = settings.format
+        compression = settings.compression
+        loginUser = settings.loginUser
+        extraEnvironment = environment.filter { $0.key.hasPrefix("DIB_") || $0.key.hasPrefix("DIBKIT_") }
+        version = settings.version
+        edition = settings.edition
+        vendorPackage = try settings.vendorPackage.map { try VendorPackage(file: $0) }
+        authorizedKeys = try settings.authorizedKeys.map { try AuthorizedKeys(file: $0) }
+    }
+}
+
+/// `dibkit build`: the configuration from `settings`, the accelerator (said in a note), then `build`.
+/// - Returns: the manifest written beside the image, and the configuration it was built with.
+public func buildImage(
+    _ settings: BuildSettings, environment: [String: String], currentDirectory: URL, progress: @escaping ProgressHandler
+) async throws -> (manifest: Manifest, configuration: BuildConfiguration) {
+    let configuration = try BuildConfiguration(settings, environment: environment, currentDirectory: currentDirectory)
+    let choice = await AcceleratorChoice.detect(reportingTo: progress)
+    return (try await build(configuration, accelerator: choice, progress: progress), configuration)
+}
