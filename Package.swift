@@ -144,17 +144,18 @@ let package = Package(
             name: "TestSupport", dependencies: ["Reporting"], path: "Tests/TestSupport",
             exclude: ["python", "digitalocean-openapi"],
             swiftSettings: strictSettings),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"], swiftSettings: strictSettings),
         .testTarget(name: "QcowIOTests", dependencies: ["QcowIO", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "ElementsTests", dependencies: ["Elements", "TestSupport"], exclude: ["Fixtures", "FixturesOverride"],
             swiftSettings: strictSettings),
-        .testTarget(name: "ElementContentTests", dependencies: ["TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "ElementContentTests", dependencies: ["HostProcesses", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "FlavorsTests", dependencies: ["Flavors", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "HostProcessesTests", dependencies: ["HostProcesses", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "ChrootTests", dependencies: ["Chroot", "HostProcesses", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "BootCheckTests", dependencies: ["BootCheck", "HostProcesses", "TestSupport"], swiftSettings: strictSettings),
+            name: "BootCheckTests", dependencies: ["BootCheck", "HostProcesses", "QcowIO", "Reporting", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "CloudHTTPTests", dependencies: ["CloudHTTP", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "S3Tests",
@@ -172,11 +173,11 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "ImageBuildTests",
-            dependencies: ["ImageBuild", "Elements", "HostProcesses", "BootCheck", "QcowIO", "Reporting", "TestSupport"],
+            dependencies: ["ImageBuild", "Elements", "HostProcesses", "Chroot", "BootCheck", "QcowIO", "Reporting", "TestSupport"],
             exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(
             name: "ImagePatchTests",
-            dependencies: ["ImagePatch", "ImageBuild", "Chroot", "Elements", "HostProcesses", "Reporting", "TestSupport"],
+            dependencies: ["ImagePatch", "Chroot", "Elements", "HostProcesses", "QcowIO", "Reporting", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "UploadWorkflowsTests",

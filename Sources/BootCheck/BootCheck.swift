@@ -1,4 +1,5 @@
 import Foundation
+import HostProcesses
 public import HostProcesses
 import QcowIO
 public import Reporting

@@ -1,5 +1,6 @@
-import Chroot
+import Archive
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("TarArchive: libarchive extraction, trusted and untrusted")
@@ -7,7 +8,7 @@ struct TarArchiveTests {
     /// Makes a tar with Python's tarfile, which can write any entry, hostile ones included.
     func makeTar(_ folder: URL, name: String, _ entries: String) throws -> URL {
         let tar = folder.appendingPathComponent(name)
-        try sh("""
+        try shell("""
             python3 - <<'PY'
             import io, tarfile
             t = tarfile.open("\(tar.path)", "w:gz" if "\(name)".endswith("gz") else "w")
@@ -58,8 +59,8 @@ struct TarArchiveTests {
         do {
             try TarArchive.extract(tar, into: target, trust: .untrusted)
             Issue.record("\(name) must be refused")
-        } catch let error as ChrootError {
-            guard case .unsafeArchiveEntry(_, let entryName, _) = error else {
+        } catch let error as ArchiveError {
+            guard case .unsafeEntry(_, let entryName, _) = error else {
                 Issue.record("unexpected error \(error)")
                 return
             }
@@ -74,7 +75,7 @@ struct TarArchiveTests {
         let folder = try TemporaryFolder()
         let junk = folder.url.appendingPathComponent("junk.tar")
         try Data("this is not a tar".utf8).write(to: junk)
-        #expect(throws: ChrootError.self) { try TarArchive.entries(of: junk) }
+        #expect(throws: ArchiveError.self) { try TarArchive.entries(of: junk) }
         do { _ = try TarArchive.entries(of: junk) } catch {
             #expect(String(describing: error).contains("archive_read_open_filename failed: Unrecognized archive format"))
         }

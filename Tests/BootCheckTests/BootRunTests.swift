@@ -1,12 +1,14 @@
-import Chroot
+import HostProcesses
 import Foundation
+import Reporting
+import TestSupport
 import Testing
 
 @testable import BootCheck
 
 @Suite("Booting under qemu", .serialized, .enabled(if: hasQemu && hasSeedTools, "needs qemu and cloud-image-utils"))
 struct BootRunTests {
-    private func options(disk: Data, in directory: TemporaryDirectory, timeout: Duration) throws -> BootCheckOptions {
+    private func options(disk: Data, in directory: TemporaryFolder, timeout: Duration) throws -> BootCheckOptions {
         let image = directory.url.appendingPathComponent("disk.raw")
         try disk.write(to: image)
         var options = BootCheckOptions(image: image, database: .random(kind: .redis))
@@ -20,7 +22,7 @@ struct BootRunTests {
 
     @Test("a guest that panics fails early, with the console tail, and leaves nothing behind")
     func panicFailsEarly() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         var options = try options(disk: TestDisk.panics, in: directory, timeout: .seconds(120))
         options.keepConsole = directory.url.appendingPathComponent("kept.log")
         let error = await #expect(throws: BootCheckError.self) {
@@ -36,7 +38,7 @@ struct BootRunTests {
 
     @Test("a guest that never answers times out with a reason naming port and timeout")
     func silentTimesOut() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let options = try options(disk: TestDisk.silent, in: directory, timeout: .seconds(8))
         let error = await #expect(throws: BootCheckError.self) {
             try await runBootCheck(options, accelerator: tcg) { _ in }
@@ -49,12 +51,12 @@ struct BootRunTests {
 
     @Test("cancelling the task stops qemu and removes the temporary directory")
     func cancellationCleansUp() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let options = try options(disk: TestDisk.silent, in: directory, timeout: .seconds(300))
         let booting = AsyncStream<Void>.makeStream()
         let work = Task { [tcg] in
             try await runBootCheck(options, accelerator: tcg) { event in
-                if case .started(.booting, _) = event { booting.continuation.yield() }
+                if case .stepStarted("booting", _) = event { booting.continuation.yield() }
             }
         }
         for await _ in booting.stream { break }
@@ -68,7 +70,7 @@ struct BootRunTests {
 
     @Test("QMP: capabilities negotiated and an ACPI power-down accepted by a running qemu")
     func qmpPowerDown() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let options = try options(disk: TestDisk.silent, in: directory, timeout: .seconds(60))
         let overlay = directory.url.appendingPathComponent("overlay.qcow2")
         try await ChildProcess.run(

@@ -1,22 +1,13 @@
 import Foundation
+import HostProcesses
+import TestSupport
 import Testing
 
 @testable import BootCheck
 
-let hasQemu = FileManager.default.isExecutableFile(atPath: "/usr/bin/qemu-system-x86_64")
 let hasRedisServer = FileManager.default.isExecutableFile(atPath: "/usr/bin/redis-server")
 let hasSeedTools = FileManager.default.isExecutableFile(atPath: "/usr/bin/cloud-localds")
     && FileManager.default.isExecutableFile(atPath: "/usr/bin/isoinfo")
-
-/// A temporary directory removed when the fixture is released.
-final class TemporaryDirectory {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("bc-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
 
 /// Raw 1 MiB disks whose boot sector does one small thing (SeaBIOS skips single-sector virtio disks).
 enum TestDisk {
@@ -70,19 +61,5 @@ final class RedisServer {
     /// Stops the server; call at the end of each test.
     func stop() async {
         await process.stop()
-    }
-}
-
-/// Process ids of running processes whose command line mentions `text`.
-func processes(mentioning text: String) -> [Int32] {
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    return entries.compactMap { entry -> Int32? in
-        guard let pid = Int32(entry),
-            let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
-            String(decoding: data, as: UTF8.self).contains(text),
-            let status = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-            !status.contains(") Z ")
-        else { return nil }
-        return pid
     }
 }

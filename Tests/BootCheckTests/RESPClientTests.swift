@@ -1,4 +1,6 @@
 import Foundation
+import HostProcesses
+import TestSupport
 import Testing
 
 @testable import BootCheck
@@ -7,7 +9,7 @@ import Testing
 struct RedisProbeTests {
     @Test("RESP round trip: AUTH, SET, GET, a missing key")
     func roundTrip() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let server = try await RedisServer(in: directory.url)
         let (port, password) = (server.port, server.password)
         let replies = try await onBlockingThread {
@@ -24,7 +26,7 @@ struct RedisProbeTests {
 
     @Test("the right password passes all three checks")
     func passes() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let server = try await RedisServer(in: directory.url)
         #expect(await RedisProbe().answers(loopbackPort: server.port))
         let passed = try await RedisProbe().checkAuthentication(
@@ -38,7 +40,7 @@ struct RedisProbeTests {
 
     @Test("a wrong expected password fails the first check, naming the server's reply")
     func wrongPasswordFails() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let server = try await RedisServer(in: directory.url)
         let error = await #expect(throws: ProbeFailure.self) {
             try await RedisProbe().checkAuthentication(
@@ -51,7 +53,7 @@ struct RedisProbeTests {
 
     @Test("a server without a password fails the refusal check")
     func noPasswordServerFails() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let server = try await RedisServer(in: directory.url)
         let (port, password) = (server.port, server.password)
         _ = try await onBlockingThread {

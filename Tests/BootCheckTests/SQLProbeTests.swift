@@ -1,4 +1,6 @@
 import Foundation
+import HostProcesses
+import TestSupport
 import Testing
 
 @testable import BootCheck
@@ -7,7 +9,7 @@ import Testing
 struct PostgreSQLProbeTests {
     @Test("the right password passes all three checks")
     func passes() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let server = try await PostgreSQLServer(in: directory.url)
         let answered = await PostgreSQLProbe().answers(loopbackPort: server.port)
         let passed = try await PostgreSQLProbe().checkAuthentication(loopbackPort: server.port, settings: server.settings)
@@ -24,7 +26,7 @@ struct PostgreSQLProbeTests {
     private func failure(
         authentication: String = "scram-sha-256", _ change: (inout DatabaseSettings) -> Void = { _ in }
     ) async throws -> ProbeFailure? {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let server = try await PostgreSQLServer(in: directory.url, authentication: authentication)
         var settings = server.settings
         change(&settings)
@@ -65,7 +67,7 @@ struct PostgreSQLProbeTests {
 struct MariaDBProbeTests {
     @Test("the right password passes all three checks")
     func passes() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let server = try await MariaDBServer(in: directory.url)
         let passed = try await MariaDBProbe().checkAuthentication(loopbackPort: server.port, settings: server.settings)
         await server.stop()
@@ -77,7 +79,7 @@ struct MariaDBProbeTests {
 
     @Test("a wrong expected password fails the first check with the server's refusal; mysql names the checks")
     func wrongPasswordFails() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let server = try await MariaDBServer(in: directory.url)
         var settings = server.settings
         settings.password = "not-the-password"
@@ -91,7 +93,7 @@ struct MariaDBProbeTests {
 
     @Test("an account without a password does not pass")
     func passwordlessAccountFails() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let server = try await MariaDBServer(in: directory.url, password: nil)
         var settings = server.settings
         settings.password = "any-password"

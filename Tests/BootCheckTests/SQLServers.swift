@@ -1,5 +1,7 @@
 import Foundation
+import TestSupport
 import Testing
+import HostProcesses
 
 @testable import BootCheck
 

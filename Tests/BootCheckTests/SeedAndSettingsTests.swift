@@ -1,5 +1,8 @@
 import Foundation
+import QcowIO
+import TestSupport
 import Testing
+import HostProcesses
 
 @testable import BootCheck
 
@@ -9,7 +12,7 @@ struct SeedAndSettingsTests {
         "the seed ISO is labelled cidata and holds user-data and meta-data",
         .enabled(if: hasSeedTools, "needs cloud-localds and isoinfo"))
     func seedISO() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let iso = directory.url.appendingPathComponent("seed.iso")
         let settings = DatabaseSettings(kind: .redis, port: 6390, password: "pw123")
         try await NoCloudSeed.make(
@@ -24,7 +27,7 @@ struct SeedAndSettingsTests {
         #expect(user == settings.userData)
     }
 
-    private func isoinfo(_ arguments: [String], in directory: TemporaryDirectory) async throws -> String {
+    private func isoinfo(_ arguments: [String], in directory: TemporaryFolder) async throws -> String {
         let log = directory.url.appendingPathComponent("isoinfo.out")
         try await ChildProcess.run("isoinfo", arguments, log: log)
         return try String(contentsOf: log, encoding: .utf8)
@@ -33,7 +36,7 @@ struct SeedAndSettingsTests {
     @Test("generated user-data asks for a port other than the image's and reads back to the same settings",
           arguments: DatabaseKind.allCases)
     func userDataRoundTrip(kind: DatabaseKind) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let settings = DatabaseSettings.random(kind: kind)
         #expect(settings.password.count == 24 && settings.port == kind.imagePort + 1)
         #expect(settings.user == (kind == .redis ? nil : "dibkit_test") && settings.database == settings.user)
@@ -45,7 +48,7 @@ struct SeedAndSettingsTests {
 
     @Test("user-data written by hand: flow style, extra keys, the image's default port, user and database")
     func userDataByHand() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let file = directory.url.appendingPathComponent("user-data")
         try Data(("#cloud-config\nusers: [default]\ndibkit: {redis: {password: 12345, maxmemory: 256mb}, "
             + "postgresql: {password: pw12345678, user: app}, mariadb: {password: x2345678}}\n").utf8).write(to: file)
@@ -59,7 +62,7 @@ struct SeedAndSettingsTests {
 
     @Test("user-data without a password or with a bad port is refused with the key named")
     func userDataErrors() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let file = directory.url.appendingPathComponent("user-data")
         try Data("#cloud-config\ndibkit:\n  redis:\n    port: 6380\n".utf8).write(to: file)
         #expect(throws: BootCheckError.badUserData(path: file.path, message: "`dibkit.redis.password` is missing")) {
@@ -76,7 +79,7 @@ struct SeedAndSettingsTests {
 
     @Test("the database is read from the image's manifest")
     func manifest() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let image = directory.url.appendingPathComponent("redis-dib-2026-11-24.qcow2")
         #expect(try DatabaseKind.fromManifest(of: image) == nil)
         let manifest = directory.url.appendingPathComponent("redis-dib-2026-11-24.json")
@@ -88,14 +91,14 @@ struct SeedAndSettingsTests {
 
     @Test("qcow2 and raw are told apart by content, not by name", .enabled(if: hasQemu, "needs qemu-img"))
     func formatDetection() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let qcow = directory.url.appendingPathComponent("disk.raw")
         try await ChildProcess.run("qemu-img", ["create", "-f", "qcow2", qcow.path, "16M"],
             log: directory.url.appendingPathComponent("log"))
-        #expect(try BootRun.format(of: qcow) == "qcow2")
+        #expect(try BootRun.format(of: qcow) == .qcow2)
         let raw = directory.url.appendingPathComponent("disk.qcow2")
         try TestDisk.silent.write(to: raw)
-        #expect(try BootRun.format(of: raw) == "raw")
+        #expect(try BootRun.format(of: raw) == .raw)
         #expect(throws: BootCheckError.self) { try BootRun.format(of: directory.url.appendingPathComponent("none")) }
     }
 }
@@ -111,7 +114,7 @@ struct SQLSettingsTests {
 
     @Test("the manifest's database picks the probe; mongodb has none yet", arguments: ["postgresql", "mariadb", "mysql"])
     func manifest(name: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let image = directory.url.appendingPathComponent("\(name)-dib-2026-11-26.qcow2")
         try Data(#"{"database": "\#(name)"}"#.utf8).write(to: directory.url.appendingPathComponent("\(name)-dib-2026-11-26.json"))
         let kind = try #require(try DatabaseKind.fromManifest(of: image))

@@ -1,6 +1,8 @@
 import Chroot
 import Foundation
+import TestSupport
 import Testing
+import HostProcesses
 
 @Suite("GuestSession: an image's root through the libguestfs appliance")
 struct GuestSessionTests {
@@ -10,14 +12,14 @@ struct GuestSessionTests {
         try makeMinimalRoot(at: root)
         try Data("written on the host\n".utf8).write(to: root.appendingPathComponent("hello"))
         let disk = folder.appendingPathComponent("disk.raw")
-        try sh("truncate -s 64M \(disk.path) && mkfs.ext4 -q -F -d \(root.path) \(disk.path)")
+        try shell("truncate -s 64M \(disk.path) && mkfs.ext4 -q -F -d \(root.path) \(disk.path)")
         return disk
     }
 
     /// Appliances (qemu processes) that have `disk` open: its path is on their command line (`[q]` keeps
     /// the shell running pgrep from matching itself).
     func appliances(using disk: URL) throws -> Int {
-        try sh("pgrep -fc '[q]emu-system.*\(disk.path)' || true").split(separator: "\n").compactMap { Int($0) }.first ?? 0
+        try shell("pgrep -fc '[q]emu-system.*\(disk.path)' || true").split(separator: "\n").compactMap { Int($0) }.first ?? 0
     }
 
     @Test("runs a command in the disk's root and writes through to the image")
@@ -32,7 +34,7 @@ struct GuestSessionTests {
             return text
         }
         #expect(output == "written on the host\n")
-        let check = try sh("debugfs -R 'cat /from-guest' \(disk.path) 2>/dev/null")
+        let check = try shell("debugfs -R 'cat /from-guest' \(disk.path) 2>/dev/null")
         #expect(check == "changed\n")
     }
 

@@ -1,6 +1,8 @@
 import Chroot
 import Foundation
+import TestSupport
 import Testing
+import HostProcesses
 
 @Suite("HostRoot: commands inside a root, in private namespaces")
 struct HostRootTests {
@@ -28,7 +30,7 @@ struct HostRootTests {
         do {
             try await session.run("echo first; echo last words >&2; exit 7", environment: ["PATH": "/bin"], label: "doomed")
             Issue.record("a failing command must throw")
-        } catch ChrootError.commandFailed(let label, let status, let tail) {
+        } catch ProcessError.commandFailed(let label, let status, let tail) {
             #expect(label == "doomed")
             #expect(status == 7)
             #expect(tail.contains("last words") && tail.contains("first"))
@@ -51,7 +53,7 @@ struct HostRootTests {
         task.cancel()
         await #expect(throws: ChrootError.cancelled) { try await task.value }
         try await Task.sleep(for: .seconds(1))
-        let leftovers = try sh("pgrep -f 'sleep 30[01]' || true")
+        let leftovers = try shell("pgrep -f 'sleep 30[01]' || true")
         let inRoot = leftovers.split(separator: "\n").filter { pid in
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/root")) == root.path
         }

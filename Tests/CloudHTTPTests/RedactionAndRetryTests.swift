@@ -1,8 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
-@testable import Cloud
-import CloudHTTP
+@testable import CloudHTTP
 
 @Suite("Secrets stay out of texts; retries wait as servers ask")
 struct RedactionAndRetryTests {

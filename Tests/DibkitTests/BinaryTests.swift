@@ -1,55 +1,6 @@
 import Foundation
-import Pipeline
+import TestSupport
 import Testing
-
-extension Tag {
-    /// Slow tests that build real images and boot them.
-    @Tag static var endToEnd: Self
-}
-
-/// Runs the built `dibkit` binary.
-struct DibkitBinary {
-    static var url: URL {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dibkit")
-        return FileManager.default.isExecutableFile(atPath: beside.path) ? beside : repo.appendingPathComponent(".build/debug/dibkit")
-    }
-
-    static var repository: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
-
-    /// Starts `dibkit arguments`; standard error goes to `stderr`.
-    static func start(_ arguments: [String], environment: [String: String] = [:], workingDirectory: URL, stderr: URL) throws -> Process {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.currentDirectoryURL = workingDirectory
-        _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: stderr)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    /// Runs `dibkit arguments` to the end, with `environment` over this process's, and returns status,
-    /// stdout and stderr.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
-}
 
 @Suite("The dibkit binary")
 struct BinaryTests {

@@ -1,37 +1,34 @@
-import ArgumentParser
 import Foundation
 import QcowIO
+import TestSupport
 import Testing
-
-@testable import dibkit
 
 @Suite("dibkit convert and check: parsing, exit codes, output")
 struct ConvertCLITests {
-    @Test("convert takes -O, -c with or without a value, and --cluster-size")
-    func parsing() throws {
-        let arguments = Dibkit.Convert.expandingBareCompression(["convert", "in.raw", "out.qcow2", "-c", "--cluster-size", "2M"])
-        #expect(arguments == ["convert", "in.raw", "out.qcow2", "-c", "deflate", "--cluster-size", "2M"])
-        let convert = try #require(try Dibkit.parseAsRoot(arguments) as? Dibkit.Convert)
-        #expect(convert.compression == .deflate)
-        #expect(convert.format == .qcow2)
-        #expect(try parseSize(convert.clusterSize) == 2 << 20)
-        let zstd = try #require(try Dibkit.parseAsRoot(Dibkit.Convert.expandingBareCompression(["convert", "a", "b", "-c", "zstd"])) as? Dibkit.Convert)
-        #expect(zstd.compression == .zstd)
-        let gzip = try #require(try Dibkit.parseAsRoot(["convert", "a", "b.raw.gz", "-O", "raw.gz"]) as? Dibkit.Convert)
-        #expect(gzip.format == .rawGzip)
-        #expect(Dibkit.Convert.expandingBareCompression(["build", "-c"]) == ["build", "-c"])
-        #expect(convert.threads == 2 * ProcessInfo.processInfo.activeProcessorCount)
-        let one = try #require(try Dibkit.parseAsRoot(["convert", "a", "b", "--threads", "1"]) as? Dibkit.Convert)
-        #expect(one.threads == 1)
+    @Test("convert takes -O, -c with or without a value, --cluster-size and --threads")
+    func options() throws {
+        let folder = try TemporaryFolder()
+        let raw = folder.appendingPathComponent("disk.raw")
+        try Data(repeating: 7, count: 1 << 20).write(to: raw)
+        for (arguments, format, compression) in [
+            (["-c", "zstd", "--threads", "1"], "qcow2", "zstd" as String?), (["-c", "--cluster-size", "2M"], "qcow2", "deflate"),
+            (["-O", "raw.gz"], "raw.gz", nil),
+        ] {
+            let output = folder.appendingPathComponent("out-\(UUID().uuidString.prefix(4))")
+            let result = try DibkitBinary.run(["convert", raw.path, output.path, "--json"] + arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            #expect(object?["outputFormat"] as? String == format && object?["compression"] as? String == compression, "\(arguments)")
+        }
     }
 
-    @Test("bad options are usage errors", arguments: [
+    @Test("bad options are usage errors (exit 64)", arguments: [
         ["convert", "a", "b", "--cluster-size", "1000"], ["convert", "a", "b", "--cluster-size", "4M"],
         ["convert", "a", "b", "-O", "raw", "-c", "deflate"], ["convert", "a", "b", "-O", "vmdk"], ["convert", "a"],
         ["convert", "a", "b", "--threads", "0"],
     ])
-    func usageErrors(arguments: [String]) {
-        #expect(throws: (any Error).self) { try Dibkit.parseAsRoot(arguments) }
+    func usageErrors(arguments: [String]) throws {
+        #expect(try DibkitBinary.run(arguments).status == 64)
     }
 
     @Test("the binary converts with --json (one object, no progress) and check exits as qemu-img check does")

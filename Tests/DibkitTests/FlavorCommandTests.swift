@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `dibkit flavor show|change|upload` as a user runs them: the real binary, a config folder of its own,
@@ -7,19 +8,8 @@ import Testing
 struct FlavorCommandTests {
     /// Runs the built `dibkit` with extra environment; returns status, stdout, stderr.
     func dibkit(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dibkit")
-        process.executableURL = FileManager.default.isExecutableFile(atPath: beside.path)
-            ? beside : FakeOpenStack.repository.appendingPathComponent(".build/debug/dibkit")
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let result = try DibkitBinary.run(arguments, environment: environment)
+        return (result.status, result.stdout, result.stderr)
     }
 
     @Test("show, change, -1 restore, upload, same spec left alone, changed spec refused, --replace")

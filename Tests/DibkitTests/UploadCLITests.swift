@@ -1,9 +1,6 @@
-import ArgumentParser
 import Foundation
-import TestServers
+import TestSupport
 import Testing
-
-@testable import dibkit
 
 /// `dibkit upload` as a user runs it: the real binary against moto and the schema-checking DigitalOcean
 /// API, its whole output checked for secrets.

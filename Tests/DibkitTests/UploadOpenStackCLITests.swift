@@ -1,8 +1,6 @@
 import Foundation
-import TestServers
+import TestSupport
 import Testing
-
-@testable import dibkit
 
 /// `dibkit upload --cloud openstack` as a user runs it: the real binary against a real Keystone and Glance,
 /// its whole output checked for secrets.

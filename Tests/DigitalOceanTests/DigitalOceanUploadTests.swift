@@ -1,9 +1,11 @@
 import Foundation
-import TestServers
+import TestSupport
 import Testing
 
-@testable import Cloud
+@testable import DigitalOcean
 import CloudHTTP
+import Reporting
+@testable import S3
 
 /// Whole uploads against moto and the fake DigitalOcean API (bodies checked against the official schemas).
 @Suite("DigitalOcean upload against moto and a schema-checking API", .serialized)
@@ -20,8 +22,8 @@ struct DigitalOceanUploadTests {
     }
 
     /// Runs an upload, collecting its events.
-    static func run(_ request: DigitalOceanUploadRequest) async throws -> (DigitalOceanUploadResult, [UploadEvent]) {
-        let events = Recorder<UploadEvent>()
+    static func run(_ request: DigitalOceanUploadRequest) async throws -> (DigitalOceanUploadResult, [ProgressEvent]) {
+        let events = Recorder<ProgressEvent>()
         let result = try await DigitalOceanUpload(request).run { events.append($0) }
         return (result, events.all)
     }
@@ -69,7 +71,7 @@ struct DigitalOceanUploadTests {
             #expect(body["tags"] as? [String] == ["dibkit-redis"])
             #expect((body["inbound_rules"] as? [[String: Any]])?.compactMap { $0["ports"] as? String } == ["22", "6379"])
             #expect(result.firewall?.action == "created")
-            #expect(events.contains { if case .finished(.cleaning, _, _) = $0 { true } else { false } })
+            #expect(events.contains { if case .stepFinished("cleaning", _) = $0 { true } else { false } })
         }
     }
 
@@ -114,7 +116,7 @@ struct DigitalOceanUploadTests {
         try await withTestClouds(scenario: .deleted) { s3, api in
             var request = Self.request(image.qcow2, s3: s3, api: api)
             request.keepStaged = keepStaged
-            let error = await #expect(throws: CloudError.self) { try await Self.run(request) }
+            let error = await #expect(throws: DigitalOceanError.self) { try await Self.run(request) }
             guard case .importFailed(_, let message, let hint)? = error else { Issue.record("not importFailed: \(String(describing: error))"); return }
             #expect(message == "The image could not be imported: unrecognised partition table")
             #expect(hint.contains("cloud-init") && hint.contains(keepStaged ? "was kept" : "--keep-staged"))
@@ -143,7 +145,7 @@ struct DigitalOceanUploadTests {
         let image = try TestImage(size: 8 << 20, randomBytes: 1 << 20)
         defer { image.remove() }
         try await withTestClouds(scenario: .post500) { s3, api in
-            let error = await #expect(throws: CloudError.self) { try await Self.run(Self.request(image.qcow2, s3: s3, api: api)) }
+            let error = await #expect(throws: DigitalOceanError.self) { try await Self.run(Self.request(image.qcow2, s3: s3, api: api)) }
             #expect(error.map(String.init(describing:))?.contains("DigitalOcean POST /v2/images: HTTP 500: server_error") == true)
             let posts = try api.requests().filter { $0["method"] as? String == "POST" && $0["path"] as? String == "/v2/images" }
             #expect(posts.count == 1)
@@ -158,7 +160,7 @@ struct DigitalOceanUploadTests {
         try await withTestClouds(scenario: .transferErrored) { s3, api in
             var request = Self.request(image.qcow2, s3: s3, api: api)
             request.extraRegions = ["fra1"]
-            let error = await #expect(throws: CloudError.self) { try await Self.run(request) }
+            let error = await #expect(throws: DigitalOceanError.self) { try await Self.run(request) }
             #expect(error.map(String.init(describing:))?.contains("copying image 7000 to fra1 failed") == true)
             #expect(error.map(String.init(describing:))?.contains("doctl compute image-action transfer 7000 --region fra1") == true)
             let problems = try api.schemaProblems()
@@ -173,7 +175,7 @@ struct DigitalOceanUploadTests {
         try await withTestClouds(scenario: .never) { s3, api in
             var request = Self.request(image.qcow2, s3: s3, api: api)
             request.timeout = .milliseconds(300)
-            let error = await #expect(throws: CloudError.self) { try await Self.run(request) }
+            let error = await #expect(throws: DigitalOceanError.self) { try await Self.run(request) }
             let text = error.map(String.init(describing:)) ?? ""
             #expect(text.contains("still pending") && text.contains("doctl compute image get 7000"))
             let (bucket, key) = try #require(try Self.stagedKeys(api).first)
@@ -209,7 +211,7 @@ struct DigitalOceanUploadTests {
         try await withTestClouds { s3, api in
             var request = Self.request(image.qcow2, s3: s3, api: api)
             request.token = Secret("dop_v1_wrong")
-            let error = await #expect(throws: CloudError.self) { try await Self.run(request) }
+            let error = await #expect(throws: DigitalOceanError.self) { try await Self.run(request) }
             let text = error.map(String.init(describing:)) ?? ""
             #expect(text.contains("HTTP 401") && text.contains("DIGITALOCEAN_ACCESS_TOKEN"))
             let requests = try api.requests()

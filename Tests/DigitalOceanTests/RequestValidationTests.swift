@@ -1,8 +1,10 @@
 import Foundation
-import TestServers
+import Reporting
+import TestSupport
 import Testing
 
-@testable import Cloud
+@testable import DigitalOcean
+import S3
 
 /// Input errors found before any network work: the URLs point at a closed port, so a request that got
 /// past validation would fail differently.
@@ -40,8 +42,8 @@ struct RequestValidationTests {
     func refused(name: String, change: Change, message: String) throws {
         let image = try TestImage(size: 2 << 20, randomBytes: 4096)
         defer { image.remove() }
-        let error = #expect(throws: CloudError.self) { try Self.request(image.qcow2, change).validate() }
-        #expect(error?.isBadInput == true)
+        let error = #expect(throws: DigitalOceanError.self) { try Self.request(image.qcow2, change).validate() }
+        #expect(error?.failureKind == .badInput)
         #expect(error.map(String.init(describing:))?.contains(message) == true, "\(name): \(String(describing: error))")
     }
 
@@ -57,7 +59,7 @@ struct RequestValidationTests {
         _ = FileManager.default.createFile(atPath: huge.path, contents: Data())
         try FileHandle(forWritingTo: huge).truncate(atOffset: 101_000_000_000)
         for (image, message) in [(missing, "cannot use \(missing.path) as an image"), (empty, "is empty"), (huge, "up to 100 GB")] {
-            let error = #expect(throws: CloudError.self) { try Self.request(image).validate() }
+            let error = #expect(throws: DigitalOceanError.self) { try Self.request(image).validate() }
             #expect(error.map(String.init(describing:))?.contains(message) == true, "\(String(describing: error))")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The built-in elements' files: DIB layout, hook names, shell syntax, YAML and package names.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The firewall ruleset as nft parses it, and the vm element's guard on the root UUID.

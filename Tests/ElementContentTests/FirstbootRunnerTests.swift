@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The first-boot runner (`elements/firstboot/static/usr/lib/dibkit/firstboot`) under python3 on a fake root,

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 /// The first-boot hooks of the vendor-only databases (`50-mysql`, `50-mongodb`) refuse bad settings before

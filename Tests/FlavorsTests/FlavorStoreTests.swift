@@ -1,5 +1,6 @@
 import Flavors
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Flavors: predefined sets and the user's config file")

@@ -1,7 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
-@testable import Chroot
+@testable import HostProcesses
 
 private let hasQemu = FileManager.default.isExecutableFile(atPath: "/usr/bin/qemu-system-x86_64")
 

@@ -1,8 +1,10 @@
 import BootCheck
-import Chroot
+import HostProcesses
 import Foundation
-import Pipeline
+import ImageBuild
 import QcowIO
+import Reporting
+import TestSupport
 import Testing
 
 extension EndToEnd {

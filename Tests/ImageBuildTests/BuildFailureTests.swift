@@ -1,7 +1,8 @@
-import Chroot
+import HostProcesses
 import Elements
 import Foundation
-import Pipeline
+import ImageBuild
+import TestSupport
 import Testing
 
 extension EndToEnd {

@@ -1,12 +1,8 @@
 import Elements
 import Foundation
-import Pipeline
+import ImageBuild
+import TestSupport
 import Testing
-
-extension Tag {
-    /// Slow tests that build real images (mmdebstrap, chroot, libguestfs) and boot them under qemu.
-    @Tag static var endToEnd: Self
-}
 
 /// Every test that builds or boots a real image, run one at a time: each one wants both cores and a
 /// libguestfs appliance or a qemu guest of its own.
@@ -50,37 +46,4 @@ struct BuildFixture {
 
     /// Names of whatever is left in the temp folder.
     var leftovers: [String] { (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? [] }
-}
-
-/// Collects build events for assertions.
-final class EventLog: Sendable {
-    private let lock = NSLock()
-    nonisolated(unsafe) private var events: [BuildEvent] = []
-    private let onEvent: (@Sendable (BuildEvent) -> Void)?
-
-    /// - Parameter onEvent: also called with each event as it comes.
-    init(onEvent: (@Sendable (BuildEvent) -> Void)? = nil) { self.onEvent = onEvent }
-
-    func record(_ event: BuildEvent) {
-        lock.withLock { events.append(event) }
-        onEvent?(event)
-    }
-
-    var finishedSteps: [String] {
-        lock.withLock { events.compactMap { if case .stepFinished(let name, _) = $0 { name } else { nil } } }
-    }
-}
-
-/// Runs `script` with bash and returns its standard output (its exit status is the caller's to check
-/// through the output).
-func shell(_ script: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-c", script]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
 }

@@ -1,7 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
-@testable import Pipeline
+@testable import ImageBuild
 
 @Suite("DiskAssembler: partition table and filesystem without loop devices")
 struct DiskAssemblerTests {

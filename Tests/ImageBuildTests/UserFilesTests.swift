@@ -1,6 +1,8 @@
 import Foundation
-import Pipeline
+import ImageBuild
+import TestSupport
 import Testing
+import Elements
 
 /// Files made at test time for `-p` and `-k`, in their own folder.
 struct UserFiles {

@@ -1,8 +1,12 @@
 import BootCheck
 import Chroot
+import HostProcesses
 import Foundation
-import Pipeline
+import ImageBuild
+import TestSupport
 import Testing
+import Elements
+import Reporting
 
 extension EndToEnd {
     @Suite("Vendor packages, ssh keys, the guest agent and an element written for diskimage-builder")

@@ -1,7 +1,9 @@
 import Chroot
 import Foundation
-import Pipeline
+import ImagePatch
+import TestSupport
 import Testing
+import HostProcesses
 
 /// A small bootable-looking disk for `patch` tests: an MBR, one ext4 partition at 1 MiB holding a root
 /// made of the host's shell tools and their libraries, a user `dibkit`, and a fake `apt-get` that logs
@@ -48,7 +50,7 @@ struct PatchFixture {
     /// Runs a patch with the machine's accelerator; events go to `events`.
     func patch(_ image: URL, _ steps: [PatchStep], events: EventLog = EventLog()) async throws -> PatchReport {
         let choice = await AcceleratorChoice.detect()
-        return try await Pipeline.patch(image, steps: steps, accelerator: choice, progress: events.record)
+        return try await ImagePatch.patch(image, steps: steps, accelerator: choice, progress: events.record)
     }
 
     /// `debugfs` on the image's partition (qcow2 is converted first): e.g. `cat /etc/x`, `stat /root`.

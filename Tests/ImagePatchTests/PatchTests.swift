@@ -1,8 +1,11 @@
 import Chroot
 import Foundation
-import Pipeline
+import ImagePatch
 import QcowIO
+import Reporting
+import TestSupport
 import Testing
+import Elements
 
 /// `dibkit patch` through a real libguestfs appliance on small disks made by the fixture.
 @Suite("patch: steps in an image's root, all or nothing", .serialized)
@@ -88,7 +91,7 @@ struct PatchTests {
         let before = try shell("sha256sum < \(fixture.raw.path)")
         let started = AsyncStream<Void>.makeStream()
         let events = EventLog { event in
-            if case .stepStarted(let name) = event, name.hasPrefix("step 1/1") { started.continuation.yield() }
+            if case .stepStarted(let name, _) = event, name.hasPrefix("step 1/1") { started.continuation.yield() }
         }
         let task = Task { try await fixture.patch(fixture.raw, [.run("echo x > /etc/x; sleep 600")], events: events) }
         for await _ in started.stream { break }

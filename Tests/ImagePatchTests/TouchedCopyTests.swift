@@ -1,7 +1,11 @@
 import Chroot
 import Foundation
-import Pipeline
+import ImagePatch
+import Reporting
+import TestSupport
 import Testing
+import HostProcesses
+import Elements
 
 /// `withTouchedCopy`: the per-cloud touches of `dibkit upload` through a real libguestfs appliance, on small
 /// disks made by `PatchFixture`.
@@ -130,7 +134,7 @@ struct TouchedCopyTests {
         let before = try shell("sha256sum < \(fixture.raw.path)")
         let launching = AsyncStream<Void>.makeStream()
         let events = EventLog { event in
-            if case .stepStarted("launch") = event { launching.continuation.yield() }
+            if case .stepStarted("launch", _) = event { launching.continuation.yield() }
         }
         let keys = try publicKey(fixture)
         let task = Task { try await run(fixture, fixture.raw, CloudTouches(keys: keys), events: events) { _ in } }
@@ -175,10 +179,10 @@ struct TouchSettingsTests {
 
     @Test("a keypair's text is checked like a -k file: a private key is refused, naming where it came from")
     func keypairText() {
-        #expect(throws: BuildError.badPublicKey(
+        #expect(throws: ElementError.badPublicKey(
             path: "keypair 'ops'", line: nil, reason: "is a private key; pass the public one (the .pub file)")) {
             try AuthorizedKeys(text: "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n", source: "keypair 'ops'")
         }
-        #expect(throws: BuildError.self) { try AuthorizedKeys(text: "not a key", source: "keypair 'ops'") }
+        #expect(throws: ElementError.self) { try AuthorizedKeys(text: "not a key", source: "keypair 'ops'") }
     }
 }

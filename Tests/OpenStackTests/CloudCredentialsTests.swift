@@ -1,5 +1,6 @@
 import Foundation
 import OpenStack
+import TestSupport
 import Testing
 
 @Suite("Cloud credentials: clouds.yaml and OS_* variables")

@@ -1,5 +1,6 @@
 import Foundation
 import OpenStack
+import TestSupport
 import Testing
 
 /// Nova flavor upload against `FakeOpenStack`, whose every request body is checked against Nova's schema.

@@ -2,8 +2,9 @@ import CloudHTTP
 import Crypto
 import Foundation
 import OpenStack
-import TestServers
+import TestSupport
 import Testing
+import Reporting
 
 /// Uploads to a real Glance behind a real Keystone (both from PyPI, on 127.0.0.1), read back through
 /// Glance's API. Each test has its own servers, stopped and removed at its end.
@@ -16,7 +17,7 @@ struct GlanceUploadTests {
 
     /// Uploads `request` as cloud `name` of the servers' clouds.yaml, with quick retries.
     static func upload(_ request: GlanceUploadRequest, to cloud: RealOpenStack, as name: String = "devstack",
-                       events: Recorder<GlanceUploadEvent> = Recorder()) async throws -> GlanceUploadResult {
+                       events: Recorder<ProgressEvent> = Recorder()) async throws -> GlanceUploadResult {
         let retry = RetryPolicy(attempts: 4, initialDelay: .milliseconds(50), maximumDelay: .milliseconds(200))
         return try await KeystoneSession.with(try credentials(cloud, name), retry: retry) { keystone in
             try await GlanceUpload(request).run(keystone: keystone) { events.append($0) }
@@ -46,7 +47,7 @@ struct GlanceUploadTests {
             var request = GlanceUploadRequest(image: image.qcow2, name: "redis-qcow2")
             request.properties = ["os_distro": "debian", "hw_disk_bus": "virtio", "sw_database_redis_version": "7.0"]
             request.minDiskGB = 1
-            let events = Recorder<GlanceUploadEvent>()
+            let events = Recorder<ProgressEvent>()
             let qcow2 = try await Self.upload(request, to: cloud, events: events)
             try await Self.expectStored(qcow2, file: image.qcow2, format: "qcow2", in: cloud)
             let stored = try await cloud.image(qcow2.imageID)
@@ -54,9 +55,9 @@ struct GlanceUploadTests {
             #expect(stored["sw_database_redis_version"] as? String == "7.0" && stored["min_disk"] as? Int == 1)
             #expect(stored["visibility"] as? String == "private" && stored["container_format"] as? String == "bare")
             #expect(qcow2.method == "upload")
-            let phases = events.all.compactMap { if case .finished(let phase, _) = $0 { phase } else { nil } }
+            let phases = events.all.compactMap { if case .stepFinished(let phase, _) = $0 { GlanceUploadPhase(rawValue: phase) } else { nil } }
             #expect(phases == [.checking, .creating, .uploading, .verifying])
-            #expect(events.all.contains(.bytes(done: qcow2.bytes, total: qcow2.bytes)))
+            #expect(events.all.contains(.bytes(step: "uploading", done: qcow2.bytes, total: qcow2.bytes)))
 
             let raw = try await Self.upload(GlanceUploadRequest(image: image.raw, name: "redis-raw"), to: cloud)
             try await Self.expectStored(raw, file: image.raw, format: "raw", in: cloud)
@@ -71,11 +72,11 @@ struct GlanceUploadTests {
             var request = GlanceUploadRequest(image: image.qcow2, name: "imported")
             request.useImport = true
             request.importPolling = .init(initial: .milliseconds(200), maximum: .seconds(1))
-            let events = Recorder<GlanceUploadEvent>()
+            let events = Recorder<ProgressEvent>()
             let result = try await Self.upload(request, to: cloud, events: events)
             #expect(result.method == "glance-direct")
             try await Self.expectStored(result, file: image.qcow2, format: "qcow2", in: cloud)
-            let phases = events.all.compactMap { if case .finished(let phase, _) = $0 { phase } else { nil } }
+            let phases = events.all.compactMap { if case .stepFinished(let phase, _) = $0 { GlanceUploadPhase(rawValue: phase) } else { nil } }
             #expect(phases == [.checking, .creating, .uploading, .importing, .verifying])
         }
     }

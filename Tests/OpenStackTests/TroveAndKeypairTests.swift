@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import OpenStack
+import TestSupport
 import Testing
 
 /// Nova keypairs and Trove's datastore-version registration against `FakeOpenStack`, which checks Trove's

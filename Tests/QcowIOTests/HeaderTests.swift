@@ -1,5 +1,6 @@
 import Foundation
 import QcowIO
+import TestSupport
 import Testing
 
 /// A temp folder for images made by qemu-img at test time.

@@ -1,5 +1,6 @@
 import Foundation
 import QcowIO
+import TestSupport
 import Testing
 
 extension ImageFolder {

@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
+import TestSupport
 import Testing
 
-@testable import Cloud
+@testable import S3
 
 /// AWS's published SigV4 examples: the signature test suite (AKIDEXAMPLE, 2015-08-30, service `service`)
 /// and the S3 examples of "Signature Calculations for the Authorization Header" (2013-05-24).

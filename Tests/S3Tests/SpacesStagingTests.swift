@@ -1,8 +1,8 @@
 import Foundation
-import TestServers
+import TestSupport
 import Testing
 
-@testable import Cloud
+@testable import S3
 import CloudHTTP
 
 /// Multipart uploads against moto's S3 with signature checks on.
@@ -55,7 +55,7 @@ struct SpacesStagingTests {
     @Test("a wrong secret is refused by moto's signature check, with a hint and no secret in the message")
     func wrongSecret() async throws {
         try await withSpaces(secret: "not-the-secret-key") { client, moto in
-            let error = await #expect(throws: CloudError.self) { try await client.checkBucket(Self.bucket) }
+            let error = await #expect(throws: ServiceError.self) { try await client.checkBucket(Self.bucket) }
             let text = "\(error.map(String.init(describing:)) ?? "")"
             #expect(text.contains("HTTP 403"))
             #expect(text.contains("SPACES_"))
@@ -66,7 +66,7 @@ struct SpacesStagingTests {
     @Test("a missing Space is named, with what to do")
     func missingSpace() async throws {
         try await withSpaces { client, _ in
-            let error = await #expect(throws: CloudError.self) { try await client.checkBucket("no-such-space") }
+            let error = await #expect(throws: ServiceError.self) { try await client.checkBucket("no-such-space") }
             #expect("\(error.map(String.init(describing:)) ?? "")".contains("There is no Space no-such-space"))
         }
     }

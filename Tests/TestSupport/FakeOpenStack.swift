@@ -1,33 +1,26 @@
-import Foundation
-import TestServers
-import Testing
+public import Foundation
 
-/// `Fixtures/fake_openstack.py` running on 127.0.0.1: Keystone's token endpoint, Nova's flavor and keypair
+/// `python/fake_openstack.py` running on 127.0.0.1: Keystone's token endpoint, Nova's flavor and keypair
 /// API and (with `trove`) Trove's datastore-version management API, checking request bodies against Nova's
 /// and Trove's request schemas with jsonschema (from the test venv made by `scripts/setup-test-venv`).
-final class FakeOpenStack {
-    let process = Process()
-    let folder: URL
-    let port: Int
+public final class FakeOpenStack {
+    public let folder: URL
+    public let port: Int
     let log: URL
-    var authURL: String { "http://127.0.0.1:\(port)/identity/v3" }
-
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    private let server: PythonServer
+    public var authURL: String { "http://127.0.0.1:\(port)/identity/v3" }
 
     /// Starts the server; `seed` flavors (Nova's JSON shape plus `extra_specs`), `keypairs` (name → public
     /// key) and `troveSeed` datastore versions (Trove's list shape) exist from the start; `trove` puts a
     /// `database` endpoint in the catalog.
-    init(
+    public init(
         seed: [[String: Any]] = [], keypairs: [String: String] = [:], trove: Bool = false,
         troveSeed: [[String: Any]] = []
     ) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-openstack-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let python = try TestVenv.python()
         let log = folder.appendingPathComponent("requests.jsonl")
-        var arguments = [Self.fixtures.appendingPathComponent("fake_openstack.py").path, "--log", log.path]
+        var arguments = ["--log", log.path]
         for (option, object, empty) in [("--seed", seed as Any, seed.isEmpty), ("--keypairs", keypairs, keypairs.isEmpty),
                                          ("--trove-seed", troveSeed, troveSeed.isEmpty)] where !empty {
             let file = folder.appendingPathComponent(option.dropFirst(2) + ".json")
@@ -35,30 +28,24 @@ final class FakeOpenStack {
             arguments += [option, file.path]
         }
         if trove { arguments.append("--trove") }
-        process.executableURL = python
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let line = String(decoding: Self.firstLine(of: output.fileHandleForReading), as: UTF8.self)
-        guard line.hasPrefix("listening "), let port = Int(line.dropFirst("listening ".count)) else {
-            process.terminate()
-            throw FixtureError("fake_openstack.py did not start: '\(line)'")
+        do {
+            server = try PythonServer(script: "fake_openstack.py", arguments: arguments)
+        } catch {
+            try? FileManager.default.removeItem(at: folder)
+            throw error
         }
-        self.port = port
+        port = server.port
         self.log = log
     }
 
     deinit {
-        // SIGKILL: Foundation's Process starts children with SIGTERM blocked (docs/design.md).
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        server.stop()
         try? FileManager.default.removeItem(at: folder)
     }
 
     /// A clouds.yaml naming this server as cloud `test` (region RegionOne, public interface); `extra` lines
     /// are added to the cloud's entry as they are.
-    func writeCloudsFile(password: String = "secret", user: String = "admin", extra: [String] = []) throws -> URL {
+    public func writeCloudsFile(password: String = "secret", user: String = "admin", extra: [String] = []) throws -> URL {
         let file = folder.appendingPathComponent("clouds.yaml")
         try Data("""
             clouds:
@@ -77,15 +64,15 @@ final class FakeOpenStack {
     }
 
     /// One logged request: method, path, body, and the server's verdict (`ok` or why it refused).
-    struct Request {
-        let method: String
-        let path: String
-        let body: [String: Any]?
-        let verdict: String
+    public struct Request {
+        public let method: String
+        public let path: String
+        public let body: [String: Any]?
+        public let verdict: String
     }
 
     /// Every request so far, in order.
-    var requests: [Request] {
+    public var requests: [Request] {
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
@@ -95,17 +82,6 @@ final class FakeOpenStack {
     }
 
     /// Requests that change something (POST, DELETE) other than authentication.
-    var changes: [Request] { requests.filter { ($0.method == "POST" || $0.method == "DELETE") && !$0.path.contains("auth/tokens") } }
-
-    private static func firstLine(of handle: FileHandle) -> Data {
-        var line = Data()
-        while let byte = try? handle.read(upToCount: 1), let first = byte.first, first != 0x0A { line.append(first) }
-        return line
-    }
+    public var changes: [Request] { requests.filter { ($0.method == "POST" || $0.method == "DELETE") && !$0.path.contains("auth/tokens") } }
 }
 
-/// A fixture that could not be set up.
-struct FixtureError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

@@ -1,13 +1,12 @@
-import ArgumentParser
 import Foundation
 import OpenStack
-import Pipeline
+import UploadWorkflows
+import ImagePatch
+import TestSupport
 import Testing
 
-@testable import dibkit
-
 /// `dibkit upload --cloud openstack`'s keypair and Trove options around a stand-in for the Glance upload,
-/// against `FakeOpenStack` (no appliance: the touches themselves are PipelineTests' `TouchedCopyTests`).
+/// against `FakeOpenStack` (no appliance: the touches themselves are ImagePatchTests' `TouchedCopyTests`).
 @Suite("upload --cloud openstack: keypair and Trove options around the upload")
 final class UploadExtrasTests {
     static let imageID = "0b5c3a3e-2f7d-4c1e-9d0a-6a1b2c3d4e5f"
@@ -24,9 +23,16 @@ final class UploadExtrasTests {
 
     deinit { try? FileManager.default.removeItem(at: image.deletingLastPathComponent()) }
 
-    /// Runs the extras parsed from `arguments`; the upload stand-in records what it was given.
-    func run(_ arguments: [String], server: FakeOpenStack, uploaded: Recorded = Recorded()) async throws -> OpenStackUploadExtras.Outcome {
-        let extras = try OpenStackUploadExtras.parse(arguments)
+    /// Extras registering the uploaded image as redis 7.0.
+    static func redis70() -> OpenStackUploadExtras {
+        var extras = OpenStackUploadExtras()
+        extras.datastore = "redis"
+        extras.datastoreVersion = "7.0"
+        return extras
+    }
+
+    /// Runs `extras`; the upload stand-in records what it was given.
+    func run(_ extras: OpenStackUploadExtras, server: FakeOpenStack, uploaded: Recorded = Recorded()) async throws -> OpenStackUploadExtras.Outcome {
         let clouds = try server.writeCloudsFile()
         let credentials = try CloudCredentials.load(cloud: "test", environment: ["OS_CLIENT_CONFIG_FILE": clouds.path])
         let (id, outcome) = try await KeystoneSession.with(credentials) { keystone in
@@ -45,7 +51,7 @@ final class UploadExtrasTests {
     func registersThroughTrove() async throws {
         let server = try FakeOpenStack(trove: true)
         let uploaded = Recorded()
-        let outcome = try await run(["--datastore", "redis", "--datastore-version", "7.0"], server: server, uploaded: uploaded)
+        let outcome = try await run(Self.redis70(), server: server, uploaded: uploaded)
         #expect(uploaded.files == [image], "nothing to touch: the image itself goes up")
         #expect(outcome.datastoreVersionRegistered == "redis 7.0")
         let post = try #require(server.changes.last)
@@ -58,9 +64,10 @@ final class UploadExtrasTests {
     @Test("without a database endpoint the trove-manage commands are the result")
     func printsTroveManage() async throws {
         let server = try FakeOpenStack()
-        let outcome = try await run(
-            ["--datastore", "redis", "--datastore-version", "7.0", "--datastore-packages", "redis-server,redis-tools", "--not-default"],
-            server: server)
+        var extras = Self.redis70()
+        extras.datastorePackages = ["redis-server", "redis-tools"]
+        extras.makeDefault = false
+        let outcome = try await run(extras, server: server)
         #expect(outcome.troveManageCommands == [
             "trove-manage datastore_update redis ''",
             "trove-manage datastore_version_update redis 7.0 redis \(Self.imageID) redis-server,redis-tools 1",
@@ -75,7 +82,7 @@ final class UploadExtrasTests {
             "id": "11111111-2222-3333-4444-555555555555", "name": "7.0", "datastore_name": "redis",
         ]])
         let uploaded = Recorded()
-        let extras = try OpenStackUploadExtras.parse(["--datastore", "redis", "--datastore-version", "7.0"])
+        let extras = Self.redis70()
         let clouds = try server.writeCloudsFile(user: asMember ? "member" : "admin")
         let credentials = try CloudCredentials.load(cloud: "test", environment: ["OS_CLIENT_CONFIG_FILE": clouds.path])
         await #expect(throws: OpenStackError.self) {
@@ -94,15 +101,9 @@ final class UploadExtrasTests {
     func keypairNeedsLoginUser() async throws {
         let server = try FakeOpenStack(keypairs: ["ops": "ssh-ed25519 AAAA ops"])
         await #expect(throws: TouchError.loginUserUnknown(image: image.path)) {
-            _ = try await run(["-k", "ops"], server: server)
+            var extras = OpenStackUploadExtras()
+            extras.keypair = "ops"
+            _ = try await run(extras, server: server)
         }
-    }
-
-    @Test("options that need another are refused at parsing", arguments: [
-        ["--datastore", "redis"], ["--datastore-version", "7.0"], ["--datastore-manager", "redis"], ["--not-default"],
-        ["--login-user", "debian"],
-    ])
-    func parsing(arguments: [String]) {
-        #expect(throws: (any Error).self) { try OpenStackUploadExtras.parse(arguments) }
     }
 }

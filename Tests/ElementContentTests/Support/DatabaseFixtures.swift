@@ -1,4 +1,6 @@
 import Foundation
+import HostProcesses
+import TestSupport
 import Testing
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.

@@ -12,11 +12,12 @@ endpoint only with --trove.
 
 Usage: python3 fake_openstack.py --log FILE [--seed FLAVORS.json] [--keypairs {NAME: PUBLIC_KEY}.json]
                                  [--trove] [--trove-seed VERSIONS.json]
-Prints "listening PORT" once it accepts connections.
+Prints one JSON line, {"port": PORT}, once it accepts connections, and serves until its standard input closes.
 """
 import argparse
 import json
 import pathlib
+import sys
 import threading
 import unicodedata
 import urllib.parse
@@ -294,8 +295,10 @@ def main():
                           read(args.trove_seed, []))
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     Handler.port = server.server_address[1]
-    print("listening", Handler.port, flush=True)
-    server.serve_forever()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(json.dumps({"port": Handler.port}), flush=True)
+    sys.stdin.read()
+    server.shutdown()
 
 
 if __name__ == "__main__":

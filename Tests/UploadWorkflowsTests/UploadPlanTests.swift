@@ -1,0 +1,82 @@
+@testable import DigitalOcean
+import Foundation
+import OpenStack
+import TestSupport
+import Testing
+import Reporting
+
+@testable import UploadWorkflows
+
+@Suite("upload: the plan from settings, environment and manifest, and the droplet command (nothing is sent)")
+struct UploadPlanTests {
+    @Test("lists may be comma-separated or repeated; defaults for endpoints and name; the firewall from --port")
+    func digitalOceanPlan() throws {
+        var settings = DigitalOceanUploadSettings(image: URL(fileURLWithPath: "images/redis.qcow2"), region: "nyc3", space: "my-space")
+        settings.regions = ["fra1,ams3"]
+        settings.tags = ["a,b", "c"]
+        settings.firewall = true
+        settings.allow = ["203.0.113.0/24", "198.51.100.7"]
+        settings.ports = [6380]
+        settings.timeout = .seconds(5400)
+        let plan = try DigitalOceanUploadPlan(settings, environment: [:])
+        #expect(plan.request.extraRegions == ["fra1", "ams3"])
+        #expect(plan.request.tags == ["a", "b", "c"])
+        #expect(plan.request.timeout == .seconds(5400))
+        #expect(plan.request.spacesEndpoint.absoluteString == "https://nyc3.digitaloceanspaces.com")
+        #expect(plan.request.apiURL.absoluteString == "https://api.digitalocean.com")
+        #expect(plan.request.name == "redis")
+        #expect(plan.request.firewall == FirewallRequest(tag: "dibkit-image", ports: [6380], sources: ["203.0.113.0/24", "198.51.100.7"]))
+    }
+
+    @Test("settings beat the environment for the endpoints; the environment beats the defaults")
+    func endpoints() throws {
+        let environment = ["DIGITALOCEAN_API_URL": "http://127.0.0.1:1", "SPACES_ENDPOINT": "http://127.0.0.1:2"]
+        var settings = DigitalOceanUploadSettings(image: URL(fileURLWithPath: "x.qcow2"), region: "ams3", space: "s-1")
+        let fromEnvironment = try DigitalOceanUploadPlan(settings, environment: environment)
+        #expect(fromEnvironment.request.apiURL.absoluteString == "http://127.0.0.1:1")
+        #expect(fromEnvironment.request.spacesEndpoint.absoluteString == "http://127.0.0.1:2")
+        settings.apiURL = "http://127.0.0.1:3"
+        settings.spacesEndpoint = "http://127.0.0.1:4"
+        let fromSettings = try DigitalOceanUploadPlan(settings, environment: environment)
+        #expect(fromSettings.request.apiURL.absoluteString == "http://127.0.0.1:3")
+        #expect(fromSettings.request.spacesEndpoint.absoluteString == "http://127.0.0.1:4")
+        settings.apiURL = "not a url"
+        #expect(throws: DigitalOceanError.self) { try DigitalOceanUploadPlan(settings, environment: environment) }
+    }
+
+    @Test("a manifest gives os_distro, os_version, hw_* and sw_database_* properties and min_disk; given properties win")
+    func manifestProperties() throws {
+        let folder = try TemporaryFolder()
+        let manifest: [String: Any] = [
+            "name": "redis", "database": "redis", "databaseVersion": ["version": "7.0", "source": "distro"], "loginUser": "dibkit",
+            "authorizedKeys": 0, "ports": [6379], "elements": ["redis", "guest-agent"], "release": "bookworm", "arch": "amd64",
+            "mirror": "http://deb.example", "format": "qcow2", "compression": "deflate", "packages": [], "sha256": "ab",
+            "sizes": ["image": 1, "virtual": 3 << 30, "rootfs": 1], "phases": [], "accelerator": "tcg", "baseRootFromCache": false,
+            "created": "2026-11-24T12:00:00Z", "dibkitVersion": "0.1.0",
+        ]
+        try JSONSerialization.data(withJSONObject: manifest).write(to: folder.appendingPathComponent("redis.json"))
+        var settings = OpenStackUploadSettings(image: folder.appendingPathComponent("redis.qcow2"))
+        settings.properties = ["hw_disk_bus": "scsi"]
+        settings.useImport = true
+        settings.visibility = "shared"
+        settings.timeout = .seconds(1200)
+        let request = OpenStackUploadPlan(settings).request
+        #expect(request.properties["os_distro"] == "debian" && request.properties["os_version"] == "12")
+        #expect(request.properties["hw_architecture"] == "x86_64" && request.properties["hw_qemu_guest_agent"] == "yes")
+        #expect(request.properties["hw_disk_bus"] == "scsi", "a given property wins over the manifest")
+        #expect(request.properties["sw_database_redis_version"] == "7.0" && request.properties["sw_database_redis_listen_port"] == "6379")
+        #expect(request.properties["os_admin_user"] == "dibkit" && request.minDiskGB == 3)
+        #expect(request.useImport && request.visibility == "shared" && request.importTimeout == .seconds(1200) && request.name == "redis")
+    }
+
+    @Test("the droplet command picks a size whose disk holds the image and quotes odd paths")
+    func dropletCommand() {
+        let staged = DigitalOceanUploadResult.Staged(format: "raw.gz", bytes: 1, otherFormatBytes: nil, url: "u", kept: false, bytesPerSecond: 1)
+        let result = DigitalOceanUploadResult(
+            imageID: 42, name: "redis-dib", distribution: "Debian", status: "available", regions: ["nyc3"], minDiskSizeGB: 30,
+            staged: staged, firewall: nil, seconds: [:])
+        let text = DropletCommand(result: result, region: "nyc3", userDataFile: URL(fileURLWithPath: "/tmp/my images/x.user-data"), tag: "db").text
+        #expect(text.hasPrefix("doctl compute droplet create redis-dib-1 --image 42 --region nyc3 --size s-1vcpu-2gb"))
+        #expect(text.contains("--user-data-file '/tmp/my images/x.user-data' --tag-name db --wait"))
+    }
+}
