@@ -1,5 +1,6 @@
 public import AsyncHTTPClient
 public import Foundation
+import Reporting
 public import NIOCore
 public import NIOHTTP1
 
@@ -36,7 +37,7 @@ public final class HTTPTransport: Sendable {
 
         /// `Glance PUT /v2/images/{id}/file: HTTP 503; try 2 in 1.1 s`.
         public var text: String {
-            let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+            let seconds = delay.inSeconds
             return "\(service) \(operation): \(reason); try \(attempt + 1) in " + String(format: "%.1f s", seconds)
         }
     }

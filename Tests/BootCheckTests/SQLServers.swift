@@ -6,11 +6,7 @@ import HostProcesses
 @testable import BootCheck
 
 /// The host's newest PostgreSQL server binaries (`/usr/lib/postgresql/N/bin`), if any.
-let postgreSQLBin: String? = {
-    let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
-    return versions.filter { FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\($0)/bin/postgres") }
-        .max { (Int($0) ?? 0) < (Int($1) ?? 0) }.map { "/usr/lib/postgresql/\($0)/bin" }
-}()
+let postgreSQLBin = HostDatabases.postgreSQLBin
 /// PostgreSQL's server and clients, and (as root) its system user to run the server as.
 let hasPostgreSQL = postgreSQLBin != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/psql")
     && FileManager.default.isExecutableFile(atPath: "/usr/bin/pg_isready") && (getuid() != 0 || getpwnam("postgres") != nil)

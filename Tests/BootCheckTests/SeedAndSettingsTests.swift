@@ -1,5 +1,6 @@
 import Foundation
 import QcowIO
+import Reporting
 import TestSupport
 import Testing
 import HostProcesses
@@ -82,11 +83,12 @@ struct SeedAndSettingsTests {
         let directory = try TemporaryFolder()
         let image = directory.url.appendingPathComponent("redis-dib-2026-11-24.qcow2")
         #expect(try DatabaseKind.fromManifest(of: image) == nil)
-        let manifest = directory.url.appendingPathComponent("redis-dib-2026-11-24.json")
-        try Data(#"{"database": "redis", "elements": ["redis"]}"#.utf8).write(to: manifest)
+        try Manifest.sample(name: "redis-dib-2026-11-24", database: "redis").write(beside: image)
         #expect(try DatabaseKind.fromManifest(of: image) == .redis)
-        try Data(#"{"database": "mongodb"}"#.utf8).write(to: manifest)
+        try Manifest.sample(name: "redis-dib-2026-11-24", database: "mongodb").write(beside: image)
         #expect(throws: BootCheckError.self) { try DatabaseKind.fromManifest(of: image) }
+        try Data(#"{"database": "redis"}"#.utf8).write(to: Manifest.url(beside: image))
+        #expect(throws: BootCheckError.self, "a file that is not a dibkit manifest") { try DatabaseKind.fromManifest(of: image) }
     }
 
     @Test("qcow2 and raw are told apart by content, not by name", .enabled(if: hasQemu, "needs qemu-img"))
@@ -116,7 +118,7 @@ struct SQLSettingsTests {
     func manifest(name: String) throws {
         let directory = try TemporaryFolder()
         let image = directory.url.appendingPathComponent("\(name)-dib-2026-11-26.qcow2")
-        try Data(#"{"database": "\#(name)"}"#.utf8).write(to: directory.url.appendingPathComponent("\(name)-dib-2026-11-26.json"))
+        try Manifest.sample(name: "\(name)-dib-2026-11-26", database: name).write(beside: image)
         let kind = try #require(try DatabaseKind.fromManifest(of: image))
         #expect(kind.rawValue == name)
         let expected = ObjectIdentifier(name == "postgresql" ? PostgreSQLProbe.self : MariaDBProbe.self)

@@ -51,7 +51,7 @@ struct HostRootTests {
         }
         try await Task.sleep(for: .seconds(1))
         task.cancel()
-        await #expect(throws: ChrootError.cancelled) { try await task.value }
+        await #expect(throws: ProcessError.cancelled) { try await task.value }
         try await Task.sleep(for: .seconds(1))
         let leftovers = try shell("pgrep -f 'sleep 30[01]' || true")
         let inRoot = leftovers.split(separator: "\n").filter { pid in

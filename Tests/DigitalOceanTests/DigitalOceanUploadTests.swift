@@ -145,7 +145,7 @@ struct DigitalOceanUploadTests {
         let image = try TestImage(size: 8 << 20, randomBytes: 1 << 20)
         defer { image.remove() }
         try await withTestClouds(scenario: .post500) { s3, api in
-            let error = await #expect(throws: DigitalOceanError.self) { try await Self.run(Self.request(image.qcow2, s3: s3, api: api)) }
+            let error = await #expect(throws: ServiceError.self) { try await Self.run(Self.request(image.qcow2, s3: s3, api: api)) }
             #expect(error.map(String.init(describing:))?.contains("DigitalOcean POST /v2/images: HTTP 500: server_error") == true)
             let posts = try api.requests().filter { $0["method"] as? String == "POST" && $0["path"] as? String == "/v2/images" }
             #expect(posts.count == 1)
@@ -211,7 +211,7 @@ struct DigitalOceanUploadTests {
         try await withTestClouds { s3, api in
             var request = Self.request(image.qcow2, s3: s3, api: api)
             request.token = Secret("dop_v1_wrong")
-            let error = await #expect(throws: DigitalOceanError.self) { try await Self.run(request) }
+            let error = await #expect(throws: ServiceError.self) { try await Self.run(request) }
             let text = error.map(String.init(describing:)) ?? ""
             #expect(text.contains("HTTP 401") && text.contains("DIGITALOCEAN_ACCESS_TOKEN"))
             let requests = try api.requests()

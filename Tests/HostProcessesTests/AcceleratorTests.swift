@@ -4,7 +4,6 @@ import Testing
 
 @testable import HostProcesses
 
-private let hasQemu = FileManager.default.isExecutableFile(atPath: "/usr/bin/qemu-system-x86_64")
 
 @Suite("Accelerator probe")
 struct AcceleratorTests {

@@ -37,7 +37,7 @@ struct BuildSettingsTests {
         #expect(configuration.format == .raw && configuration.diskSize == 4 << 30 && configuration.edition == .community)
         #expect(configuration.mirror == "http://mirror.invalid/debian" && configuration.securityMirror == nil)
         #expect(configuration.cacheDirectory.path == "/var/cache/x" && configuration.temporaryDirectory.path == "/scratch")
-        #expect(configuration.extraEnvironment == ["DIB_RELEASE_NOTE": "n", "DIBKIT_GUEST_AGENT": "trove"])
+        #expect(configuration.extraEnvironment == ["DIB_RELEASE_NOTE": "n", "DIBKIT_GUEST_AGENT": "trove", "DIBKIT_CACHE_DIR": "/var/cache/x"])
     }
 
     @Test("a private key given as -k is refused before anything starts")

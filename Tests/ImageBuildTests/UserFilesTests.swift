@@ -143,14 +143,14 @@ struct UserFilesTests {
         let listed = try files.text("keys", "# DBA keys\n\n\(key)\nfrom=\"10.0.0.0/8\",no-pty \(key)\n")
         #expect(try AuthorizedKeys(file: listed).lines == [key, "from=\"10.0.0.0/8\",no-pty \(key)"])
 
-        let secret = (#expect(throws: BuildError.self) { try AuthorizedKeys(file: privateKey) })?.description ?? ""
+        let secret = (#expect(throws: ElementError.self) { try AuthorizedKeys(file: privateKey) })?.description ?? ""
         #expect(secret.contains("is a private key") && secret.contains(".pub"), "\(secret)")
         let junk = try files.text("junk", "\(key)\nssh-ed25519 not-base64!\n")
-        let bad = (#expect(throws: BuildError.self) { try AuthorizedKeys(file: junk) })?.description ?? ""
+        let bad = (#expect(throws: ElementError.self) { try AuthorizedKeys(file: junk) })?.description ?? ""
         #expect(bad.contains("line 2") && bad.contains("is not an ssh public key"), "\(bad)")
         let forged = try files.text("forged", "ssh-rsa \(key.split(separator: " ")[1])\n")
-        #expect(throws: BuildError.self) { try AuthorizedKeys(file: forged) }
+        #expect(throws: ElementError.self) { try AuthorizedKeys(file: forged) }
         let empty = try files.text("empty", "# nothing\n")
-        #expect((#expect(throws: BuildError.self) { try AuthorizedKeys(file: empty) })?.description.contains("holds no key") == true)
+        #expect((#expect(throws: ElementError.self) { try AuthorizedKeys(file: empty) })?.description.contains("holds no key") == true)
     }
 }

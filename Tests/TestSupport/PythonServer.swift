@@ -10,7 +10,7 @@ public final class PythonServer: @unchecked Sendable {
     /// Its standard error, for a failing test to show.
     public let errorLog: URL
 
-    /// Starts `script` (a file in `Tests/TestServers/python`) with `arguments` and waits for its greeting.
+    /// Starts `script` (a file in `Tests/TestSupport/python`) with `arguments` and waits for its greeting.
     public init(script: String, arguments: [String]) throws {
         let python = try TestVenv.python()
         errorLog = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-\(script)-\(UUID().uuidString.prefix(8)).log")
@@ -86,13 +86,13 @@ public enum TestVenv {
         return python
     }
 
-    /// `Tests/TestServers/python`.
+    /// `Tests/TestSupport/python`.
     static var scripts: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("python")
     }
 
     /// The official DigitalOcean schemas: `$DIBKIT_DO_SCHEMAS`, else the copy kept beside these sources
-    /// (`Tests/TestServers/digitalocean-openapi`, unchanged from the shared test data; see its README).
+    /// (`Tests/TestSupport/digitalocean-openapi`, unchanged from the shared test data; see its README).
     public static var digitalOceanSchemas: URL {
         if let path = ProcessInfo.processInfo.environment["DIBKIT_DO_SCHEMAS"], !path.isEmpty {
             return URL(fileURLWithPath: path)

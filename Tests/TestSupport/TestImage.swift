@@ -1,4 +1,5 @@
 public import Foundation
+import Reporting
 
 /// Small disk images made at test time: a raw file with some random data among zeros, and the same as a
 /// qcow2 made by `qemu-img convert`.
@@ -22,36 +23,23 @@ public struct TestImage {
         var disk = Data(count: size)
         disk.replaceSubrange((1 << 20)..<((1 << 20) + random.count), with: random)
         try disk.write(to: raw)
-        rawSHA256 = try Self.run("/usr/bin/sha256sum", [raw.path]).split(separator: " ").first.map(String.init) ?? ""
-        _ = try Self.run("/usr/bin/qemu-img", ["convert", "-f", "raw", "-O", "qcow2", raw.path, qcow2.path])
+        rawSHA256 = try Self.checked(["sha256sum", raw.path]).split(separator: " ").first.map(String.init) ?? ""
+        try Self.checked(["qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.path, qcow2.path])
     }
 
-    /// Writes `NAME.json` beside the images: the manifest fields `dibkit upload` reads.
+    /// Writes `NAME.json` beside the images: the manifest `dibkit upload` reads.
     public func writeManifest(database: String = "redis", ports: [Int] = [6379]) throws {
-        let manifest: [String: Any] = [
-            "name": qcow2.deletingPathExtension().lastPathComponent, "database": database, "loginUser": "dibkit", "authorizedKeys": 0,
-            "ports": ports, "elements": ["redis"], "release": "bookworm", "arch": "amd64", "mirror": "http://deb.example",
-            "format": "qcow2", "compression": "none", "packages": [], "sha256": String(repeating: "ab", count: 32),
-            "sizes": ["image": 1, "virtual": 1, "rootfs": 1], "phases": [], "accelerator": "tcg", "baseRootFromCache": false,
-            "created": "2026-11-24T12:00:00Z", "dibkitVersion": "0.1.0",
-        ]
-        let data = try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys])
-        try data.write(to: qcow2.deletingPathExtension().appendingPathExtension("json"))
+        try Manifest.sample(name: qcow2.deletingPathExtension().lastPathComponent, database: database, ports: ports, elements: ["redis"], virtualSize: 1)
+            .write(beside: qcow2)
     }
 
     public func remove() { try? FileManager.default.removeItem(at: folder) }
 
+    /// The standard output of `arguments`, which must succeed.
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestServerError("\(tool) \(arguments.joined(separator: " ")) failed") }
-        return String(decoding: data, as: UTF8.self)
+    private static func checked(_ arguments: [String]) throws -> String {
+        let result = try runCommand(arguments, mergingErrors: false)
+        guard result.status == 0 else { throw TestServerError("\(arguments.joined(separator: " ")) failed") }
+        return result.output
     }
 }

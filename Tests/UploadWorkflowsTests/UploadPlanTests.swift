@@ -1,6 +1,7 @@
 @testable import DigitalOcean
 import Foundation
 import OpenStack
+import Reporting
 import TestSupport
 import Testing
 import Reporting
@@ -47,15 +48,10 @@ struct UploadPlanTests {
     @Test("a manifest gives os_distro, os_version, hw_* and sw_database_* properties and min_disk; given properties win")
     func manifestProperties() throws {
         let folder = try TemporaryFolder()
-        let manifest: [String: Any] = [
-            "name": "redis", "database": "redis", "databaseVersion": ["version": "7.0", "source": "distro"], "loginUser": "dibkit",
-            "authorizedKeys": 0, "ports": [6379], "elements": ["redis", "guest-agent"], "release": "bookworm", "arch": "amd64",
-            "mirror": "http://deb.example", "format": "qcow2", "compression": "deflate", "packages": [], "sha256": "ab",
-            "sizes": ["image": 1, "virtual": 3 << 30, "rootfs": 1], "phases": [], "accelerator": "tcg", "baseRootFromCache": false,
-            "created": "2026-11-24T12:00:00Z", "dibkitVersion": "0.1.0",
-        ]
-        try JSONSerialization.data(withJSONObject: manifest).write(to: folder.appendingPathComponent("redis.json"))
-        var settings = OpenStackUploadSettings(image: folder.appendingPathComponent("redis.qcow2"))
+        let image = folder.appendingPathComponent("redis.qcow2")
+        try Manifest.sample(name: "redis", database: "redis", version: "7.0", ports: [6379], elements: ["redis", "guest-agent"])
+            .write(beside: image)
+        var settings = OpenStackUploadSettings(image: image)
         settings.properties = ["hw_disk_bus": "scsi"]
         settings.useImport = true
         settings.visibility = "shared"

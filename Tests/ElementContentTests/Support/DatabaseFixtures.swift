@@ -3,30 +3,8 @@ import HostProcesses
 import TestSupport
 import Testing
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    try #require(fd >= 0, "socket: errno \(errno)")
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-            bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
-        }
-    }
-    try #require(bound, "bind 127.0.0.1:0: errno \(errno)")
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// The host's PostgreSQL major version with a server binary (`/usr/lib/postgresql/N/bin/postgres`), if any.
-let hostPostgreSQLVersion: String? = {
-    let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
-    return versions.filter { FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\($0)/bin/postgres") }
-        .max { (Int($0) ?? 0) < (Int($1) ?? 0) }
-}()
+/// The host's PostgreSQL major version with a server binary, if any.
+let hostPostgreSQLVersion = HostDatabases.postgreSQLVersion
 
 /// Running the host's database servers on a fake root needs root (to act as their system users) and them.
 let canRunPostgreSQL = getuid() == 0 && hostPostgreSQLVersion != nil && getpwnam("postgres") != nil
