@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(name: "ChrootTests", dependencies: ["Chroot", "HostProcesses", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "BootCheckTests", dependencies: ["BootCheck", "HostProcesses", "QcowIO", "Reporting", "TestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "CloudHTTPTests", dependencies: ["CloudHTTP", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "CloudHTTPTests", dependencies: ["CloudHTTP"], swiftSettings: strictSettings),
         .testTarget(
             name: "S3Tests",
             dependencies: ["S3", "CloudHTTP", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],

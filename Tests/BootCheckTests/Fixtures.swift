@@ -1,6 +1,5 @@
 import Foundation
 import HostProcesses
-import TestSupport
 import Testing
 
 @testable import BootCheck

@@ -1,6 +1,5 @@
 import Foundation
 import HostProcesses
-import TestSupport
 import Testing
 
 /// The PostgreSQL first-boot hook (`50-postgresql`) through the runner on a fake root holding a real cluster:

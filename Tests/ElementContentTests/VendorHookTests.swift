@@ -1,4 +1,3 @@
-import TestSupport
 import Testing
 
 /// The first-boot hooks of the vendor-only databases (`50-mysql`, `50-mongodb`) refuse bad settings before

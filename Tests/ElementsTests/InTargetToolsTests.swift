@@ -11,12 +11,14 @@ import Testing
 struct InTargetToolsTests {
     /// `/tmp/in_target.d` in miniature: `bin/` with the tools and a recording apt-get, `pkg-map.d/` from a plan.
     struct HooksFolder: ~Copyable {
-        let folder: URL
+        private let temporary: TemporaryFolder
+        var folder: URL { temporary.url }
         var bin: URL { folder.appendingPathComponent("bin") }
         var calls: URL { folder.appendingPathComponent("calls") }
 
         init(packageMaps: [String: String] = [:]) throws {
-            folder = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-in-target-\(UUID().uuidString)")
+            temporary = try TemporaryFolder()
+            let folder = temporary.url
             let files = FileManager.default
             try files.createDirectory(at: folder.appendingPathComponent("bin"), withIntermediateDirectories: true)
             try files.createDirectory(at: folder.appendingPathComponent("pkg-map.d"), withIntermediateDirectories: true)
@@ -32,21 +34,10 @@ struct InTargetToolsTests {
             }
         }
 
-        deinit { try? FileManager.default.removeItem(at: folder) }
-
         /// Runs `command` under bash with `bin/` first on PATH; returns exit status and standard output.
         func run(_ command: String) throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = ["-c", command]
-            process.environment = ["PATH": "\(bin.path):/usr/bin:/bin"]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+            let result = try runCommand(["bash", "-c", command], environment: ["PATH": "\(bin.path):/usr/bin:/bin"], mergingErrors: false)
+            return (result.status, result.output)
         }
 
         func recordedCalls() -> [String] {
@@ -106,11 +97,6 @@ struct InTargetToolsTests {
 
     /// Whether bash's glob matches something on this host (the script checks the root's lists the same way).
     private func compgen(_ pattern: String) -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", "compgen -G '\(pattern)' >/dev/null"]
-        try? process.run()
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        (try? runCommand(["bash", "-c", "compgen -G '\(pattern)' >/dev/null"]).status) == 0
     }
 }

@@ -35,14 +35,10 @@ func elementError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_
 
 /// A temporary folder of elements written by a test, removed when the test is done with it.
 struct TemporaryElements: ~Copyable {
-    let folder: URL
+    private let temporary: TemporaryFolder
+    var folder: URL { temporary.url }
 
-    init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-elements-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: folder) }
+    init() throws { temporary = try TemporaryFolder() }
 
     /// Writes `contents` to `element/path`; `executable` sets mode 755.
     func write(_ element: String, _ path: String, _ contents: String, executable: Bool = false) throws {

@@ -7,9 +7,8 @@ import Testing
 struct FlavorStoreTests {
     /// A store in a fresh config folder, removed at the end.
     final class Store {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-flavors-\(UUID().uuidString.prefix(8))")
-        var store: FlavorStore { FlavorStore(file: FlavorStore.defaultFile(environment: ["XDG_CONFIG_HOME": folder.path])) }
-        deinit { try? FileManager.default.removeItem(at: folder) }
+        let folder = try! TemporaryFolder()
+        var store: FlavorStore { FlavorStore(file: FlavorStore.defaultFile(environment: ["XDG_CONFIG_HOME": folder.url.path])) }
     }
 
     @Test("every database has small, medium and large, growing in every field")

@@ -2,7 +2,6 @@ import HostProcesses
 import Elements
 import Foundation
 import ImageBuild
-import TestSupport
 import Testing
 
 extension EndToEnd {

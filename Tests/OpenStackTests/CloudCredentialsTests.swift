@@ -6,9 +6,10 @@ import Testing
 @Suite("Cloud credentials: clouds.yaml and OS_* variables")
 struct CloudCredentialsTests {
     final class Folder {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-clouds-\(UUID().uuidString.prefix(8))")
-        init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
-        deinit { try? FileManager.default.removeItem(at: url) }
+        private let temporary: TemporaryFolder
+        var url: URL { temporary.url }
+
+        init() throws { temporary = try TemporaryFolder() }
 
         func write(_ name: String, _ text: String) throws {
             try Data(text.utf8).write(to: url.appendingPathComponent(name))

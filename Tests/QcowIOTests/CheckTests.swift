@@ -1,6 +1,5 @@
 import Foundation
 import QcowIO
-import TestSupport
 import Testing
 
 @Suite("QcowIO check: leaks and corruptions, with qemu-img check's verdict and exit code")

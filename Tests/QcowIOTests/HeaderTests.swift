@@ -3,25 +3,19 @@ import QcowIO
 import TestSupport
 import Testing
 
-/// A temp folder for images made by qemu-img at test time.
+/// A temp folder for images made by qemu-img at test time (on /var/tmp: images are larger than a small /tmp).
 final class ImageFolder {
-    let url = URL(fileURLWithPath: "/var/tmp/qcowio-\(UUID().uuidString.prefix(8))")
-    init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
-    deinit { try? FileManager.default.removeItem(at: url) }
+    private let folder: TemporaryFolder
+    var url: URL { folder.url }
 
+    init() throws { folder = try TemporaryFolder(in: URL(fileURLWithPath: "/var/tmp")) }
+
+    /// Runs a command in the folder and returns its standard output; it must succeed.
     @discardableResult
     func run(_ arguments: [String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = url
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "\(arguments.joined(separator: " ")) failed")
-        return data
+        let result = try runCommand(arguments, in: url, mergingErrors: false)
+        try #require(result.status == 0, "\(arguments.joined(separator: " ")) failed")
+        return Data(result.output.utf8)
     }
 
     /// qemu-img's own report, the reference.

@@ -1,6 +1,5 @@
 import Foundation
 import QcowIO
-import TestSupport
 import Testing
 
 /// Damage done on purpose to an image dibkit wrote (64 KiB clusters; guest cluster 16 holds random data,

@@ -6,17 +6,9 @@ import Testing
 extension ImageFolder {
     func path(_ name: String) -> URL { url.appendingPathComponent(name) }
 
-    /// Runs a command and returns its exit status (without requiring success).
+    /// Runs a command in the folder and returns its exit status (without requiring success).
     func status(_ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = url
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try runCommand(arguments, in: url).status
     }
 
     /// 24 MiB of guest data: 3 MiB random (incompressible), text, zero gaps, a tail at an odd offset.

@@ -1,6 +1,5 @@
 import Foundation
 import QcowIO
-import TestSupport
 import Testing
 
 @Suite("QcowIO reader: guest bytes identical to qemu-img's, for every layout qemu-img writes")

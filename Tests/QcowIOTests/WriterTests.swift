@@ -1,6 +1,5 @@
 import Foundation
 import QcowIO
-import TestSupport
 import Testing
 
 @Suite("QcowIO writer: qcow2 that qemu-img checks clean and reads identically; sparse raw; raw.gz")

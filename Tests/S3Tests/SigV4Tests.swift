@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import TestSupport
 import Testing
 
 @testable import S3

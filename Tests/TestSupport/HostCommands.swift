@@ -12,14 +12,17 @@ public struct CommandError: Error, CustomStringConvertible {
     public let description: String
 }
 
-/// Runs `arguments` (the first one looked up in PATH) with optional standard input and extra environment, and
-/// waits. Standard error is merged into the output unless `mergingErrors` is false (then it is inherited).
+/// Runs `arguments` (the first one looked up in PATH) with optional standard input and extra environment, in
+/// `directory` when given, and waits. Standard error is merged into the output unless `mergingErrors` is false
+/// (then it is inherited).
 public func runCommand(
-    _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], mergingErrors: Bool = true
+    _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], in directory: URL? = nil,
+    mergingErrors: Bool = true
 ) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     let output = Pipe()
     process.standardOutput = output
