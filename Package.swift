@@ -37,6 +37,8 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // openat2(2), which glibc does not wrap: Chroot extracts untrusted archives through it.
+        .systemLibrary(name: "COpenat2"),
 
         // Image formats: qcow2 v2/v3 and raw, read/write/convert/check. Knows nothing of elements.
         .target(name: "QcowIO", dependencies: ["CZlib", "CZstd"], swiftSettings: strictSettings),
@@ -64,7 +66,7 @@ let package = Package(
         // A session in an image's root: host namespace chroot or libguestfs; tar in/out; KVM probe.
         .target(
             name: "Chroot",
-            dependencies: ["CGuestfs", "CArchive", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CGuestfs", "CArchive", "COpenat2", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         // Boots an image under qemu with a NoCloud seed and checks the database from the host.
         .target(

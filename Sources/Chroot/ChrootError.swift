@@ -11,10 +11,18 @@ public enum ChrootError: Error, CustomStringConvertible, Sendable, Equatable {
     case archive(archive: String, call: String, message: String)
     /// An archive entry was refused (absolute path, `..`, a link leaving the tree, a device node…).
     case unsafeArchiveEntry(archive: String, entry: String, reason: String)
+    /// Writing an entry of an untrusted archive failed; `call` names the system call.
+    case extraction(archive: String, entry: String, call: String, message: String)
     /// No filesystem of the image holds a root (`/etc`); `seen` lists what was found, as `device (type)`.
     case noRootFilesystem(seen: [String])
     /// The work was cancelled (Ctrl-C); everything started was stopped and removed.
     case cancelled
+
+    /// True when the input was at fault (a refused archive entry), not the machine.
+    public var isBadInput: Bool {
+        if case .unsafeArchiveEntry = self { return true }
+        return false
+    }
 
     /// True when a libguestfs call failed because the appliance went away.
     public var applianceDied: Bool {
@@ -37,6 +45,8 @@ public enum ChrootError: Error, CustomStringConvertible, Sendable, Equatable {
             return "reading \(archive): \(call) failed: \(message)"
         case .unsafeArchiveEntry(let archive, let entry, let reason):
             return "\(archive): refused entry '\(entry)': \(reason); nothing was extracted"
+        case .extraction(let archive, let entry, let call, let message):
+            return "\(archive): extracting '\(entry)' failed: \(call): \(message); nothing was left behind"
         case .noRootFilesystem(let seen):
             let found = seen.isEmpty ? "no filesystem at all" : seen.joined(separator: ", ")
             return "found no root filesystem (one that mounts and holds /etc) in the image; it holds: \(found)"

@@ -38,6 +38,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let error as PatchError where error.isBadInput: return ExitCode(2)
         case let error as TouchError where error.isBadInput: return ExitCode(2)
         case ChrootError.cancelled: return ExitCode(130)
+        case let error as ChrootError where error.isBadInput: return ExitCode(2)
         case is FlavorError: return ExitCode(2)
         case let error as OpenStackError where error.isBadInput: return ExitCode(2)
         default: return ExitCode(1)
