@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QcowIO
+import TestServers
 import Testing
 
 @testable import dibkit
@@ -82,6 +83,22 @@ struct ConvertCLITests {
         let missing = try DibkitBinary.run(["convert", folder.appendingPathComponent("nope.raw").path, "out.qcow2"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("No such file or directory"))
+    }
+
+    @Test("convert reads a backing file that is an absolute path only with --allow-backing")
+    func backingFile() throws {
+        let image = try TestImage(size: 2 << 20, randomBytes: 4096)
+        defer { image.remove() }
+        let overlay = try image.overlay(backedBy: image.raw.path, size: 2 << 20).path
+        let output = image.folder.appendingPathComponent("out.raw").path
+        let refused = try DibkitBinary.run(["convert", overlay, output, "-O", "raw"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("backing file '\(image.raw.path)' is an absolute path"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("pass --allow-backing if you trust"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let allowed = try DibkitBinary.run(["convert", overlay, output, "-O", "raw", "--allow-backing"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == Data(contentsOf: image.raw))
     }
 
     @Test("check of a sparse 1 TiB qcow2 with 512 B clusters needs memory for what the image holds, not for its length")
