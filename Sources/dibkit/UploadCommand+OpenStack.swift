@@ -47,16 +47,18 @@ struct OpenStackUploadOptions: ParsableArguments {
 extension Dibkit.Upload {
     /// `--cloud openstack`: authenticate, upload to Glance, check the hash; prints the image id.
     ///
-    /// The steps, in order, inside one Keystone session: the extras' checks (Trove, the keypair), the image
-    /// to send (a touched copy when there is something to touch), the Glance upload, then the Trove
-    /// registration that needs the new image's id.
+    /// The steps, in order: the image and request checked (offline), then inside one Keystone session: the
+    /// extras' checks (Trove, the keypair), the image to send (a touched copy when there is something to
+    /// touch), the Glance upload, then the Trove registration that needs the new image's id.
     func runOpenStack() async throws {
         var redactor = SecretRedactor(secrets: [])
         do {
+            let plan = try OpenStackUploadPlan(command: self)
+            // The image (readable, no backing file), name and properties before anything else is read or sent.
+            _ = try plan.request.validate()
             let credentials = try CloudCredentials.load(cloud: openStack.osCloud)
             let extras = openStack.extras
             redactor = SecretRedactor(secrets: credentials.secrets + [extras.troveTransportURL].compactMap { $0 })
-            let plan = try OpenStackUploadPlan(command: self)
             let progress = UploadProgressPrinter(quiet: json, terminal: isatty(STDERR_FILENO) == 1, redactor: redactor)
             let (result, outcome) = try await Interruption.run {
                 try await KeystoneSession.with(credentials, onRetry: { progress.retrying($0.text) }) { keystone in
