@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "dibkit", targets: ["dibkit"]),
         .library(name: "QcowIO", targets: ["QcowIO"]),
+        .library(name: "Archive", targets: ["Archive"]),
         .library(name: "Elements", targets: ["Elements"]),
         .library(name: "ImageBuild", targets: ["ImageBuild"]),
         .library(name: "ImagePatch", targets: ["ImagePatch"]),
@@ -34,6 +35,8 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // openat2(2), which glibc does not wrap: Archive extracts untrusted archives through it.
+        .systemLibrary(name: "COpenat2"),
 
         // What every layer reports: progress events and step timing, the failure kinds behind exit codes,
         // the image manifest (the build's record that test and upload read), dibkit's version. A leaf.
@@ -53,7 +56,7 @@ let package = Package(
         // Programs on the host: run to completion with captured output, or kept running (qemu); the KVM probe.
         .target(name: "HostProcesses", dependencies: ["Reporting"], swiftSettings: strictSettings),
         // Tar archives in and out through libarchive; untrusted ones extracted beneath their root only.
-        .target(name: "Archive", dependencies: ["CArchive", "Reporting"], swiftSettings: strictSettings),
+        .target(name: "Archive", dependencies: ["CArchive", "COpenat2", "Reporting"], swiftSettings: strictSettings),
         // A session in an image's root: the host namespace chroot over a tree, or libguestfs over a disk file.
         .target(name: "Chroot", dependencies: ["CGuestfs", "HostProcesses", "Reporting"], swiftSettings: strictSettings),
         // Boots an image under qemu with a NoCloud seed and checks the database from the host.

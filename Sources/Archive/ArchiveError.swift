@@ -6,6 +6,8 @@ public enum ArchiveError: ClassifiedError, CustomStringConvertible, Sendable, Eq
     case libarchive(archive: String, call: String, message: String)
     /// An archive entry was refused (absolute path, `..`, a link leaving the tree, a device node…).
     case unsafeEntry(archive: String, entry: String, reason: String)
+    /// Writing an entry of an untrusted archive failed; `call` names the system call.
+    case extraction(archive: String, entry: String, call: String, message: String)
 
     /// A refused entry is the user's input; a failing libarchive call is not.
     public var failureKind: FailureKind {
@@ -19,6 +21,8 @@ public enum ArchiveError: ClassifiedError, CustomStringConvertible, Sendable, Eq
             return "reading \(archive): \(call) failed: \(message)"
         case .unsafeEntry(let archive, let entry, let reason):
             return "\(archive): refused entry '\(entry)': \(reason); nothing was extracted"
+        case .extraction(let archive, let entry, let call, let message):
+            return "\(archive): extracting '\(entry)' failed: \(call): \(message); nothing was left behind"
         }
     }
 }

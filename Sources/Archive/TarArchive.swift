@@ -9,30 +9,54 @@ public enum TarArchive {
     public enum Trust: Sendable {
         /// dibkit's own cache: everything is extracted as is (owners, modes, xattrs, device nodes).
         case trusted
-        /// A user's tarball: absolute paths, `..`, links that leave the tree and device nodes are refused,
-        /// all checked before anything is written.
+        /// A user's tarball: absolute paths, `..`, links that lead out of the tree (alone or chained),
+        /// device nodes and other special files are refused, all checked before anything is written; and
+        /// every entry is written through a folder the kernel resolved beneath the destination.
         case untrusted
     }
 
     /// Extracts `archive` into `directory`, which must exist.
     /// - Returns: the number of entries extracted.
-    /// - Throws: `ArchiveError.libarchive` naming the libarchive call, `ArchiveError.unsafeEntry`.
+    /// - Throws: `ArchiveError.libarchive` naming the libarchive call, `ArchiveError.unsafeEntry`,
+    ///   `ArchiveError.extraction` naming the system call; an untrusted archive leaves nothing behind then.
     @discardableResult
     public static func extract(_ archive: URL, into directory: URL, trust: Trust) throws -> Int {
-        if trust == .untrusted { try checkUntrusted(archive) }
-        let writer = try DiskWriter(root: directory, archive: archive)
         var count = 0
-        try ArchiveReader(archive).forEachEntry { entry, reader in
-            try writer.write(entry, from: reader)
-            count += 1
+        switch trust {
+        case .trusted:
+            let writer = try DiskWriter(root: directory, archive: archive)
+            try ArchiveReader(archive).forEachEntry { entry, reader in
+                try writer.write(entry, from: reader)
+                count += 1
+            }
+        case .untrusted:
+            try checkUntrusted(archive)
+            let writer = try UntrustedWriter(root: directory, archive: archive)
+            do {
+                try ArchiveReader(archive).forEachEntry { entry, reader in
+                    try writer.write(entry, from: reader)
+                    count += 1
+                }
+                try writer.finish()
+            } catch {
+                writer.removeMade()
+                throw error
+            }
         }
         return count
     }
 
-    /// Checks every entry of `archive` as `.untrusted` extraction does, writing nothing.
+    /// Checks every entry of `archive` as `.untrusted` extraction does, writing nothing: each name is
+    /// resolved through the links the entries before it make, as the kernel will resolve it.
     /// - Throws: `ArchiveError.unsafeEntry` naming the first refused entry, `ArchiveError.libarchive`.
     public static func checkUntrusted(_ archive: URL) throws {
-        try ArchiveReader(archive).forEachEntry { entry, _ in try checkSafe(entry, archive: archive) }
+        var tree = UntrustedTree()
+        do {
+            try ArchiveReader(archive).forEachEntry { entry, _ in try tree.add(entry.path, kind(of: entry)) }
+            try tree.checkLinks()
+        } catch let refusal as UntrustedTree.Refusal {
+            throw ArchiveError.unsafeEntry(archive: archive.lastPathComponent, entry: refusal.entry, reason: refusal.reason)
+        }
     }
 
     /// Lists the entry paths of `archive`, as stored.
@@ -42,41 +66,16 @@ public enum TarArchive {
         return paths
     }
 
-    private static func checkSafe(_ entry: ArchiveEntry, archive: URL) throws {
-        let refuse = { (reason: String) in
-            ArchiveError.unsafeEntry(archive: archive.lastPathComponent, entry: entry.path, reason: reason)
-        }
-        if entry.path.hasPrefix("/") { throw refuse("absolute path") }
-        if escapes(entry.path) { throw refuse("path leaves the archive's root through '..'") }
-        if let target = entry.hardlinkTarget {
-            if target.hasPrefix("/") || escapes(target) { throw refuse("hard link to '\(target)' points outside the archive") }
-            return
-        }
+    /// What an entry of an untrusted archive makes; device nodes and other special files are refused.
+    private static func kind(of entry: ArchiveEntry) throws(UntrustedTree.Refusal) -> UntrustedTree.Kind {
+        if let target = entry.hardlinkTarget { return .hardLink(target: target) }
         switch entry.fileType {
-        case carchive_ifchr, carchive_ifblk: throw refuse("device node")
-        case carchive_ifreg, carchive_ifdir, carchive_iflnk, carchive_ififo: break
-        default: throw refuse("unsupported file type")
+        case carchive_ifdir: return .folder
+        case carchive_ifreg: return .file
+        case carchive_iflnk: return .symbolicLink(target: entry.symlinkTarget ?? "")
+        case carchive_ifchr, carchive_ifblk: throw UntrustedTree.Refusal(entry: entry.path, reason: "device node")
+        default: throw UntrustedTree.Refusal(entry: entry.path, reason: "unsupported file type (only folders, files and links)")
         }
-        if let target = entry.symlinkTarget {
-            let parent = (entry.path as NSString).deletingLastPathComponent
-            if target.hasPrefix("/") || escapes(parent.isEmpty ? target : parent + "/" + target) {
-                throw refuse("symbolic link to '\(target)' points outside the archive")
-            }
-        }
-    }
-
-    /// Whether a relative path climbs above its starting folder.
-    static func escapes(_ path: String) -> Bool {
-        var depth = 0
-        for component in path.split(separator: "/") {
-            switch component {
-            case ".": continue
-            case "..": depth -= 1
-            default: depth += 1
-            }
-            if depth < 0 { return true }
-        }
-        return false
     }
 }
 
@@ -87,6 +86,13 @@ struct ArchiveEntry {
     var fileType: UInt32 { UInt32(archive_entry_filetype(pointer)) }
     var symlinkTarget: String? { archive_entry_symlink(pointer).map { String(cString: $0) } }
     var hardlinkTarget: String? { archive_entry_hardlink(pointer).map { String(cString: $0) } }
+    var uid: Int64 { archive_entry_uid(pointer) }
+    var gid: Int64 { archive_entry_gid(pointer) }
+    /// The permission bits, set-id and sticky bits included.
+    var permissions: mode_t { mode_t(archive_entry_perm(pointer)) & 0o7777 }
+    var modified: FileTime { (archive_entry_mtime(pointer), archive_entry_mtime_nsec(pointer)) }
+    /// The file's length, when the archive says.
+    var size: Int64? { archive_entry_size_is_set(pointer) != 0 ? archive_entry_size(pointer) : nil }
 }
 
 /// Owns one libarchive reader (`archive_read_new`).
@@ -111,6 +117,20 @@ final class ArchiveReader {
         guard rc < ARCHIVE_WARN else { return }
         let message = archive_error_string(pointer).map { String(cString: $0) } ?? "error \(rc)"
         throw ArchiveError.libarchive(archive: name, call: call, message: message)
+    }
+
+    /// Calls `body` with each block of the current entry's data and where in the file it goes (the holes
+    /// of a sparse file are left out).
+    func forEachDataBlock(_ body: (UnsafeRawBufferPointer, Int64) throws -> Void) throws {
+        var buffer: UnsafeRawPointer?
+        var size = 0
+        var offset: la_int64_t = 0
+        while true {
+            let rc = archive_read_data_block(pointer, &buffer, &size, &offset)
+            if rc == ARCHIVE_EOF { return }
+            try check(rc, "archive_read_data_block")
+            try body(UnsafeRawBufferPointer(start: buffer, count: size), offset)
+        }
     }
 
     /// Calls `body` for each entry; `body` may read the entry's data through the reader.
@@ -157,14 +177,8 @@ private final class DiskWriter {
         archive_entry_set_pathname(entry.pointer, rooted(entry.path))
         if let target = entry.hardlinkTarget { archive_entry_set_hardlink(entry.pointer, rooted(target)) }
         try check(archive_write_header(pointer, entry.pointer), "archive_write_header")
-        var buffer: UnsafeRawPointer?
-        var size = 0
-        var offset: la_int64_t = 0
-        while true {
-            let rc = archive_read_data_block(reader.pointer, &buffer, &size, &offset)
-            if rc == ARCHIVE_EOF { break }
-            try reader.check(rc, "archive_read_data_block")
-            let written = archive_write_data_block(pointer, buffer, size, offset)
+        try reader.forEachDataBlock { block, offset in
+            let written = archive_write_data_block(pointer, block.baseAddress, block.count, offset)
             try check(Int32(truncatingIfNeeded: written < 0 ? Int(written) : 0), "archive_write_data_block")
         }
         try check(archive_write_finish_entry(pointer), "archive_write_finish_entry")

@@ -4,7 +4,7 @@ public import QcowIO
 
 extension DigitalOceanUploadRequest {
     /// Checks everything that can be checked without the network: credentials present, regions known and
-    /// with Spaces, names and tags well-formed, the image readable and small enough.
+    /// with Spaces, names and tags well-formed, the image readable, without a backing file and small enough.
     /// - Returns: what QcowIO read of the image.
     /// - Throws: `DigitalOceanError.invalidInput` naming the problem and what to do.
     public func validate() throws -> ImageInfo {
@@ -106,6 +106,11 @@ extension DigitalOceanUploadRequest {
         }
         guard access(image.path, R_OK) == 0 else {
             throw DigitalOceanError.invalidInput("cannot read \(image.path): \(String(cString: strerror(errno)))")
+        }
+        if let backing = imageInfo.backingFile {
+            throw DigitalOceanError.invalidInput(
+                "\(image.path) is a qcow2 overlay on the backing file \(backing); dibkit uploads no image with a backing file: "
+                    + "flatten it with dibkit convert first (dibkit convert \(image.lastPathComponent) FLAT.qcow2)")
         }
         guard imageInfo.virtualSize > 0 else { throw DigitalOceanError.invalidInput("\(image.path) is empty") }
         guard imageInfo.virtualSize <= DigitalOceanCatalog.largestImage else {

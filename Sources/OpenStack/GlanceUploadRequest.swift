@@ -1,5 +1,5 @@
 public import Foundation
-import QcowIO
+public import QcowIO
 
 /// What to upload to Glance and how.
 public struct GlanceUploadRequest: Sendable {
@@ -51,7 +51,7 @@ public struct GlanceUploadRequest: Sendable {
     /// Glance takes, no backing file, the name and properties well-formed.
     /// - Returns: what QcowIO read of the image, with the disk format to send.
     /// - Throws: `OpenStackError.invalidUpload` saying what is wrong and what to do.
-    func validate() throws -> (info: ImageInfo, diskFormat: String) {
+    public func validate() throws -> (info: ImageInfo, diskFormat: String) {
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 255 else {
             throw OpenStackError.invalidUpload("the image name must be 1–255 characters; pass --name")
         }
@@ -69,8 +69,8 @@ public struct GlanceUploadRequest: Sendable {
         }
         if let backing = info.backingFile {
             throw OpenStackError.invalidUpload(
-                "\(image.path) is a qcow2 overlay on \(backing); Glance refuses images with a backing file: "
-                    + "flatten it first (dibkit convert \(image.lastPathComponent) FLAT.qcow2)")
+                "\(image.path) is a qcow2 overlay on the backing file \(backing); Glance refuses images with a backing file: "
+                    + "flatten it with dibkit convert first (dibkit convert \(image.lastPathComponent) FLAT.qcow2)")
         }
         return (info, diskFormat ?? info.format.rawValue)
     }

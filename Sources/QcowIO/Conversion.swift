@@ -14,7 +14,7 @@ struct Conversion {
         let started = ContinuousClock.now
         try validate()
         let format = try ImageFormat.detect(at: input)
-        let reader = try openImage(input)
+        let reader = try openImage(input, allowingAnyBacking: options.allowBacking)
         try refuseOverwritingInput()
         let temporary = output.deletingLastPathComponent()
             .appendingPathComponent(".\(output.lastPathComponent).\(getpid()).\(UUID().uuidString.prefix(8)).partial")

@@ -26,14 +26,18 @@ public struct ConvertOptions: Sendable, Equatable {
     /// Threads that compress: two per core by default, so that compression keeps every core busy while
     /// a thread reads or writes, and keeps its share of a machine that is busy with other work.
     public var threads: Int
+    /// Read the input's backing files wherever they lie (absolute paths, outside its folder, devices);
+    /// by default only regular files inside the input's folder are read.
+    public var allowBacking: Bool
 
     /// Options for `convert`; the defaults write an uncompressed qcow2 with 64 KiB clusters.
     public init(format: OutputFormat = .qcow2, compression: ClusterCompression? = nil, clusterSize: Int = 65536,
-                threads: Int = 2 * ProcessInfo.processInfo.activeProcessorCount) {
+                threads: Int = 2 * ProcessInfo.processInfo.activeProcessorCount, allowBacking: Bool = false) {
         self.format = format
         self.compression = compression
         self.clusterSize = clusterSize
         self.threads = threads
+        self.allowBacking = allowBacking
     }
 }
 
@@ -58,7 +62,8 @@ public struct ConvertResult: Sendable, Codable, Equatable {
 /// MiB per thread plus the L1 table) whatever the image size.
 /// - Parameter progress: called from the reading thread after each chunk with `.bytes`: the step (`copying`,
 ///   then `finishing`) and the guest bytes read of the virtual size.
-/// - Throws: `QcowError` for unreadable or malformed input, bad options or a failed write;
+/// - Throws: `QcowError` for unreadable or malformed input, a backing file `options` do not allow, bad
+///   options or a failed write;
 ///   `CancellationError` when the task is cancelled.
 public func convert(
     from input: URL, to output: URL, options: ConvertOptions = ConvertOptions(),

@@ -93,7 +93,9 @@ extension Qcow2Reader: GuestReader {
 }
 
 /// Opens an image for reading, its format detected by content.
-/// - Throws: `QcowError` when the file cannot be read or its qcow2 structures are malformed.
-public func openImage(_ url: URL) throws -> any GuestReader {
-    try ImageFormat.detect(at: url) == .qcow2 ? Qcow2Reader(url: url) : RawReader(url: url)
+/// - Parameter allowingAnyBacking: also read a qcow2's backing files outside its folder (see `Qcow2Reader`).
+/// - Throws: `QcowError` when the file cannot be read, its qcow2 structures are malformed, or it names a
+///   backing file it may not read.
+public func openImage(_ url: URL, allowingAnyBacking: Bool = false) throws -> any GuestReader {
+    try ImageFormat.detect(at: url) == .qcow2 ? Qcow2Reader(url: url, allowingAnyBacking: allowingAnyBacking) : RawReader(url: url)
 }

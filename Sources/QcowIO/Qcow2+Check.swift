@@ -2,7 +2,8 @@ public import Foundation
 
 /// Checks the qcow2 image at `url` as `qemu-img check` does: rebuilds every host cluster's reference count
 /// from the header, L1/L2 tables and refcount structures, and compares it with the stored refcounts.
-/// Memory grows with the file's real length (4 bytes a host cluster), never with values in its header.
+/// Memory grows with the clusters the image's tables and refcounts name (counters in chunks made on first
+/// use), never with the file's length or values in its header: a sparse 1 TiB file costs what its metadata does.
 /// - Throws: `QcowError` when the check cannot run: unreadable file, a header too broken to walk, or
 ///   features it does not walk (internal snapshots, persistent bitmaps).
 public func check(_ url: URL) throws -> CheckReport {
@@ -17,8 +18,8 @@ private struct Qcow2Checker {
     let fileSize: UInt64
     let cluster: UInt64
     let fileClusters: Int
-    var references: [UInt16]
-    var stored: [UInt16]
+    var references = ClusterCounters()
+    var stored = ClusterCounters()
     var report: CheckReport
 
     init(url: URL) throws {
@@ -29,8 +30,6 @@ private struct Qcow2Checker {
         guard header.autoclearFeatures & 1 == 0 else { throw QcowError.unsupported(path: url.path, feature: "checking images with persistent bitmaps") }
         cluster = UInt64(header.clusterSize)
         fileClusters = Int((fileSize + cluster - 1) / cluster)
-        references = [UInt16](repeating: 0, count: fileClusters)
-        stored = [UInt16](repeating: 0, count: fileClusters)
         let guestClusters = (header.size + cluster - 1) / cluster
         report = CheckReport(path: url.path, corruptions: 0, leaks: 0, problems: [], allocatedClusters: 0,
                              compressedClusters: 0, totalClusters: guestClusters, imageEndOffset: fileSize)
@@ -87,7 +86,8 @@ private struct Qcow2Checker {
             guard first < fileClusters else { continue }
             block.withUnsafeBytes { raw in
                 for slot in 0..<min(perBlock, fileClusters - first) {
-                    stored[first + slot] = UInt16(clamping: Self.refcount(raw, slot: slot, bits: bits))
+                    let count = UInt16(clamping: Self.refcount(raw, slot: slot, bits: bits))
+                    if count != 0 { stored[first + slot] = count }
                 }
             }
         }
@@ -162,7 +162,7 @@ private struct Qcow2Checker {
     }
 
     private mutating func compare() {
-        for index in 0..<fileClusters where stored[index] != references[index] {
+        for index in ClusterCounters.indices(of: stored, references) where stored[index] != references[index] {
             let (count, used) = (stored[index], references[index])
             if count < used {
                 problem("cluster \(index) (offset \(UInt64(index) * cluster)) has refcount \(count) but \(used) references")
@@ -170,5 +170,29 @@ private struct Qcow2Checker {
                 problem("leaked cluster \(index) (offset \(UInt64(index) * cluster)): refcount \(count), \(used) references", leak: true)
             }
         }
+    }
+}
+
+/// 16-bit counters, one a host cluster, kept in chunks made when a counter first becomes non-zero: memory
+/// follows the clusters counted, not the file's length.
+struct ClusterCounters {
+    private static let chunkLength = 256
+    private var chunks: [Int: [UInt16]] = [:]
+
+    subscript(index: Int) -> UInt16 {
+        get { chunks[index / Self.chunkLength]?[index % Self.chunkLength] ?? 0 }
+        set {
+            let (chunk, slot) = index.quotientAndRemainder(dividingBy: Self.chunkLength)
+            if chunks[chunk] == nil {
+                guard newValue != 0 else { return }
+                chunks[chunk] = [UInt16](repeating: 0, count: Self.chunkLength)
+            }
+            chunks[chunk]![slot] = newValue
+        }
+    }
+
+    /// In increasing order, every index either of `counters` may hold a non-zero count at.
+    static func indices(of counters: ClusterCounters...) -> [Int] {
+        Set(counters.flatMap(\.chunks.keys)).sorted().flatMap { $0 * chunkLength..<($0 + 1) * chunkLength }
     }
 }

@@ -83,9 +83,10 @@ extension Qcow2 {
             }
             try header.readExtensions(reader, bad: bad)
             if backingOffset != 0 {
-                guard backingSize > 0, backingSize <= 1023, let start = Int(exactly: backingOffset),
-                    start + Int(backingSize) <= bytes.count
+                guard backingSize > 0, backingSize <= 1023, backingOffset < UInt64(bytes.count),
+                    Int(backingOffset) + Int(backingSize) <= bytes.count
                 else { throw bad("backing_file_offset", "\(backingOffset) with size \(backingSize) is outside the first cluster") }
+                let start = Int(backingOffset)
                 header.backingFile = String(decoding: bytes[start..<start + Int(backingSize)], as: UTF8.self)
             }
             return header

@@ -18,10 +18,16 @@ public final class Qcow2Reader {
     static let maximumChain = 16
 
     /// Opens `url`; follows its backing chain (at most 16 deep; a loop is an error).
-    /// - Throws: `QcowError` when the file cannot be read or its header or L1 table is malformed.
-    public convenience init(url: URL) throws { try self.init(url: url, chain: []) }
+    /// - Parameter allowingAnyBacking: also read backing files that are absolute paths, lie outside the
+    ///   naming image's folder (`../x`, a link out of it) or are not regular files (devices). Without it,
+    ///   as for an image from anywhere, only regular files inside that folder are read.
+    /// - Throws: `QcowError` when the file cannot be read or its header or L1 table is malformed,
+    ///   `QcowError.backingRefused` for a backing file it may not read.
+    public convenience init(url: URL, allowingAnyBacking: Bool = false) throws {
+        try self.init(url: url, allowingAnyBacking: allowingAnyBacking, chain: [])
+    }
 
-    init(url: URL, chain: [String]) throws {
+    init(url: URL, allowingAnyBacking: Bool, chain: [String]) throws {
         let resolved = url.resolvingSymlinksInPath().path
         guard !chain.contains(resolved) else {
             throw QcowError.malformed(path: url.path, field: "backing file", reason: "forms a loop: \((chain + [resolved]).joined(separator: " → "))")
@@ -37,12 +43,41 @@ public final class Qcow2Reader {
         l1 = table.withUnsafeBytes { raw in (0..<Int(header.l1Size)).map { raw.bigEndianWord($0) } }
         l2Cache = L2TableCache(clusterSize: header.clusterSize)
         if let name = header.backingFile {
-            let backingURL = name.hasPrefix("/") ? URL(fileURLWithPath: name) : url.deletingLastPathComponent().appendingPathComponent(name)
+            let backingURL = allowingAnyBacking
+                ? name.hasPrefix("/") ? URL(fileURLWithPath: name) : url.deletingLastPathComponent().appendingPathComponent(name)
+                : try Self.backingInsideFolder(name, of: url)
             let format = try header.backingFormat.flatMap(ImageFormat.init(rawValue:)) ?? ImageFormat.detect(at: backingURL)
-            backing = format == .qcow2 ? try Qcow2Reader(url: backingURL, chain: chain + [resolved]) : try RawReader(url: backingURL)
+            backing = format == .qcow2
+                ? try Qcow2Reader(url: backingURL, allowingAnyBacking: allowingAnyBacking, chain: chain + [resolved])
+                : try RawReader(url: backingURL)
         } else {
             backing = nil
         }
+    }
+
+    /// The backing file `name` of the image at `url`, resolved (links followed), when it is a regular file
+    /// inside the image's folder, as qemu-img finds a relative name.
+    /// - Throws: `QcowError.backingRefused` saying which rule it breaks, `QcowError.unreadable`.
+    private static func backingInsideFolder(_ name: String, of url: URL) throws -> URL {
+        let refuse = { (reason: String) in QcowError.backingRefused(path: url.path, backingFile: name, reason: reason) }
+        guard !name.hasPrefix("/") else { throw refuse("is an absolute path") }
+        let folder = url.deletingLastPathComponent().path
+        let candidate = folder + "/" + name
+        guard let realFolder = realPath(folder) else { throw QcowError.unreadable(path: folder, reason: ImageFile.lastError()) }
+        guard let real = realPath(candidate) else { throw QcowError.unreadable(path: candidate, reason: ImageFile.lastError()) }
+        guard real.hasPrefix(realFolder == "/" ? "/" : realFolder + "/") else {
+            throw refuse("lies outside the image's folder (at \(real))")
+        }
+        var status = stat()
+        guard stat(real, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { throw refuse("is not a regular file (a device?)") }
+        return URL(fileURLWithPath: real)
+    }
+
+    /// `path` with every link, `.` and `..` resolved (realpath(3)); nil when that fails.
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     var path: String { file.path }

@@ -10,6 +10,8 @@ public enum QcowError: Error, CustomStringConvertible, Sendable, Equatable {
     case ioFailed(path: String, call: String, reason: String)
     /// What was asked cannot be done (an option out of range, an output that would overwrite its input).
     case invalidRequest(String)
+    /// The image at `path` names a backing file it may not read without being told to trust it: why not.
+    case backingRefused(path: String, backingFile: String, reason: String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,9 @@ public enum QcowError: Error, CustomStringConvertible, Sendable, Equatable {
         case .unsupported(let path, let feature): return "\(path): qcow2 feature not supported: \(feature)"
         case .ioFailed(let path, let call, let reason): return "\(call) on \(path) failed: \(reason)"
         case .invalidRequest(let reason): return reason
+        case .backingRefused(let path, let backingFile, let reason):
+            return "\(path): backing file '\(backingFile)' \(reason); dibkit reads only regular files inside the image's "
+                + "folder unless told otherwise: pass --allow-backing if you trust the image and that file"
         }
     }
 }

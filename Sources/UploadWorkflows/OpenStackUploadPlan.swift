@@ -62,6 +62,13 @@ public struct OpenStackUploadPlan: Sendable {
         return properties
     }
 
+    /// Checks the image (readable, no backing file), its name and properties, offline: before credentials are
+    /// read or anything is sent.
+    /// - Throws: `OpenStackError.invalidUpload`.
+    public func checkImage() throws {
+        _ = try request.validate()
+    }
+
     /// Authenticates, then, inside one Keystone session: the extras' checks (Trove, the keypair), the image to
     /// send (a touched copy when there is something to touch), the Glance upload, the Trove registration that
     /// needs the new image's id.

@@ -11,7 +11,9 @@ extension Dibkit {
             discussion: """
                 The output appears under its name only when complete; on an error or Ctrl-C nothing is left and \
                 the input is never touched. -c alone compresses with deflate (what every qemu reads); zstd is \
-                faster but needs qemu 5.1 or later where the image is used. Compression uses every core.
+                faster but needs qemu 5.1 or later where the image is used. Compression uses every core. A qcow2's \
+                backing file is read only when it is a regular file inside the image's folder, unless \
+                --allow-backing says the image is trusted.
                 """)
 
         @Argument(help: "The input image (never modified).")
@@ -32,6 +34,9 @@ extension Dibkit {
         @Option(help: ArgumentHelp("Threads that compress (default: two per core).", valueName: "n"))
         var threads = ConvertOptions().threads
 
+        @Flag(help: "Read a qcow2's backing file even when it is an absolute path, a device or outside the image's folder (only for images you trust).")
+        var allowBacking = false
+
         @Flag(help: "Print one JSON result object and no progress.")
         var json = false
 
@@ -46,7 +51,9 @@ extension Dibkit {
         }
 
         func run() async throws {
-            let options = ConvertOptions(format: format, compression: compression, clusterSize: Int(try Quantities.bytes(clusterSize)), threads: threads)
+            let options = ConvertOptions(
+                format: format, compression: compression, clusterSize: Int(try Quantities.bytes(clusterSize)), threads: threads,
+                allowBacking: allowBacking)
             let (input, output) = (URL(fileURLWithPath: input), URL(fileURLWithPath: output))
             let printer = ProgressPrinter(quiet: json)
             let result: ConvertResult

@@ -124,9 +124,11 @@ extension Dibkit.Upload {
             settings.useImport = openStack.useImport
             settings.visibility = openStack.visibility
             settings.extras = openStack.extras.extras
+            let plan = OpenStackUploadPlan(settings)
+            try plan.checkImage()
             let credentials = try CloudCredentials.load(cloud: settings.osCloud)
             redactor = SecretRedactor(secrets: credentials.secrets + [settings.extras.troveTransportURL].compactMap { $0 })
-            let (plan, printer) = (OpenStackUploadPlan(settings), ProgressPrinter(quiet: json, redactor: redactor))
+            let printer = ProgressPrinter(quiet: json, redactor: redactor)
             let outcome = try await Interruption.run { try await plan.run(credentials: credentials, progress: printer.handle) }
             printer.end()
             try report(outcome)

@@ -23,6 +23,19 @@ struct TarArchiveTests {
         return tar
     }
 
+    /// Extracts `tar` untrusted into `target`, expecting the refusal of `entry` for a reason holding `reason`.
+    func expectRefusal(of tar: URL, into target: URL, entry: String, reason: String) {
+        do {
+            try TarArchive.extract(tar, into: target, trust: .untrusted)
+            Issue.record("\(tar.lastPathComponent) must be refused")
+        } catch ArchiveError.unsafeEntry(_, let refused, let why) {
+            #expect(refused == entry)
+            #expect(why.contains(reason), "\(why)")
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
     @Test("trusted extraction keeps modes, symlinks and hard links")
     func trustedExtraction() throws {
         let folder = try TemporaryFolder()
@@ -43,6 +56,31 @@ struct TarArchiveTests {
         #expect(try String(contentsOfFile: target.path + "/lib/hard", encoding: .utf8) == "payload")
     }
 
+    @Test("a top-level symbolic link, as vendors ship them, and links inside the tree extract as links")
+    func benignLinks() throws {
+        let folder = try TemporaryFolder()
+        let tar = try makeTar(folder.url, name: "vendor.tgz", """
+            add("redis-7.2", kind=tarfile.DIRTYPE, mode=0o755)
+            add("redis-7.2/bin", kind=tarfile.DIRTYPE, mode=0o755)
+            add("redis-7.2/bin/redis-server", data=b"server", mode=0o755)
+            add("current", kind=tarfile.SYMTYPE, link="redis-7.2")
+            add("r", kind=tarfile.SYMTYPE, link="redis-7.2/bin")
+            add("redis-7.2/tools", kind=tarfile.SYMTYPE, link="../redis-7.2/bin")
+            add("server", kind=tarfile.LNKTYPE, link="redis-7.2/bin/redis-server")
+            add("current/README", data=b"through the link")
+            """)
+        let target = folder.url.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        #expect(try TarArchive.extract(tar, into: target, trust: .untrusted) == 8)
+        let files = FileManager.default
+        #expect(try files.destinationOfSymbolicLink(atPath: target.path + "/current") == "redis-7.2")
+        #expect(try String(contentsOfFile: target.path + "/r/redis-server", encoding: .utf8) == "server")
+        #expect(try files.destinationOfSymbolicLink(atPath: target.path + "/redis-7.2/tools") == "../redis-7.2/bin")
+        #expect(try String(contentsOfFile: target.path + "/current/tools/redis-server", encoding: .utf8) == "server")
+        #expect(try String(contentsOfFile: target.path + "/server", encoding: .utf8) == "server")
+        #expect(try String(contentsOfFile: target.path + "/redis-7.2/README", encoding: .utf8) == "through the link")
+    }
+
     @Test("untrusted archives: hostile entries are refused by name, and nothing is written", arguments: [
         ("abs.tar", "add(\"/etc/evil\", data=b\"x\")", "/etc/evil", "absolute path"),
         ("dotdot.tar", "add(\"a/../../evil\", data=b\"x\")", "a/../../evil", "'..'"),
@@ -50,24 +88,54 @@ struct TarArchiveTests {
         ("abslink.tar", "add(\"out\", kind=tarfile.SYMTYPE, link=\"/etc/shadow\")", "out", "points outside"),
         ("hard.tar", "add(\"h\", kind=tarfile.LNKTYPE, link=\"../x\")", "h", "hard link"),
         ("dev.tar", "add(\"null\", kind=tarfile.CHRTYPE)", "null", "device node"),
+        ("inner-dotdot.tar", "add(\"top/../evil\", data=b\"x\")", "top/../evil", "'..'"),
+        // Chains: each link looks harmless on its own, together they lead out of the root.
+        ("chain.tar", """
+            add("top", kind=tarfile.DIRTYPE)
+            add("top/d", kind=tarfile.SYMTYPE, link=".")
+            add("top/d/f", kind=tarfile.SYMTYPE, link="../..")
+            add("top/d/f/evil", data=b"x")
+            """, "top/d/f", "points outside"),
+        ("through-link.tar", """
+            add("top", kind=tarfile.DIRTYPE)
+            add("top/b", kind=tarfile.SYMTYPE, link=".")
+            add("top/c", kind=tarfile.SYMTYPE, link="b/../..")
+            """, "top/c", "points outside"),
+        ("hard-to-symlink.tar", """
+            add("top/d", kind=tarfile.DIRTYPE)
+            add("top/d/up", kind=tarfile.SYMTYPE, link="..")
+            add("h", kind=tarfile.LNKTYPE, link="top/d/up")
+            add("h/evil", data=b"x")
+            """, "h", "points outside"),
     ])
     func hostileEntries(name: String, entry: String, path: String, reason: String) throws {
         let folder = try TemporaryFolder()
         let tar = try makeTar(folder.url, name: name, "add(\"fine\", data=b\"ok\")\n" + entry)
-        let target = folder.url.appendingPathComponent("out")
+        let scratch = folder.url.appendingPathComponent("scratch")
+        let target = scratch.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
-        do {
-            try TarArchive.extract(tar, into: target, trust: .untrusted)
-            Issue.record("\(name) must be refused")
-        } catch let error as ArchiveError {
-            guard case .unsafeEntry(_, let entryName, _) = error else {
-                Issue.record("unexpected error \(error)")
-                return
-            }
-            #expect(entryName == path)
-            #expect(error.description.contains(reason))
-        }
+        expectRefusal(of: tar, into: target, entry: path, reason: reason)
         #expect(try FileManager.default.contentsOfDirectory(atPath: target.path).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == ["out"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted() == [name, "scratch"].sorted())
+    }
+
+    @Test("the writer resolves every entry beneath the root: a link already in the destination is not followed out")
+    func existingLinkInDestination() throws {
+        let folder = try TemporaryFolder()
+        let tar = try makeTar(folder.url, name: "plain.tar", """
+            add("fine", kind=tarfile.DIRTYPE)
+            add("fine/file", data=b"ok")
+            add("link/evil", data=b"x")
+            """)
+        let outside = folder.url.appendingPathComponent("outside")
+        let target = folder.url.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: target.path + "/link", withDestinationPath: outside.path)
+        expectRefusal(of: tar, into: target, entry: "link/evil", reason: "outside")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: target.path) == ["link"], "what was written before is removed")
     }
 
     @Test("a file that is not an archive names the libarchive call that failed")

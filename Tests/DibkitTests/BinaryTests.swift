@@ -138,4 +138,37 @@ struct BinaryTests {
         #expect(privateKey.stderr.contains("is a private key; pass the public one"), "\(privateKey.stderr)")
         #expect((try FileManager.default.contentsOfDirectory(atPath: folder.path)).sorted() == ["id_ed25519", "id_ed25519.pub", "vendor.tgz"])
     }
+
+    @Test("vendor tarballs with symbolic links: top-level links are read, a chain out of the root exits 2 naming its entry; no crash")
+    func vendorTarballLinks() throws {
+        let folder = URL(fileURLWithPath: "/var/tmp/dibkit-cli-links-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let maker = Process()
+        maker.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        maker.arguments = ["-c", """
+            import io, sys, tarfile
+            def tarball(path, entries):
+                with tarfile.open(path, "w:gz") as t:
+                    for name, kind, link in entries:
+                        i = tarfile.TarInfo(name); i.type = kind; i.linkname = link
+                        t.addfile(i, io.BytesIO(b"") if kind == tarfile.REGTYPE else None)
+            tarball(sys.argv[1] + "/current.tgz", [("redis-7.2", tarfile.DIRTYPE, ""), ("current", tarfile.SYMTYPE, "redis-7.2"),
+                                                   ("r", tarfile.SYMTYPE, "redis-7.2")])
+            tarball(sys.argv[1] + "/chain.tgz", [("setup.sh", tarfile.REGTYPE, ""), ("d", tarfile.SYMTYPE, "."),
+                                                 ("d/f", tarfile.SYMTYPE, ".."), ("d/f/evil", tarfile.REGTYPE, "")])
+            """, folder.path]
+        try maker.run()
+        maker.waitUntilExit()
+        try #require(maker.terminationStatus == 0, "python3 could not write the fixtures")
+
+        let current = try DibkitBinary.run(["build", "redis", "-v", "7.0", "-p", folder.path + "/current.tgz"])
+        #expect(current.status == 2)
+        #expect(current.stderr.contains("has no setup.sh at its root"), "\(current.stderr)")
+
+        let chain = try DibkitBinary.run(["build", "redis", "-v", "7.0", "-p", folder.path + "/chain.tgz"])
+        #expect(chain.status == 2)
+        #expect(chain.stderr.contains("refused entry 'd/f': symbolic link to '..' points outside"), "\(chain.stderr)")
+        #expect((try FileManager.default.contentsOfDirectory(atPath: folder.path)).sorted() == ["chain.tgz", "current.tgz"])
+    }
 }

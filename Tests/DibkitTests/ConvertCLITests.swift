@@ -80,4 +80,48 @@ struct ConvertCLITests {
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("No such file or directory"))
     }
+
+    @Test("convert reads a backing file that is an absolute path only with --allow-backing")
+    func backingFile() throws {
+        let image = try TestImage(size: 2 << 20, randomBytes: 4096)
+        defer { image.remove() }
+        let overlay = try image.overlay(backedBy: image.raw.path, size: 2 << 20).path
+        let output = image.folder.appendingPathComponent("out.raw").path
+        let refused = try DibkitBinary.run(["convert", overlay, output, "-O", "raw"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("backing file '\(image.raw.path)' is an absolute path"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("pass --allow-backing if you trust"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let allowed = try DibkitBinary.run(["convert", overlay, output, "-O", "raw", "--allow-backing"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == Data(contentsOf: image.raw))
+    }
+
+    @Test("check of a sparse 1 TiB qcow2 with 512 B clusters needs memory for what the image holds, not for its length")
+    func checkSparseFile() throws {
+        let folder = URL(fileURLWithPath: "/var/tmp/dibkit-cli-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let image = folder.appendingPathComponent("sparse.qcow2").path
+        // At most 2 GiB of address space, so that a check sized by the file's length fails at once instead
+        // of taking the machine's memory; GNU time reports the peak resident set.
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: "/bin/bash")
+        run.arguments = ["-c", """
+            set -e
+            qemu-img create -q -f qcow2 -o cluster_size=512 "$1" 1G
+            truncate -s 1T "$1"
+            ulimit -v 2097152
+            exec /usr/bin/time -f 'peak %M KiB' "$2" check "$1"
+            """, "check", image, DibkitBinary.url.path]
+        let errors = Pipe()
+        run.standardError = errors
+        run.standardOutput = FileHandle.nullDevice
+        try run.run()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 0, "\(stderr)")
+        let peak = stderr.firstMatch(of: #/peak (\d+) KiB/#).flatMap { Int($0.1) }
+        #expect(peak.map { $0 < 100 << 10 } == true, "peak resident set: \(stderr)")
+    }
 }

@@ -64,6 +64,16 @@ struct RequestValidationTests {
         }
     }
 
+    @Test("an image with a backing file is refused before anything else, naming it")
+    func backingFile() throws {
+        let image = try TestImage(size: 2 << 20, randomBytes: 4096)
+        defer { image.remove() }
+        let error = #expect(throws: DigitalOceanError.self) { try Self.request(image.overlay(backedBy: "/etc/shadow")).validate() }
+        #expect(error?.failureKind == .badInput)
+        let text = error.map(String.init(describing:)) ?? ""
+        #expect(text.contains("backing file /etc/shadow") && text.contains("flatten it with dibkit convert first"), "\(text)")
+    }
+
     @Test("addresses and CIDRs, IPv4 and IPv6")
     func cidrs() {
         for good in ["203.0.113.7", "203.0.113.0/24", "0.0.0.0/0", "2001:db8::1", "2001:db8::/32", "::/0"] {

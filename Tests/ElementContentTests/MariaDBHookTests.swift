@@ -1,6 +1,7 @@
 import Foundation
 import HostProcesses
 import Testing
+import TestSupport
 
 /// The MariaDB first-boot hook (`50-mariadb`) through the runner on a fake root holding real system tables:
 /// the option file it writes, and the host's server started on it accepting exactly what user-data asked.

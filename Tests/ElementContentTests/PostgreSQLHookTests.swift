@@ -1,6 +1,7 @@
 import Foundation
 import HostProcesses
 import Testing
+import TestSupport
 
 /// The PostgreSQL first-boot hook (`50-postgresql`) through the runner on a fake root holding a real cluster:
 /// the configuration it writes, and the host's server started on it accepting exactly what user-data asked.

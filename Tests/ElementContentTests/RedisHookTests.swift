@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The Redis first-boot hook (`50-redis`) through the runner on a fake root: passwords, validation, firewall.
 @Suite struct RedisHookTests {

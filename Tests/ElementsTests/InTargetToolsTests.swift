@@ -10,7 +10,7 @@ import Testing
 @Suite("install-packages, pkg-map and dib-init-system inside the root")
 struct InTargetToolsTests {
     /// `/tmp/in_target.d` in miniature: `bin/` with the tools and a recording apt-get, `pkg-map.d/` from a plan.
-    struct HooksFolder: ~Copyable {
+    struct HooksFolder {
         private let temporary: TemporaryFolder
         var folder: URL { temporary.url }
         var bin: URL { folder.appendingPathComponent("bin") }

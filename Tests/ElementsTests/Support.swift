@@ -34,7 +34,7 @@ func elementError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_
 }
 
 /// A temporary folder of elements written by a test, removed when the test is done with it.
-struct TemporaryElements: ~Copyable {
+struct TemporaryElements {
     private let temporary: TemporaryFolder
     var folder: URL { temporary.url }
 

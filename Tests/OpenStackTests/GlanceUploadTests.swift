@@ -153,4 +153,14 @@ struct GlanceUploadTests {
             #expect(seen.filter { $0.hasPrefix("PUT file") } == ["PUT file 500", "PUT file 500", "PUT file 204"])
         }
     }
+
+    @Test("an image with a backing file is refused before any request, naming it and saying to flatten it")
+    func backingFile() throws {
+        let image = try TestImage(size: 2 << 20, randomBytes: 4096)
+        defer { image.remove() }
+        let overlay = try image.overlay(backedBy: "/etc/shadow")
+        let error = #expect(throws: OpenStackError.self) { try GlanceUploadRequest(image: overlay, name: "overlay").validate() }
+        let text = error.map(String.init(describing:)) ?? ""
+        #expect(text.contains("backing file /etc/shadow") && text.contains("flatten it with dibkit convert first"), "\(text)")
+    }
 }

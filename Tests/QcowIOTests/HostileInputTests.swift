@@ -78,6 +78,12 @@ struct HostileInputTests {
         try folder.run(["qemu-img", "create", "-q", "-f", "qcow2", "image.qcow2", "1G"])
         // Patch 8 bytes at the field: 4-byte fields sit in the high half.
         try folder.patch("image.qcow2", at: offset, value)
+        try await expectRefused(folder, naming: field)
+    }
+
+    /// `info`, `check` and `convert` of `image.qcow2` in `folder` each fail with a `QcowError` naming `field`,
+    /// and nothing is written.
+    func expectRefused(_ folder: ImageFolder, naming field: String) async throws {
         for attempt in 0..<3 {
             do {
                 switch attempt {
@@ -87,9 +93,19 @@ struct HostileInputTests {
                 }
                 Issue.record("\(field) was accepted")
             } catch {
+                #expect(error is QcowError)
                 #expect(String(describing: error).contains(field))
             }
         }
         #expect(try folder.files() == ["image.qcow2"])
+    }
+
+    @Test("a backing_file_offset near Int.max is refused by name, not a trap")
+    func backingOffsetOverflow() async throws {
+        let folder = try ImageFolder()
+        try folder.run(["qemu-img", "create", "-q", "-f", "qcow2", "image.qcow2", "1G"])
+        try folder.patch("image.qcow2", at: 8, UInt64(Int.max) - 8)
+        try folder.patch("image.qcow2", at: 16, UInt32(100))
+        try await expectRefused(folder, naming: "backing_file_offset")
     }
 }

@@ -33,6 +33,15 @@ public struct TestImage {
             .write(beside: qcow2)
     }
 
+    /// Writes `overlay.qcow2` beside the images: a qcow2 of `size` bytes over the raw backing file
+    /// `backing`, as its header will name it (it need not exist).
+    /// - Returns: the overlay.
+    public func overlay(backedBy backing: String, size: Int = 1 << 20) throws -> URL {
+        let overlay = folder.appendingPathComponent("overlay.qcow2")
+        try Self.checked(["qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", backing, "-F", "raw", overlay.path, String(size)])
+        return overlay
+    }
+
     public func remove() { try? FileManager.default.removeItem(at: folder) }
 
     /// The standard output of `arguments`, which must succeed.
