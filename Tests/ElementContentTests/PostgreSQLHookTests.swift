@@ -135,6 +135,24 @@ import Testing
         #expect(replication.status == 0, "\(replication.output)")
     }
 
+    @Test(.enabled(if: canRunPostgreSQL, "needs root and the postgresql package"))
+    func aConfigurationPostgresRefusesFailsFirstBoot() throws {
+        let root = try FakeRoot(database: "postgresql")
+        defer { root.remove() }
+        let cluster = try FakePostgreSQLCluster(in: root)
+        try root.write("/etc/postgresql/\(cluster.version)/main/conf.d/10-broken.conf", "work_mem = 'unbalanced\n")
+        try root.setInstance("iid-pg-broken")
+        try root.setUserData("#cloud-config\ndibkit:\n  postgresql: {password: \(yamlQuoted(pastedPassword))}\n")
+
+        let run = try root.runFirstboot()
+        #expect(run.status == 1)
+        #expect(run.output.contains("postgresql: error: postgres -C refused the configuration"), "\(run.output)")
+        #expect(run.output.contains("10-broken.conf"), "\(run.output)")
+        #expect(!run.output.contains("p@ss"))
+        #expect(run.output.contains("hook 50-postgresql failed"))
+        #expect(!root.exists("/var/lib/dibkit/firstboot-instance"))
+    }
+
     @Test(arguments: [
         ("port: 0", "postgresql.port 0 is not a TCP port"),
         ("user: \"app\\n\"", "postgresql.user 'app\\n' must be a lower-case name"),

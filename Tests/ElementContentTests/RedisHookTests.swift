@@ -94,6 +94,36 @@ import Testing
         #expect(trimmed.output.contains("WRONGPASS"), "\(trimmed.output)")
     }
 
+    @Test func aConfigurationRedisRefusesFailsFirstBootAndKeepsTheOldFile() throws {
+        let root = try FakeRoot()
+        defer { root.remove() }
+        try root.setInstance("iid-refused")
+        try root.write("/etc/redis/dibkit.conf", "# build-time default\nport 6379\n")
+        try root.setUserData("#cloud-config\ndibkit:\n  redis:\n    password: \(yamlQuoted(pastedPassword))\n")
+        // A redis-server that refuses every configuration, echoing the offending line as Redis 7 does.
+        let bin = root.path("/test-bin")
+        try root.write("/test-bin/redis-server", """
+            #!/bin/sh
+            echo '*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***'
+            echo 'Reading the configuration file, at line 4'
+            echo ">>> 'requirepass $(sed -n 's/^requirepass //p' "$1")'"
+            echo 'Bad directive or wrong number of arguments'
+            exit 1
+
+            """)
+        try #require(try runCommand(["chmod", "+x", "\(bin)/redis-server"]).status == 0)
+
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let result = try root.runFirstboot(environment: ["PATH": "\(bin):\(path)"])
+        #expect(result.status == 1)
+        #expect(result.output.contains("redis: error: redis-server refused the configuration"), "\(result.output)")
+        #expect(result.output.contains("Bad directive or wrong number of arguments"), "\(result.output)")
+        #expect(!result.output.contains("p@ss"), "\(result.output)")
+        #expect(result.output.contains("hook 50-redis failed"))
+        #expect(!root.exists("/var/lib/dibkit/firstboot-instance"))
+        #expect(try root.read("/etc/redis/dibkit.conf") == "# build-time default\nport 6379\n")
+    }
+
     @Test func acceptsAListOfBindAddresses() throws {
         let root = try FakeRoot()
         defer { root.remove() }

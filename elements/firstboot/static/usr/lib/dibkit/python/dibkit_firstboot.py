@@ -190,6 +190,14 @@ def open_port(name, port):
     systemctl("reload-or-restart", "nftables.service")
 
 
+def hidden(output, hide):
+    """The last 1500 characters of a program's `output`, each non-empty string of `hide` blanked out."""
+    for secret in hide:
+        if secret:
+            output = output.replace(secret, "(hidden)")
+    return output.strip()[-1500:]
+
+
 def run_tool(arguments, what, stdin=None, env=None, hide=()):
     """Run a program to completion with `stdin`; raise FirstbootError naming `what` with the end of its
     output, each string of `hide` blanked out, when it fails. Callers pass no secret on the command line."""
@@ -199,8 +207,5 @@ def run_tool(arguments, what, stdin=None, env=None, hide=()):
     except OSError as error:
         raise FirstbootError(f"{what}: cannot run {arguments[0]}: {error}")
     if result.returncode != 0:
-        output = result.stdout
-        for secret in hide:
-            output = output.replace(secret, "(hidden)")
-        raise FirstbootError(f"{what} failed (exit {result.returncode}): {output.strip()[-1500:]}")
+        raise FirstbootError(f"{what} failed (exit {result.returncode}): {hidden(result.stdout, hide)}")
     return result.stdout

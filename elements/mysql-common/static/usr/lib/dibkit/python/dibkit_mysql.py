@@ -1,5 +1,6 @@
 """What the MariaDB and MySQL first-boot hooks share: checks of their settings, SQL for a database and its
-user, and a private server to run that SQL on before the real one starts.
+user, a check of the option file by the server, and a private server to run that SQL on before the real one
+starts and to log in to with the passwords just set.
 
 Names are checked strictly (no quote can be in them); passwords may hold any printable character and never
 appear in SQL as text: they reach the server hex-encoded (or as hashes computed here) and the server quotes them."""
@@ -52,6 +53,17 @@ def option_file(section, chosen):
             f"[mysqld]\nbind-address = {chosen['bind_address']}\nport = {chosen['port']}\n")
 
 
+def check_option_file(server, path, chosen):
+    """`server --defaults-file=path --print-defaults` (the server reading the option file as it will at start)
+    gives the bind-address and port written; else raise FirstbootError with what it said."""
+    output = fb.run_tool([server, f"--defaults-file={fb.path(path)}", "--print-defaults"],
+                         f"{server} --print-defaults (checking {path})")
+    expected = [f"--bind-address={chosen['bind_address']}", f"--port={chosen['port']}"]
+    given = output.strip().splitlines()[-1].split() if output.strip() else []
+    if given != expected:
+        raise fb.FirstbootError(f"{server} reads {path} as {' '.join(given) or 'nothing'}, not {' '.join(expected)}")
+
+
 def account(user, host="%"):
     """`'user'@'host'` for SQL; both are checked names or host patterns, which no quote can be in."""
     return f"'{user}'@'{host}'"
@@ -83,6 +95,11 @@ def password_statements(target, password):
 def hidden_forms(password):
     """The forms of `password` that SQL or a client's error may show: as it is and hex-encoded."""
     return [password, password.encode().hex()]
+
+
+def option_value(text):
+    """`text` as a double-quoted option-file value that the client library reads back exactly."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("'", "\\'") + '"'
 
 
 class PrivateServer:
@@ -140,3 +157,25 @@ class PrivateServer:
         """Run `sql` (on stdin, never on the command line) as root; the output rows, tab-separated."""
         return fb.run_tool(self.command(self.client_program) + ["--batch", "--skip-column-names"], what,
                            stdin=sql, hide=hide)
+
+    def check_login(self, user, password, expected):
+        """Log in as `user` with `password` over the private socket, as the mysql system user (so root's
+        unix_socket login does not stand in for its password), the password in a private option file; the
+        server must name the account `expected` (`user@host`). Raise FirstbootError otherwise."""
+        account = pwd.getpwnam("mysql")
+        options = os.path.join(self.folder, f"login-{user}.cnf")
+        descriptor = os.open(options, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.fchown(descriptor, account.pw_uid, account.pw_gid)
+        with open(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(f"[client]\npassword={option_value(password)}\n")
+        try:
+            output = fb.run_tool(
+                ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--init-groups",
+                 self.client_program, f"--defaults-file={options}", f"--socket={self.socket}", f"--user={user}",
+                 "--batch", "--skip-column-names", "-e", "SELECT CURRENT_USER()"],
+                f"logging in as {user} with the password just set", hide=hidden_forms(password))
+        finally:
+            os.unlink(options)
+        if output.strip() != expected:
+            raise fb.FirstbootError(f"logging in as {user} with the password just set gave account "
+                                    f"{output.strip()!r}, not {expected!r}")
