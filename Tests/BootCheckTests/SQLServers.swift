@@ -87,15 +87,20 @@ final class MariaDBServer {
     init(in directory: URL, password: String? = "md-\(UUID().uuidString.prefix(8))") async throws {
         self.password = password
         let data = directory.appendingPathComponent("data")
+        // Its own folder for temporary tables: servers starting at once clear each other's in a shared /tmp.
+        let temporary = directory.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        if let account = getpwnam("mysql") { chown(temporary.path, account.pointee.pw_uid, account.pointee.pw_gid) }
         try await ChildProcess.run(
-            "mariadb-install-db", ["--no-defaults", "--datadir=\(data.path)", "--user=mysql", "--skip-test-db"],
+            "mariadb-install-db", ["--no-defaults", "--datadir=\(data.path)", "--user=mysql", "--skip-test-db",
+                                   "--tmpdir=\(temporary.path)"],
             log: directory.appendingPathComponent("install.log"))
         port = try freeLoopbackPort()
         let socket = data.appendingPathComponent("mysqld.sock").path
         let log = directory.appendingPathComponent("server.log")
         process = try ChildProcess(
             "mariadbd", ["--no-defaults", "--datadir=\(data.path)", "--user=mysql", "--port=\(port)",
-                         "--bind-address=127.0.0.1", "--socket=\(socket)",
+                         "--bind-address=127.0.0.1", "--socket=\(socket)", "--tmpdir=\(temporary.path)",
                          "--pid-file=\(data.appendingPathComponent("mysqld.pid").path)"], output: log)
         try await waitUntilAnswering(MariaDBProbe(), port: port, process: process, log: log)
         let sql = "CREATE USER 'dibkit_test'@'%' IDENTIFIED BY '\(password ?? "")'; CREATE DATABASE dibkit_test; "

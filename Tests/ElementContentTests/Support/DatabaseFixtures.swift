@@ -120,8 +120,9 @@ final class FakeMariaDB {
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root.path("/run/mysqld"), withIntermediateDirectories: true)
         try #require(try runCommand(["chown", "mysql:mysql", root.path("/run/mysqld")]).status == 0)
+        // Temporary tables in /run/mysqld: servers starting at once clear each other's in a shared /tmp.
         let install = try runCommand(["mariadb-install-db", "--no-defaults", "--datadir=\(data)", "--user=mysql",
-                                      "--skip-test-db"])
+                                      "--skip-test-db", "--tmpdir=\(root.path("/run/mysqld"))"])
         try #require(install.status == 0, "mariadb-install-db: \(install.output)")
     }
 
@@ -131,6 +132,7 @@ final class FakeMariaDB {
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/mariadbd")
         process.arguments = ["--defaults-file=\(root.path(optionFile))",
                              "--datadir=\(data)", "--user=mysql", "--socket=\(socket)",
+                             "--tmpdir=\(root.path("/run/mysqld"))",
                              "--pid-file=\(root.path("/run/mysqld/mysqld.pid"))",
                              "--log-error=\(root.path("/run/mysqld/error.log"))"]
         process.standardOutput = FileHandle.nullDevice

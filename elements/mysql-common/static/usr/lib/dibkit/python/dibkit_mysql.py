@@ -118,7 +118,8 @@ class PrivateServer:
         with open(os.path.join(self.folder, "output.log"), "w") as output:
             self.process = subprocess.Popen(
                 [self.server, "--no-defaults", f"--datadir={fb.path(DATA)}", "--user=mysql", "--skip-networking",
-                 f"--socket={self.socket}", f"--pid-file={os.path.join(self.folder, 'mysqld.pid')}",
+                 f"--socket={self.socket}", f"--tmpdir={self.folder}",
+                 f"--pid-file={os.path.join(self.folder, 'mysqld.pid')}",
                  f"--log-error={os.path.join(self.folder, 'error.log')}"],
                 stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 600
