@@ -50,10 +50,11 @@ enum TestDisk {
 /// A real redis-server on 127.0.0.1 with a password, stopped when released.
 final class RedisServer {
     let port: Int
-    let password = "s3cret-\(UUID().uuidString.prefix(8))"
+    let password: String
     private let process: ChildProcess
 
-    init(in directory: URL) async throws {
+    init(in directory: URL, password: String = "s3cret-\(UUID().uuidString.prefix(8))") async throws {
+        self.password = password
         port = try freeLoopbackPort()
         process = try ChildProcess("redis-server", [
             "--port", "\(port)", "--bind", "127.0.0.1", "--requirepass", password, "--save", "",
