@@ -74,6 +74,21 @@ final class RedisServer {
     }
 }
 
+/// The checks `probe` passes against a server on `port` with `settings`; `stop` runs on every way out, so a
+/// failing check does not leave the server running.
+func passedChecks(
+    of probe: any DatabaseProbe, port: Int, settings: DatabaseSettings, stop: () async -> Void
+) async throws -> [String] {
+    do {
+        let passed = try await probe.checkAuthentication(loopbackPort: port, settings: settings)
+        await stop()
+        return passed
+    } catch {
+        await stop()
+        throw error
+    }
+}
+
 /// Process ids of running processes whose command line mentions `text`.
 func processes(mentioning text: String) -> [Int32] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

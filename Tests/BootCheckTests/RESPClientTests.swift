@@ -40,9 +40,8 @@ struct RedisProbeTests {
     func awkwardPasswordPasses() async throws {
         let directory = try TemporaryDirectory()
         let server = try await RedisServer(in: directory.url, password: DatabaseSettings.random(kind: .redis).password)
-        let passed = try await RedisProbe().checkAuthentication(
-            loopbackPort: server.port, settings: DatabaseSettings(kind: .redis, port: 6379, password: server.password))
-        await server.stop()
+        let settings = DatabaseSettings(kind: .redis, port: 6379, password: server.password)
+        let passed = try await passedChecks(of: RedisProbe(), port: server.port, settings: settings, stop: server.stop)
         #expect(passed.count == 3)
     }
 

@@ -40,8 +40,8 @@ struct PostgreSQLProbeTests {
         let directory = try TemporaryDirectory()
         let password = DatabaseSettings.random(kind: .postgresql).password
         let server = try await PostgreSQLServer(in: directory.url, password: password)
-        let passed = try await PostgreSQLProbe().checkAuthentication(loopbackPort: server.port, settings: server.settings)
-        await server.stop()
+        let passed = try await passedChecks(of: PostgreSQLProbe(), port: server.port, settings: server.settings,
+                                            stop: server.stop)
         #expect(passed.count == 3)
     }
 
@@ -90,8 +90,8 @@ struct MariaDBProbeTests {
         let directory = try TemporaryDirectory()
         let password = DatabaseSettings.random(kind: .mariadb).password
         let server = try await MariaDBServer(in: directory.url, password: password)
-        let passed = try await MariaDBProbe().checkAuthentication(loopbackPort: server.port, settings: server.settings)
-        await server.stop()
+        let passed = try await passedChecks(of: MariaDBProbe(), port: server.port, settings: server.settings,
+                                            stop: server.stop)
         #expect(passed.count == 3)
     }
 
