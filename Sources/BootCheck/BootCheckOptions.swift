@@ -80,11 +80,14 @@ public struct DatabaseSettings: Sendable, Equatable, Codable {
         self.database = database
     }
 
-    /// Settings with the test port, a fresh random password of 24 letters and digits and, for the SQL
-    /// databases, user and database `dibkit_test` (not the image's defaults, so the check shows they were applied).
+    /// Settings with the test port, a fresh random password and, for the SQL databases, user and database
+    /// `dibkit_test` (not the image's defaults, so the check shows they were applied). The password is 24 random
+    /// letters and digits around what password managers paste and configuration syntaxes trip on — a space,
+    /// both quotes, a backslash, `$`, `#`, a backtick and a colon — so every check also checks the quoting.
     public static func random(kind: DatabaseKind) -> DatabaseSettings {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        let password = String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+        let letters = { (count: Int) in String((0..<count).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] }) }
+        let password = letters(12) + " '\"\\$#`:" + letters(12)
         let name = kind.defaultUser.map { _ in "dibkit_test" }
         return DatabaseSettings(kind: kind, port: kind.testPort, password: password, user: name, database: name)
     }

@@ -78,3 +78,25 @@ final class ScratchDirectory {
 
     deinit { try? FileManager.default.removeItem(at: url) }
 }
+
+/// A client's password files for a probe's checks, readable by their owner only, in a scratch directory removed
+/// with them: one giving the password, one a wrong one (`wrong-` before it). Passwords never go on a command line.
+final class PasswordFiles {
+    let right: URL
+    let wrong: URL
+    private let scratch: ScratchDirectory
+
+    /// Writes `contents(password)` and `contents("wrong-" + password)`.
+    init(password: String, contents: (String) -> String) throws {
+        scratch = try ScratchDirectory()
+        right = try Self.write(contents(password), to: scratch.url.appendingPathComponent("right"))
+        wrong = try Self.write(contents("wrong-\(password)"), to: scratch.url.appendingPathComponent("wrong"))
+    }
+
+    private static func write(_ text: String, to file: URL) throws -> URL {
+        guard FileManager.default.createFile(atPath: file.path, contents: Data(text.utf8),
+                                             attributes: [.posixPermissions: 0o600])
+        else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path]) }
+        return file
+    }
+}

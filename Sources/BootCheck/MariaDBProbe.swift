@@ -1,7 +1,8 @@
 import Foundation
 
 /// Probes MariaDB, or MySQL, from the host with the `mariadb` and `mariadb-admin` clients: the password is
-/// given in a private option file, never on the command line; the user's `MYSQL*` variables are dropped.
+/// given in a private option file, quoted as the client library reads it, never on the command line; the
+/// user's `MYSQL*` variables are dropped.
 public struct MariaDBProbe: DatabaseProbe {
     /// `mariadb` or `mysql`, naming the checks.
     public var product: String
@@ -26,12 +27,9 @@ public struct MariaDBProbe: DatabaseProbe {
     ) async throws(ProbeFailure) -> [String] {
         let user = settings.user ?? settings.kind.defaultUser ?? "dibkit"
         let database = settings.database ?? settings.kind.defaultDatabase(user: user)
-        let files: (right: URL, wrong: URL, scratch: ScratchDirectory)
+        let files: PasswordFiles
         do {
-            let scratch = try ScratchDirectory()
-            files = (try Self.optionFile(password: settings.password, in: scratch, name: "right.cnf"),
-                     try Self.optionFile(password: "wrong-\(settings.password)", in: scratch, name: "wrong.cnf"),
-                     scratch)
+            files = try PasswordFiles(password: settings.password, contents: Self.options(password:))
         } catch {
             throw ProbeFailure(check: "\(product): writing the client's option files", reason: "\(error)")
         }
@@ -62,17 +60,15 @@ public struct MariaDBProbe: DatabaseProbe {
                 name: "\(product): a wrong password is refused",
                 arguments: ["--defaults-file=\(files.wrong.path)"] + connection, judge: refused("YES")),
         ])
-        withExtendedLifetime(files.scratch) {}
+        withExtendedLifetime(files) {}
         return passed
     }
 
-    /// A `[client]` option file holding only `password`, readable by its owner only.
-    private static func optionFile(password: String, in scratch: ScratchDirectory, name: String) throws -> URL {
-        let file = scratch.url.appendingPathComponent(name)
-        let contents = Data("[client]\npassword=\"\(password)\"\n".utf8)
-        guard FileManager.default.createFile(atPath: file.path, contents: contents,
-                                             attributes: [.posixPermissions: 0o600])
-        else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path]) }
-        return file
+    /// A `[client]` option file holding only `password`, double-quoted with `\\`, `\"` and `\'` escaped: the
+    /// client library then reads back exactly the password, spaces, `#` and quotes included.
+    static func options(password: String) -> String {
+        let escaped = password.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "'", with: "\\'")
+        return "[client]\npassword=\"\(escaped)\"\n"
     }
 }

@@ -25,10 +25,28 @@ enum NoCloudSeed {
 extension DatabaseSettings {
     /// The `#cloud-config` user-data that sets these settings through the image's first-boot step.
     public var userData: String {
-        var lines = ["#cloud-config", "dibkit:", "  \(kind.rawValue):", "    port: \(port)", "    password: \"\(password)\""]
+        var lines = ["#cloud-config", "dibkit:", "  \(kind.rawValue):", "    port: \(port)",
+                     "    password: \(Self.yamlDoubleQuoted(password))"]
         if let user { lines.append("    user: \(user)") }
         if let database { lines.append("    database: \(database)") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `text` as a YAML double-quoted scalar that YAML 1.1 and 1.2 parsers (the image's PyYAML, Yams) read back
+    /// exactly: `\` and `"` escaped, characters outside printable text written `\uXXXX`.
+    static func yamlDoubleQuoted(_ text: String) -> String {
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\", "\"": quoted += "\\\(scalar)"
+            case " "..."~": quoted.unicodeScalars.append(scalar)
+            case _ where scalar.value < 0xA0 || scalar.value == 0xFEFF
+                || [.lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory):
+                quoted += String(format: "\\u%04X", scalar.value)
+            default: quoted.unicodeScalars.append(scalar)
+            }
+        }
+        return quoted + "\""
     }
 
     /// Reads the port, password, user and database for `kind` from a `#cloud-config` file's `dibkit.<kind>`

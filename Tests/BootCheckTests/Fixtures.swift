@@ -40,10 +40,11 @@ enum TestDisk {
 /// A real redis-server on 127.0.0.1 with a password, stopped when released.
 final class RedisServer {
     let port: Int
-    let password = "s3cret-\(UUID().uuidString.prefix(8))"
+    let password: String
     private let process: ChildProcess
 
-    init(in directory: URL) async throws {
+    init(in directory: URL, password: String = "s3cret-\(UUID().uuidString.prefix(8))") async throws {
+        self.password = password
         port = try freeLoopbackPort()
         process = try ChildProcess("redis-server", [
             "--port", "\(port)", "--bind", "127.0.0.1", "--requirepass", password, "--save", "",
@@ -60,5 +61,20 @@ final class RedisServer {
     /// Stops the server; call at the end of each test.
     func stop() async {
         await process.stop()
+    }
+}
+
+/// The checks `probe` passes against a server on `port` with `settings`; `stop` runs on every way out, so a
+/// failing check does not leave the server running.
+func passedChecks(
+    of probe: any DatabaseProbe, port: Int, settings: DatabaseSettings, stop: () async -> Void
+) async throws -> [String] {
+    do {
+        let passed = try await probe.checkAuthentication(loopbackPort: port, settings: settings)
+        await stop()
+        return passed
+    } catch {
+        await stop()
+        throw error
     }
 }

@@ -37,6 +37,16 @@ struct PostgreSQLProbeTests {
         return error
     }
 
+    @Test("a generated password (a space, both quotes, a backslash, $, #, a backtick, a colon) passes")
+    func awkwardPasswordPasses() async throws {
+        let directory = try TemporaryDirectory()
+        let password = DatabaseSettings.random(kind: .postgresql).password
+        let server = try await PostgreSQLServer(in: directory.url, password: password)
+        let passed = try await passedChecks(of: PostgreSQLProbe(), port: server.port, settings: server.settings,
+                                            stop: server.stop)
+        #expect(passed.count == 3)
+    }
+
     @Test("a wrong expected password fails the first check with psql's message")
     func wrongPasswordFails() async throws {
         let error = try await failure { $0.password = "not-the-password" }
@@ -75,6 +85,16 @@ struct MariaDBProbeTests {
             "mariadb: the password logs dibkit_test in and a query runs in dibkit_test", "mariadb: no password is refused",
             "mariadb: a wrong password is refused",
         ])
+    }
+
+    @Test("a generated password (a space, both quotes, a backslash, $, #, a backtick, a colon) passes")
+    func awkwardPasswordPasses() async throws {
+        let directory = try TemporaryDirectory()
+        let password = DatabaseSettings.random(kind: .mariadb).password
+        let server = try await MariaDBServer(in: directory.url, password: password)
+        let passed = try await passedChecks(of: MariaDBProbe(), port: server.port, settings: server.settings,
+                                            stop: server.stop)
+        #expect(passed.count == 3)
     }
 
     @Test("a wrong expected password fails the first check with the server's refusal; mysql names the checks")

@@ -32,7 +32,7 @@ private func waitUntilAnswering(_ probe: any DatabaseProbe, port: Int, process: 
 /// (scram-sha-256, or trust to let anyone in). Stopped by `stop()`.
 final class PostgreSQLServer {
     let port: Int
-    let password = "pg-\(UUID().uuidString.prefix(8))"
+    let password: String
     private let process: ChildProcess
 
     /// The settings that log in to it (database `postgres`).
@@ -40,7 +40,9 @@ final class PostgreSQLServer {
         DatabaseSettings(kind: .postgresql, port: 5432, password: password, user: "dibkit_test", database: "postgres")
     }
 
-    init(in directory: URL, authentication: String = "scram-sha-256") async throws {
+    init(in directory: URL, authentication: String = "scram-sha-256",
+         password: String = "pg-\(UUID().uuidString.prefix(8))") async throws {
+        self.password = password
         let bin = try #require(postgreSQLBin)
         let asPostgres = getuid() == 0 ? ["--reuid=postgres", "--regid=postgres", "--init-groups"] : []
         let data = directory.appendingPathComponent("data")
@@ -85,18 +87,25 @@ final class MariaDBServer {
     init(in directory: URL, password: String? = "md-\(UUID().uuidString.prefix(8))") async throws {
         self.password = password
         let data = directory.appendingPathComponent("data")
+        // Its own folder for temporary tables: servers starting at once clear each other's in a shared /tmp.
+        let temporary = directory.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        if let account = getpwnam("mysql") { chown(temporary.path, account.pointee.pw_uid, account.pointee.pw_gid) }
         try await ChildProcess.run(
-            "mariadb-install-db", ["--no-defaults", "--datadir=\(data.path)", "--user=mysql", "--skip-test-db"],
+            "mariadb-install-db", ["--no-defaults", "--datadir=\(data.path)", "--user=mysql", "--skip-test-db",
+                                   "--tmpdir=\(temporary.path)"],
             log: directory.appendingPathComponent("install.log"))
         port = try freeLoopbackPort()
         let socket = data.appendingPathComponent("mysqld.sock").path
         let log = directory.appendingPathComponent("server.log")
         process = try ChildProcess(
             "mariadbd", ["--no-defaults", "--datadir=\(data.path)", "--user=mysql", "--port=\(port)",
-                         "--bind-address=127.0.0.1", "--socket=\(socket)",
+                         "--bind-address=127.0.0.1", "--socket=\(socket)", "--tmpdir=\(temporary.path)",
                          "--pid-file=\(data.appendingPathComponent("mysqld.pid").path)"], output: log)
         try await waitUntilAnswering(MariaDBProbe(), port: port, process: process, log: log)
-        let sql = "CREATE USER 'dibkit_test'@'%' IDENTIFIED BY '\(password ?? "")'; CREATE DATABASE dibkit_test; "
+        let literal = (password ?? "").replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "'", with: "\\'")
+        let sql = "CREATE USER 'dibkit_test'@'%' IDENTIFIED BY '\(literal)'; CREATE DATABASE dibkit_test; "
             + "GRANT ALL PRIVILEGES ON dibkit_test.* TO 'dibkit_test'@'%';"
         try await ChildProcess.run("mariadb", ["--no-defaults", "--socket=\(socket)", "--user=root", "-e", sql],
                                    log: directory.appendingPathComponent("setup.log"))

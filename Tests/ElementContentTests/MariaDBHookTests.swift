@@ -79,13 +79,57 @@ import TestSupport
         #expect(try mariadb.client(password: first["MARIADB_PASSWORD"], tcp).output.contains("Access denied"))
     }
 
+    @Test(.enabled(if: canRunMariaDB, "needs root and the mariadb-server package"))
+    func anyPrintablePasswordsReachTheServerExactly() throws {
+        let root = try FakeRoot(database: "mariadb")
+        defer { root.remove() }
+        let mariadb = try FakeMariaDB(in: root)
+        let port = try freeLoopbackPort()
+        let rootPassword = "x'; DROP USER 'app'@'%'; -- \\ \"$HOME\" `id` #"
+        try root.setInstance("iid-maria-pasted")
+        try root.setUserData("""
+            #cloud-config
+            dibkit:
+              mariadb:
+                port: \(port)
+                bind_address: 127.0.0.1
+                user: app
+                password: \(yamlQuoted(pastedPassword))
+                root_password: \(yamlQuoted(rootPassword))
+                root_host: "%"
+
+            """)
+
+        let run = try root.runFirstboot()
+        #expect(run.status == 0, "\(run.output)")
+        #expect(!run.output.contains("p@ss") && !run.output.contains("DROP USER"), "\(run.output)")
+
+        try mariadb.start()
+        defer { mariadb.stop() }
+        let tcp = ["--protocol=TCP", "-h", "127.0.0.1", "-P", "\(port)", "--batch", "--skip-column-names", "-e"]
+        let login = try mariadb.client(password: pastedPassword, tcp + ["SELECT CURRENT_USER()", "-u", "app", "dibkit"])
+        #expect(login.status == 0 && login.output == "app@%\n", "\(login.output)")
+        let trimmed = try mariadb.client(password: pastedPassword.trimmingCharacters(in: .whitespaces),
+                                         tcp + ["SELECT 1", "-u", "app", "dibkit"])
+        #expect(trimmed.status != 0 && trimmed.output.contains("Access denied"), "\(trimmed.output)")
+        // From 127.0.0.1 the server picks root@localhost: unix_socket fails over TCP, the password logs in.
+        let rootLogin = try mariadb.client(password: rootPassword, tcp + ["SELECT CURRENT_USER()", "-u", "root"])
+        #expect(rootLogin.status == 0 && rootLogin.output == "root@localhost\n", "\(rootLogin.output)")
+    }
+
     @Test(arguments: [
+        ("user: \"app\\n\"", "mariadb.user 'app\\n' must be a lower-case name"),
+        ("database: \"shop\\n\"", "mariadb.database 'shop\\n' must be 1 to 64"),
+        ("root_host: \"%\\n\"", "mariadb.root_host '%\\n' must be a host pattern"),
+        ("bind_address: \"fe80::1%x#y\"", "mariadb.bind_address 'fe80::1%x#y' is not an IP address"),
+        ("password: \"abcdefgh\\n\"", "mariadb.password holds a control character"),
+        ("root_password: \"abc\\u007fdefgh\"", "mariadb.root_password holds a control character"),
         ("port: 70000", "mariadb.port 70000 is not a TCP port"),
         ("user: root", "mariadb.user 'root' must be a lower-case name"),
         ("database: mysql", "mariadb.database 'mysql' must be 1 to 64"),
         ("bind_address: example.org", "mariadb.bind_address 'example.org' is not an IP address"),
         ("root_host: \"a b\"", "mariadb.root_host 'a b' must be a host pattern"),
-        ("root_password: \"with space\"", "mariadb.root_password must be 8 to 512"),
+        ("root_password: \"short\"", "mariadb.root_password must be 8 to 512 characters"),
         ("colour: blue", "unknown mariadb setting(s) colour"),
     ])
     func rejectsBadValuesBeforeTouchingTheServer(setting: String, message: String) throws {

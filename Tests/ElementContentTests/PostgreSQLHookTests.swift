@@ -99,13 +99,75 @@ import TestSupport
         #expect(old.status != 0 && old.output.contains("password authentication failed"), "\(old.output)")
     }
 
+    @Test(.enabled(if: canRunPostgreSQL, "needs root and the postgresql package"))
+    func anyPrintablePasswordsReachTheServerExactly() throws {
+        let root = try FakeRoot(database: "postgresql")
+        defer { root.remove() }
+        let cluster = try FakePostgreSQLCluster(in: root)
+        let port = try freeLoopbackPort()
+        let replicationPassword = "$(id) `id` 'a' \"b\" \\c #d"
+        try root.setInstance("iid-pg-pasted")
+        try root.setUserData("""
+            #cloud-config
+            dibkit:
+              postgresql:
+                port: \(port)
+                listen_addresses: 127.0.0.1
+                user: app
+                password: \(yamlQuoted(pastedPassword))
+                replication_user: repl
+                replication_password: \(yamlQuoted(replicationPassword))
+                allowed_networks: [127.0.0.0/8]
+
+            """)
+
+        let run = try root.runFirstboot()
+        #expect(run.status == 0, "\(run.output)")
+        #expect(!run.output.contains("p@ss") && !run.output.contains("`id`"), "\(run.output)")
+
+        let server = try cluster.start(port: port)
+        defer { cluster.stop(server) }
+        let login = try cluster.psql(port: port, user: "app", password: pastedPassword, database: "app", "SELECT current_user")
+        #expect(login.status == 0 && login.output == "app\n", "\(login.output)")
+        let trimmed = try cluster.psql(port: port, user: "app", password: pastedPassword.trimmingCharacters(in: .whitespaces),
+                                       database: "app", "SELECT 1")
+        #expect(trimmed.status != 0 && trimmed.output.contains("password authentication failed"), "\(trimmed.output)")
+        let replication = try cluster.psql(port: port, user: "repl", password: replicationPassword, database: "postgres",
+                                           "IDENTIFY_SYSTEM", replication: true)
+        #expect(replication.status == 0, "\(replication.output)")
+    }
+
+    @Test(.enabled(if: canRunPostgreSQL, "needs root and the postgresql package"))
+    func aConfigurationPostgresRefusesFailsFirstBoot() throws {
+        let root = try FakeRoot(database: "postgresql")
+        defer { root.remove() }
+        let cluster = try FakePostgreSQLCluster(in: root)
+        try root.write("/etc/postgresql/\(cluster.version)/main/conf.d/10-broken.conf", "work_mem = 'unbalanced\n")
+        try root.setInstance("iid-pg-broken")
+        try root.setUserData("#cloud-config\ndibkit:\n  postgresql: {password: \(yamlQuoted(pastedPassword))}\n")
+
+        let run = try root.runFirstboot()
+        #expect(run.status == 1)
+        #expect(run.output.contains("postgresql: error: postgres -C refused the configuration"), "\(run.output)")
+        #expect(run.output.contains("10-broken.conf"), "\(run.output)")
+        #expect(!run.output.contains("p@ss"))
+        #expect(run.output.contains("hook 50-postgresql failed"))
+        #expect(!root.exists("/var/lib/dibkit/firstboot-instance"))
+    }
+
     @Test(arguments: [
         ("port: 0", "postgresql.port 0 is not a TCP port"),
+        ("user: \"app\\n\"", "postgresql.user 'app\\n' must be a lower-case name"),
+        ("replication_user: \"re pl\"", "postgresql.replication_user 're pl' must be a lower-case name"),
+        ("listen_addresses: \"fe80::1%x'y\"", "postgresql.listen_addresses entry \"fe80::1%x'y\" is not an IP address"),
+        ("allowed_networks: [\"fe80::%x'/64\"]", "postgresql.allowed_networks entry \"fe80::%x'/64\" is not a network"),
+        ("password: \"abcdefgh\\n\"", "postgresql.password holds a control character"),
+        ("replication_password: \"abc\\tdefgh\"", "postgresql.replication_password holds a control character"),
         ("user: postgres", "postgresql.user 'postgres' must be a lower-case name"),
         ("database: \"My-DB\"", "postgresql.database 'My-DB' must be a lower-case name"),
         ("listen_addresses: example.org", "entry 'example.org' is not an IP address"),
         ("allowed_networks: [10.0.0.1/8]", "entry '10.0.0.1/8' is not a network in CIDR notation"),
-        ("password: short", "postgresql.password must be 8 to 512"),
+        ("password: short", "postgresql.password must be 8 to 512 characters"),
         ("replication_password: long-enough-1", "replication_password is given without postgresql.replication_user"),
         ("colour: blue", "unknown postgresql setting(s) colour"),
     ])

@@ -55,7 +55,10 @@ import TestSupport
         ("maxmemory_policy: lru", "redis.maxmemory_policy 'lru' is not one of"),
         ("maxmemory: 12tb", "redis.maxmemory '12tb' is not a size"),
         ("bind: \"10.0.0.1 example.org\"", "redis.bind address 'example.org' is not an IP address"),
-        ("password: \"has space\"", "redis.password must be"),
+        ("password: \"short\"", "redis.password must be 8 to 512 characters"),
+        ("password: \"trailing-newline\\n\"", "redis.password holds a control character"),
+        ("password: 12345678", "redis.password must be a string"),
+        ("bind: \"fe80::1%eth0\\\"x\"", "redis.bind address 'fe80::1%eth0\"x' is not an IP address"),
         ("passwd: abcdefgh", "unknown redis setting(s) passwd"),
     ])
     func rejectsBadValues(setting: String, message: String) throws {
@@ -68,6 +71,58 @@ import TestSupport
         #expect(result.status != 0)
         #expect(result.output.contains(message), "\(result.output)")
         #expect(!root.exists("/var/lib/dibkit/firstboot-instance"))
+    }
+
+    @Test(.enabled(if: canRunRedis, "needs redis-server and redis-cli (apt)"))
+    func anyPrintablePasswordReachesRedisExactly() throws {
+        let root = try FakeRoot()
+        defer { root.remove() }
+        let port = try freeLoopbackPort()
+        try root.setInstance("iid-pasted")
+        try root.setUserData("#cloud-config\ndibkit:\n  redis:\n    port: \(port)\n    bind: 127.0.0.1\n"
+            + "    password: \(yamlQuoted(pastedPassword))\n")
+
+        let result = try root.runFirstboot()
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("configured instance iid-pasted"))
+        #expect(!result.output.contains("p@ss"))
+
+        let redis = try FakeRedis(root: root, port: port)
+        defer { redis.stop() }
+        let ping = try redis.cli(password: pastedPassword, ["PING"])
+        #expect(ping.output == "PONG\n", "\(ping.output)")
+        let trimmed = try redis.cli(password: pastedPassword.trimmingCharacters(in: .whitespaces), ["PING"])
+        #expect(trimmed.output.contains("WRONGPASS"), "\(trimmed.output)")
+    }
+
+    @Test func aConfigurationRedisRefusesFailsFirstBootAndKeepsTheOldFile() throws {
+        let root = try FakeRoot()
+        defer { root.remove() }
+        try root.setInstance("iid-refused")
+        try root.write("/etc/redis/dibkit.conf", "# build-time default\nport 6379\n")
+        try root.setUserData("#cloud-config\ndibkit:\n  redis:\n    password: \(yamlQuoted(pastedPassword))\n")
+        // A redis-server that refuses every configuration, echoing the offending line as Redis 7 does.
+        let bin = root.path("/test-bin")
+        try root.write("/test-bin/redis-server", """
+            #!/bin/sh
+            echo '*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***'
+            echo 'Reading the configuration file, at line 4'
+            echo ">>> 'requirepass $(sed -n 's/^requirepass //p' "$1")'"
+            echo 'Bad directive or wrong number of arguments'
+            exit 1
+
+            """)
+        try #require(try runCommand(["chmod", "+x", "\(bin)/redis-server"]).status == 0)
+
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let result = try root.runFirstboot(environment: ["PATH": "\(bin):\(path)"])
+        #expect(result.status == 1)
+        #expect(result.output.contains("redis: error: redis-server refused the configuration"), "\(result.output)")
+        #expect(result.output.contains("Bad directive or wrong number of arguments"), "\(result.output)")
+        #expect(!result.output.contains("p@ss"), "\(result.output)")
+        #expect(result.output.contains("hook 50-redis failed"))
+        #expect(!root.exists("/var/lib/dibkit/firstboot-instance"))
+        #expect(try root.read("/etc/redis/dibkit.conf") == "# build-time default\nport 6379\n")
     }
 
     @Test func acceptsAListOfBindAddresses() throws {

@@ -42,7 +42,8 @@ extension EndToEnd {
             #expect(events.finishedSteps.starts(with: ["resolve", "base-root"]))
             #expect(["install.d", "disk", "bootloader", "image"].allSatisfy(events.finishedSteps.contains))
 
-            // Boot it: user-data sets port and password; reboot keeps them without re-running first boot.
+            // Boot it: user-data sets port and password; reboot keeps them without re-running first boot. The
+            // generated password holds a space, both quotes, a backslash, $, #, a backtick and a colon.
             let report = try await runBootCheck(
                 BootCheckOptions(image: configuration.output, database: .random(kind: .redis)), accelerator: choice) { _ in }
             #expect(report.checks.contains { $0.contains("PONG") })
@@ -63,6 +64,7 @@ extension EndToEnd {
             #expect(manifest.packages.contains { $0.name == serverPackage })
             #expect(fixture.leftovers.isEmpty)
 
+            // The generated password holds a space, both quotes, a backslash, $, #, a backtick and a colon.
             let kind = try #require(DatabaseKind(rawValue: database))
             let report = try await runBootCheck(
                 BootCheckOptions(image: configuration.output, database: .random(kind: kind)), accelerator: choice) { _ in }

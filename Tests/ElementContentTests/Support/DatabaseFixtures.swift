@@ -100,17 +100,19 @@ final class FakeMariaDB {
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root.path("/run/mysqld"), withIntermediateDirectories: true)
         try #require(try runCommand(["chown", "mysql:mysql", root.path("/run/mysqld")]).status == 0)
+        // Temporary tables in /run/mysqld: servers starting at once clear each other's in a shared /tmp.
         let install = try runCommand(["mariadb-install-db", "--no-defaults", "--datadir=\(data)", "--user=mysql",
-                                      "--skip-test-db"])
+                                      "--skip-test-db", "--tmpdir=\(root.path("/run/mysqld"))"])
         try #require(install.status == 0, "mariadb-install-db: \(install.output)")
     }
 
     /// Starts the server with the option file first boot wrote, and waits until it answers on its socket.
-    func start() throws {
+    func start(optionFile: String = "/etc/mysql/mariadb.conf.d/99-dibkit.cnf") throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/mariadbd")
-        process.arguments = ["--defaults-file=\(root.path("/etc/mysql/mariadb.conf.d/99-dibkit.cnf"))",
+        process.arguments = ["--defaults-file=\(root.path(optionFile))",
                              "--datadir=\(data)", "--user=mysql", "--socket=\(socket)",
+                             "--tmpdir=\(root.path("/run/mysqld"))",
                              "--pid-file=\(root.path("/run/mysqld/mysqld.pid"))",
                              "--log-error=\(root.path("/run/mysqld/error.log"))"]
         process.standardOutput = FileHandle.nullDevice
@@ -134,12 +136,58 @@ final class FakeMariaDB {
         server.waitUntilExit()
     }
 
-    /// `mariadb` with `arguments` (after `--no-defaults`, or an option file holding `password`).
+    /// `mariadb --no-defaults` with `arguments`; `password` (exactly, whatever it holds) through `MYSQL_PWD`.
     func client(password: String?, _ arguments: [String]) throws -> CommandResult {
-        guard let password else { return try runCommand(["mariadb", "--no-defaults"] + arguments) }
-        let file = root.path("/run/client-\(UUID().uuidString).cnf")
-        try root.write("/run/\(URL(fileURLWithPath: file).lastPathComponent)", "[client]\npassword=\"\(password)\"\n")
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        return try runCommand(["mariadb", "--defaults-file=\(file)"] + arguments)
+        try runCommand(["mariadb", "--no-defaults"] + arguments, environment: password.map { ["MYSQL_PWD": $0] } ?? [:])
+    }
+}
+
+/// A password as users paste them from password managers: leading and trailing spaces, both quotes, a
+/// backslash, `$`, `#`, a backtick and a character outside ASCII (that SASLprep changes: `½` is `1⁄2` in NFKC).
+let pastedPassword = " p@ss 'single' \"double\" back\\slash $HOME #hash `tick` ½ "
+
+/// `text` as a YAML single-quoted scalar (any printable text; `'` doubled).
+func yamlQuoted(_ text: String) -> String {
+    "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+}
+
+let canRunRedis = commandExists("redis-server") && commandExists("redis-cli")
+
+/// The host's redis-server run on the `dibkit.conf` first boot wrote in a fake root (its port and bind), with
+/// no persistence, in a temporary folder; `cli` talks to it with `redis-cli`, the password through `REDISCLI_AUTH`.
+final class FakeRedis {
+    let port: Int
+    private let server: Process
+    private let folder: URL
+
+    init(root: FakeRoot, port: Int) throws {
+        self.port = port
+        folder = root.url.appendingPathComponent("run/redis-check")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["redis-server", root.path("/etc/redis/dibkit.conf"), "--dir", folder.path, "--save", "",
+                            "--appendonly", "no", "--daemonize", "no", "--logfile", folder.appendingPathComponent("log").path]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        for _ in 0..<250 {  // a bound on a hung server, far above a normal start
+            if try cli(password: nil, ["PING"]).output.contains("NOAUTH") { return }
+            try #require(server.isRunning, "redis-server exited: \((try? String(contentsOf: folder.appendingPathComponent("log"), encoding: .utf8)) ?? "")")
+            usleep(100_000)
+        }
+        Issue.record("redis-server did not answer on port \(port)")
+    }
+
+    /// `redis-cli` to 127.0.0.1:`port` running `command`; `password` nil means no AUTH.
+    func cli(password: String?, _ command: [String]) throws -> CommandResult {
+        try runCommand(["redis-cli", "-h", "127.0.0.1", "-p", "\(port)"] + command,
+                       environment: password.map { ["REDISCLI_AUTH": $0] } ?? [:])
+    }
+
+    /// Kills the server (it keeps nothing; SIGTERM stays blocked in children of Foundation's `Process`).
+    func stop() {
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
     }
 }

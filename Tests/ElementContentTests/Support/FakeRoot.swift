@@ -81,9 +81,10 @@ struct FakeRoot {
         try write("/var/lib/cloud/instance/user-data.txt", text)
     }
 
-    /// Runs the first-boot runner on this tree, with systemctl calls only logged.
-    func runFirstboot() throws -> CommandResult {
-        try runCommand(["python3", path("/usr/lib/dibkit/firstboot"), "--root", url.path, "--no-systemctl"])
+    /// Runs the first-boot runner on this tree, with systemctl calls only logged, and `environment` added.
+    func runFirstboot(environment: [String: String] = [:]) throws -> CommandResult {
+        try runCommand(["python3", path("/usr/lib/dibkit/firstboot"), "--root", url.path, "--no-systemctl"],
+                       environment: environment)
     }
 
     func remove() {

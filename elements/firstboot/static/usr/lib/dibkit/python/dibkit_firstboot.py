@@ -4,9 +4,9 @@ Every path goes through `path()`, so the runner and the hooks work on a tree sta
 (`DIBKIT_ROOT`) in tests. `systemctl()` does nothing when `DIBKIT_NO_SYSTEMCTL=1`.
 """
 
+import ipaddress
 import json
 import os
-import re
 import secrets
 import subprocess
 import sys
@@ -14,7 +14,6 @@ import tempfile
 
 CREDENTIALS = "/etc/dibkit/credentials"
 FIREWALL = "/etc/nftables.d"
-PASSWORD = re.compile(r'^[!#-\[\]-~]{8,512}$')  # printable ASCII without space, '"' and '\'
 
 
 class FirstbootError(Exception):
@@ -141,12 +140,35 @@ def check_port(key, value):
 
 
 def check_password(key, value):
-    """`value` if it is 8 to 512 printable ASCII characters without spaces, quotes or backslashes (safe
-    in every database's configuration syntax); the error never shows it."""
-    if not isinstance(value, str) or not PASSWORD.match(value):
-        raise FirstbootError(f"{key} must be 8 to 512 printable ASCII characters without spaces, quotes or "
-                             f"backslashes (the value is not shown)")
+    """`value` if it is a string of 8 to 512 printable characters: anything a password manager pastes (spaces,
+    quotes, backslashes, `$`, `#`, letters beyond ASCII) but control characters (a trailing newline too) and
+    separators other than the space. Every hook writes it quoted for its own syntax. The error never shows it."""
+    if not isinstance(value, str):
+        raise FirstbootError(f"{key} must be a string: quote it in the YAML (the value is not shown)")
+    if not value.isprintable():
+        raise FirstbootError(f"{key} holds a control character or another one that is not printable (a trailing "
+                             f"newline from a YAML block scalar?); only printable characters are allowed "
+                             f"(the value is not shown)")
+    if not 8 <= len(value) <= 512:
+        raise FirstbootError(f"{key} must be 8 to 512 characters (the value is not shown)")
     return value
+
+
+def ip_address(text):
+    """`text` as an `ipaddress` address, or None when it is not one. A scoped IPv6 address (`fe80::1%eth0`) is
+    not one here: its zone may hold any character, quotes and `#` included."""
+    try:
+        return None if "%" in text else ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def ip_network(text):
+    """`text` as an `ipaddress` network in CIDR notation with no host bits set, or None (scoped ones too)."""
+    try:
+        return None if "%" in text else ipaddress.ip_network(text)
+    except ValueError:
+        return None
 
 
 def password_for(credential, given):
@@ -168,17 +190,22 @@ def open_port(name, port):
     systemctl("reload-or-restart", "nftables.service")
 
 
+def hidden(output, hide):
+    """The last 1500 characters of a program's `output`, each non-empty string of `hide` blanked out."""
+    for secret in hide:
+        if secret:
+            output = output.replace(secret, "(hidden)")
+    return output.strip()[-1500:]
+
+
 def run_tool(arguments, what, stdin=None, env=None, hide=()):
     """Run a program to completion with `stdin`; raise FirstbootError naming `what` with the end of its
     output, each string of `hide` blanked out, when it fails. Callers pass no secret on the command line."""
     try:
         result = subprocess.run(arguments, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, env=env)
+                                encoding="utf-8", errors="replace", env=env)
     except OSError as error:
         raise FirstbootError(f"{what}: cannot run {arguments[0]}: {error}")
     if result.returncode != 0:
-        output = result.stdout
-        for secret in hide:
-            output = output.replace(secret, "(hidden)")
-        raise FirstbootError(f"{what} failed (exit {result.returncode}): {output.strip()[-1500:]}")
+        raise FirstbootError(f"{what} failed (exit {result.returncode}): {hidden(result.stdout, hide)}")
     return result.stdout
