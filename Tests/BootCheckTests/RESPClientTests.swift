@@ -40,7 +40,7 @@ struct RedisProbeTests {
 
     @Test("a generated password (a space, both quotes, a backslash, $, #, a backtick, a colon) passes")
     func awkwardPasswordPasses() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let server = try await RedisServer(in: directory.url, password: DatabaseSettings.random(kind: .redis).password)
         let settings = DatabaseSettings(kind: .redis, port: 6379, password: server.password)
         let passed = try await passedChecks(of: RedisProbe(), port: server.port, settings: settings, stop: server.stop)

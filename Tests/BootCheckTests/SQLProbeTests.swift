@@ -39,7 +39,7 @@ struct PostgreSQLProbeTests {
 
     @Test("a generated password (a space, both quotes, a backslash, $, #, a backtick, a colon) passes")
     func awkwardPasswordPasses() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let password = DatabaseSettings.random(kind: .postgresql).password
         let server = try await PostgreSQLServer(in: directory.url, password: password)
         let passed = try await passedChecks(of: PostgreSQLProbe(), port: server.port, settings: server.settings,
@@ -89,7 +89,7 @@ struct MariaDBProbeTests {
 
     @Test("a generated password (a space, both quotes, a backslash, $, #, a backtick, a colon) passes")
     func awkwardPasswordPasses() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let password = DatabaseSettings.random(kind: .mariadb).password
         let server = try await MariaDBServer(in: directory.url, password: password)
         let passed = try await passedChecks(of: MariaDBProbe(), port: server.port, settings: server.settings,

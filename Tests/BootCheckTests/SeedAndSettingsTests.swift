@@ -59,7 +59,7 @@ struct SeedAndSettingsTests {
 
     @Test("generated user-data gives the image's first boot (PyYAML) the exact password")
     func userDataReadsBackInPyYAML() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryFolder()
         let settings = DatabaseSettings(kind: .postgresql, port: 5433, password: "a \"b\" 'c' \\d $e #f `g` h:i ½ \\",
                                         user: "u1", database: "d1")
         let file = directory.url.appendingPathComponent("user-data")

@@ -1,5 +1,7 @@
 import Foundation
+import HostProcesses
 import Testing
+import TestSupport
 
 /// The first-boot hooks of the vendor-only databases (`50-mysql`, `50-mongodb`) refuse bad settings before
 /// they touch anything. Their server work is not run here: MySQL and MongoDB are not in Debian.
