@@ -52,7 +52,8 @@ let package = Package(
             swiftSettings: strictSettings),
         // YAML that may hold secrets (clouds.yaml, user-data): a syntax error names the line, never quotes it.
         .target(name: "PrivateYAML", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strictSettings),
-        // Programs on the host: run to completion with captured output, or kept running (qemu); the KVM probe.
+        // Programs on the host: run to completion with captured output, or kept running (qemu); the KVM probe;
+        // files that hold secrets, created 0600 and never through a link.
         .target(name: "HostProcesses", dependencies: ["Reporting"], swiftSettings: strictSettings),
         // Tar archives in and out through libarchive; untrusted ones extracted beneath their root only.
         .target(name: "Archive", dependencies: ["CArchive", "Reporting"], swiftSettings: strictSettings),

@@ -65,6 +65,26 @@ struct UploadPlanTests {
         #expect(request.useImport && request.visibility == "shared" && request.importTimeout == .seconds(1200) && request.name == "redis")
     }
 
+    @Test("user-data is created for its owner only (0600), and never through a link planted at its name")
+    func userDataFileIsPrivate() throws {
+        let folder = try TemporaryFolder()
+        let image = folder.appendingPathComponent("redis.qcow2")
+        try Manifest.sample(name: "redis", database: "redis", ports: [6379]).write(beside: image)
+        let plan = try DigitalOceanUploadPlan(DigitalOceanUploadSettings(image: image, region: "nyc3", space: "s-1"), environment: [:])
+        let elsewhere = folder.appendingPathComponent("elsewhere")
+        try FileManager.default.createSymbolicLink(at: plan.userDataFile, withDestinationURL: elsewhere)
+        #expect(try plan.writeUserDataIfMissing() == false, "what is there is kept")
+        #expect(!FileManager.default.fileExists(atPath: elsewhere.path), "the link was not followed")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: plan.userDataFile.path) == elsewhere.path)
+
+        try FileManager.default.removeItem(at: plan.userDataFile)
+        #expect(try plan.writeUserDataIfMissing() == true)
+        let attributes = try FileManager.default.attributesOfItem(atPath: plan.userDataFile.path)
+        #expect(attributes[.type] as? FileAttributeType == .typeRegular && attributes[.posixPermissions] as? Int == 0o600)
+        #expect(try String(contentsOf: plan.userDataFile, encoding: .utf8).contains("  redis: {port: 6379, password: \""))
+        #expect(try plan.writeUserDataIfMissing() == false, "a second run keeps the first one's password")
+    }
+
     @Test("the droplet command picks a size whose disk holds the image and quotes odd paths")
     func dropletCommand() {
         let staged = DigitalOceanUploadResult.Staged(format: "raw.gz", bytes: 1, otherFormatBytes: nil, url: "u", kept: false, bytesPerSecond: 1)
