@@ -53,7 +53,10 @@ let package = Package(
         .target(
             name: "Flavors", dependencies: ["Reporting", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings),
-        // Programs on the host: run to completion with captured output, or kept running (qemu); the KVM probe.
+        // YAML that may hold secrets (clouds.yaml, user-data): a syntax error names the line, never quotes it.
+        .target(name: "PrivateYAML", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strictSettings),
+        // Programs on the host: run to completion with captured output, or kept running (qemu); the KVM probe;
+        // files that hold secrets, created 0600 and never through a link.
         .target(name: "HostProcesses", dependencies: ["Reporting"], swiftSettings: strictSettings),
         // Tar archives in and out through libarchive; untrusted ones extracted beneath their root only.
         .target(name: "Archive", dependencies: ["CArchive", "COpenat2", "Reporting"], swiftSettings: strictSettings),
@@ -62,7 +65,7 @@ let package = Package(
         // Boots an image under qemu with a NoCloud seed and checks the database from the host.
         .target(
             name: "BootCheck",
-            dependencies: ["HostProcesses", "QcowIO", "Reporting", .product(name: "Yams", package: "Yams")],
+            dependencies: ["HostProcesses", "QcowIO", "PrivateYAML", "Reporting"],
             swiftSettings: strictSettings),
         // The one HTTP client of every cloud: AsyncHTTPClient with retries, backoff and secret redaction;
         // reading the file an upload sends.
@@ -102,8 +105,7 @@ let package = Package(
         .target(
             name: "OpenStack",
             dependencies: [
-                "CloudHTTP", "QcowIO", "Reporting",
-                .product(name: "Yams", package: "Yams"),
+                "CloudHTTP", "QcowIO", "PrivateYAML", "Reporting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,6 +1,6 @@
 public import Foundation
 import HostProcesses
-import Yams
+import PrivateYAML
 
 /// A NoCloud seed: an ISO 9660 volume labelled `cidata` holding `user-data` and `meta-data`.
 enum NoCloudSeed {
@@ -51,7 +51,8 @@ extension DatabaseSettings {
 
     /// Reads the port, password, user and database for `kind` from a `#cloud-config` file's `dibkit.<kind>`
     /// map. A missing port, user or database means the image's default (PostgreSQL's database defaults to the
-    /// user's name); a missing password is an error (nothing to check against).
+    /// user's name); a missing password is an error (nothing to check against). A YAML error names the line,
+    /// never shows it: it may hold the password.
     public static func read(userData file: URL, kind: DatabaseKind) throws -> DatabaseSettings {
         let text: String
         do {
@@ -61,7 +62,7 @@ extension DatabaseSettings {
         }
         let document: Any?
         do {
-            document = try Yams.load(yaml: text)
+            document = try PrivateYAML.load(text)
         } catch {
             throw BootCheckError.badUserData(path: file.path, message: "not valid YAML: \(error)")
         }

@@ -30,6 +30,10 @@ public struct HostRoot: Sendable {
     }
 
     /// Runs `script` with bash inside the root.
+    ///
+    /// The environment is the child processes' own, from `unshare` to bash, and never a command-line argument:
+    /// values such as a password stay out of `ps` and `/proc/PID/cmdline`, which every user can read. The host
+    /// side therefore names its programs by absolute path rather than by the root's `PATH`.
     /// - Parameters:
     ///   - script: bash source, run with `set -eu -o pipefail` unless it sets otherwise.
     ///   - environment: the complete environment inside the root (nothing is inherited from the host).
@@ -41,26 +45,23 @@ public struct HostRoot: Sendable {
         _ script: String, environment: [String: String], label: String,
         log: (@Sendable (String) -> Void)? = nil
     ) async throws -> CommandOutput {
+        // The root is "$1": a shell variable of the setup could be one of the environment's names.
         var setup = [
             "set -e",
-            "R=\(shellQuote(path.path))",
-            "mount -t proc proc \"$R/proc\"",
-            "mount --rbind /sys \"$R/sys\"",
-            "mount --rbind /dev \"$R/dev\"",
+            "/usr/bin/mount -t proc proc \"$1/proc\"",
+            "/usr/bin/mount --rbind /sys \"$1/sys\"",
+            "/usr/bin/mount --rbind /dev \"$1/dev\"",
         ]
         for mount in mounts {
-            let target = "$R" + mount.target
-            setup.append("mkdir -p \"\(target)\"")
-            setup.append("mount --bind \(shellQuote(mount.source.path)) \"\(target)\"")
+            let target = "\"$1\"\(shellQuote(mount.target))"
+            setup.append("/usr/bin/mkdir -p \(target)")
+            setup.append("/usr/bin/mount --bind \(shellQuote(mount.source.path)) \(target)")
         }
-        let environmentArguments = environment.sorted { $0.key < $1.key }.map { shellQuote("\($0.key)=\($0.value)") }
-        setup.append(
-            "exec chroot \"$R\" /usr/bin/env -i \(environmentArguments.joined(separator: " ")) "
-                + "/bin/bash -c \(shellQuote("set -eu -o pipefail\n" + script))")
+        setup.append("exec /usr/sbin/chroot \"$1\" /bin/bash -c \(shellQuote("set -eu -o pipefail\n" + script))")
         return try await CommandRunner.run(
-            ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation", "private",
-             "/bin/sh", "-c", setup.joined(separator: "\n")],
-            label: label, log: log)
+            ["/usr/bin/unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation", "private",
+             "/bin/sh", "-c", setup.joined(separator: "\n"), "sh", path.path],
+            environment: environment, label: label, log: log)
     }
 }
 

@@ -30,12 +30,19 @@ public struct BaseRoot: Sendable {
             self.include = include
         }
 
-        /// The apt source lines the root gets (and keeps in the image).
+        /// The apt source lines the root gets (and keeps in the image): the mirrors without their logins.
         var sourceLines: [String] {
             let components = self.components.joined(separator: " ")
+            let mirror = MirrorLogin.strip(mirror)
             var lines = ["deb \(mirror) \(release) \(components)", "deb \(mirror) \(release)-updates \(components)"]
-            if let securityMirror { lines.append("deb \(securityMirror) \(release)-security \(components)") }
+            if let securityMirror { lines.append("deb \(MirrorLogin.strip(securityMirror)) \(release)-security \(components)") }
             return lines
+        }
+
+        /// apt's auth.conf text for the mirrors' logins; nil when they have none.
+        /// - Throws: `BuildError.badMirror`.
+        func aptLogins() throws -> Data? {
+            try MirrorLogin.authConf(for: [mirror] + [securityMirror].compactMap { $0 })
         }
 
         /// A short stable key of the recipe.
@@ -76,12 +83,22 @@ public struct BaseRoot: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let partial = folder.appendingPathComponent(".\(tarball.lastPathComponent).\(getpid()).partial.tar")
         defer { try? FileManager.default.removeItem(at: partial) }
+        // The mirrors' logins reach mmdebstrap's apt in a private file, never on its command line.
+        let logins = try recipe.aptLogins().map { logins in
+            let file = folder.appendingPathComponent(".\(tarball.lastPathComponent).\(UUID().uuidString.prefix(8)).auth.conf")
+            guard try createPrivateFile(at: file, contents: logins) else {
+                throw BuildError.stepFailed(step: "base-root", reason: "\(file.path) exists already")
+            }
+            return file
+        }
+        defer { if let logins { try? FileManager.default.removeItem(at: logins) } }
         var arguments = [
             "mmdebstrap", "--mode=root", "--format=tar", "--variant=\(recipe.variant)", "--arch=\(recipe.arch)",
             "--components=\(recipe.components.joined(separator: ","))",
             "--aptopt=Acquire::Languages \"none\"",
         ]
         if !recipe.include.isEmpty { arguments.append("--include=\(recipe.include.joined(separator: ","))") }
+        if let logins { arguments += MirrorLogin.bootstrapHooks(file: logins) }
         arguments += [recipe.release, partial.path] + recipe.sourceLines
         try await CommandRunner.run(arguments, label: "mmdebstrap (base root)", log: log)
         try FileManager.default.moveItem(at: partial, to: tarball)

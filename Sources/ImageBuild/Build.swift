@@ -94,7 +94,7 @@ private struct BuildContext {
         timer.progress(.note(cached ? "base root from cache \(baseRoot.tarball.path)" : "base root cached as \(baseRoot.tarball.path)"))
         let runner = try phaseRunner()
         try await runner.stageHooks()
-        try installBuildGuards()
+        try installBuildGuards(mirrorLogins: try baseRoot.recipe.aptLogins())
         var listsFresh = false
         for phase in Phase.allCases {
             try await timer.time(phase.rawValue) {
@@ -128,7 +128,7 @@ private struct BuildContext {
                 name: configuration.imageName, database: database?.name, databaseVersion: try databaseVersion(),
                 loginUser: configuration.loginUser, authorizedKeys: configuration.authorizedKeys?.lines.count ?? 0,
                 ports: database?.manifest.ports ?? [], elements: plan.elements.map(\.name),
-                release: configuration.release, arch: configuration.arch, mirror: configuration.mirror,
+                release: configuration.release, arch: configuration.arch, mirror: MirrorLogin.strip(configuration.mirror),
                 format: configuration.format.rawValue,
                 compression: configuration.format == .qcow2 ? configuration.compression.rawValue : "none",
                 packages: packages, sha256: try sha256(of: staged),
@@ -176,10 +176,12 @@ private struct BuildContext {
     private func phaseRunner() throws -> PhaseRunner {
         let aptCache = configuration.cacheDirectory.appendingPathComponent("apt")
             .appendingPathComponent("\(configuration.release)-\(configuration.arch)")
+        // Hooks get the mirrors without their logins (they write them into the image); apt gets the logins apart.
+        let mirror = MirrorLogin.strip(configuration.mirror)
         var environment: [String: String] = [
             "DISTRO_NAME": plan.operatingSystem.name, "DIB_RELEASE": configuration.release,
             "ARCH": configuration.arch, "DIB_ARCH": configuration.arch,
-            "DIB_DISTRIBUTION_MIRROR": configuration.mirror, "DIB_DEBIAN_MIRROR": configuration.mirror,
+            "DIB_DISTRIBUTION_MIRROR": mirror, "DIB_DEBIAN_MIRROR": mirror,
             "DIB_INIT_SYSTEM": "systemd", "DIB_PYTHON_VERSION": "3", "DIB_PYTHON": "python3",
             "IMAGE_NAME": configuration.imageName, "IMAGE_ELEMENT": plan.elements.map(\.name).joined(separator: " "),
             "ELEMENTS_PATH": configuration.elementSearchPath.map(\.path).joined(separator: ":"),
@@ -187,7 +189,7 @@ private struct BuildContext {
             "DEBIAN_FRONTEND": "noninteractive", "LANG": "C.UTF-8", "HOME": "/root", "TMPDIR": "/tmp",
             "TMP_HOOKS_PATH": PhaseRunner.inTargetHooks,
         ]
-        if let security = configuration.securityMirror { environment["DIB_DEBIAN_SECURITY_MIRROR"] = security }
+        if let security = configuration.securityMirror { environment["DIB_DEBIAN_SECURITY_MIRROR"] = MirrorLogin.strip(security) }
         environment.merge(selection?.environment ?? [:]) { $1 }
         let hooks = work.appendingPathComponent("in_target.d")
         environment.merge(try stageUserFiles(into: hooks)) { $1 }
@@ -198,8 +200,10 @@ private struct BuildContext {
             environment: environment, log: log)
     }
 
-    /// Keeps services from starting inside the root and gives it the host's DNS; both go in sysprep.
-    private func installBuildGuards() throws {
+    /// Keeps services from starting inside the root, gives it the host's DNS and apt the mirrors' logins;
+    /// all go in sysprep.
+    private func installBuildGuards(mirrorLogins: Data?) throws {
+        if let mirrorLogins { try MirrorLogin.install(mirrorLogins, in: root) }
         let policy = root.appendingPathComponent("usr/sbin/policy-rc.d")
         try Data("#!/bin/sh\n# dibkit build: no service starts inside the image's root\nexit 101\n".utf8).write(to: policy)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: policy.path)

@@ -3,6 +3,8 @@ public import Reporting
 public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equatable {
     /// No Debian mirror could be read from the host's apt sources.
     case noMirror(searched: [String])
+    /// A mirror's login cannot be handed to apt (`url` is shown without it).
+    case badMirror(url: String, reason: String)
     /// An element hook failed.
     case hookFailed(element: String, phase: String, hook: String, status: Int32, outputTail: [String], log: String)
     /// A build step other than a hook failed.
@@ -21,7 +23,7 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
     /// True when what the user gave is wrong (the CLI exits 2), not the build.
     public var isBadInput: Bool {
         switch self {
-        case .badVendorPackage, .vendorPackageNeedsVersion: return true
+        case .badMirror, .badVendorPackage, .vendorPackageNeedsVersion: return true
         case .noMirror, .hookFailed, .stepFailed, .badOutput, .leakedMount: return false
         }
     }
@@ -31,6 +33,8 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
         case .noMirror(let searched):
             return "no Debian mirror found in the host's apt sources (looked in \(searched.joined(separator: ", "))); "
                 + "pass one with --mirror URL"
+        case .badMirror(let url, let reason):
+            return "mirror \(url) (its login not shown): \(reason); pass --mirror with a login apt can use"
         case .hookFailed(let element, let phase, let hook, let status, let tail, let log):
             let shown = tail.isEmpty ? "  (no output)" : tail.map { "  | \($0)" }.joined(separator: "\n")
             return "element '\(element)', phase \(phase), script \(hook) failed with exit status \(status); "

@@ -55,9 +55,9 @@ public struct CloudTouches: Sendable {
 }
 
 /// Runs `body` with the image to upload: `image` itself when `touches` is empty, else a copy with the
-/// touches applied through the libguestfs appliance. The copy has the image's file name, in a hidden folder
-/// beside the image (reflinked where the filesystem can), and is removed when `body` returns or throws, on
-/// any failure and on cancellation. The image's own bytes never change.
+/// touches applied through the libguestfs appliance. The copy has the image's file name, mode 0600, in a
+/// hidden folder of mode 0700 beside the image (reflinked where the filesystem can), and is removed when
+/// `body` returns or throws, on any failure and on cancellation. The image's own bytes never change.
 /// - Parameters:
 ///   - image: a qcow2 or raw image (told by content).
 ///   - touches: what to change in the copy.
@@ -77,16 +77,14 @@ public func withTouchedCopy<T: Sendable>(
     }
     let parent = image.standardizedFileURL.deletingLastPathComponent()
     let folder = parent.appendingPathComponent(".dibkit-upload-\(UUID().uuidString.prefix(8))")
-    do {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
-    } catch {
-        throw TouchError.folderNotWritable(parent.path)
-    }
+    // The copy will hold secrets (the message queue's password): its folder and the file are the owner's only.
+    guard mkdir(folder.path, 0o700) == 0 else { throw TouchError.folderNotWritable(parent.path) }
     defer { try? FileManager.default.removeItem(at: folder) }
     let copy = folder.appendingPathComponent(image.lastPathComponent)
+    guard (try? createPrivateFile(at: copy)) == true else { throw TouchError.folderNotWritable(parent.path) }
     let timer = StepTimer(progress: progress)
     do {
-        try await timer.time("copy") { try await copyKeepingHoles(image, to: copy) }
+        try await timer.time("copy") { try await copyKeepingHoles(image, to: copy, preservingMode: false) }
         let launch = timer.start("launch")
         try await GuestSession.withSession(
             disk: copy, format: format.rawValue, forceTCG: accelerator.accelerator == .tcg, memoryMiB: 768,

@@ -27,7 +27,7 @@ struct PatchFiles: Sendable {
 
     /// A copy of the image with its holes, mode and owner; a reflink where the filesystem offers one.
     func copyImage() async throws {
-        try await copyKeepingHoles(image, to: copy)
+        try await copyKeepingHoles(image, to: copy, preservingMode: true)
     }
 
     /// Points the overlay at the copy (same bytes, so no data moves), writes the overlay's changes into the
@@ -62,9 +62,11 @@ struct PatchFiles: Sendable {
     }
 }
 
-/// Copies `source` to `target` with its holes, mode and owner; a reflink where the filesystem offers one.
-func copyKeepingHoles(_ source: URL, to target: URL) async throws {
+/// Copies `source` to `target` with its holes; a reflink where the filesystem offers one. With `preservingMode`
+/// the target gets the source's mode and owner; without, an existing target (a private file made for the copy)
+/// keeps its own.
+func copyKeepingHoles(_ source: URL, to target: URL, preservingMode: Bool) async throws {
+    let preserve = preservingMode ? ["--preserve=mode,ownership"] : []
     try await CommandRunner.run(
-        ["cp", "--reflink=auto", "--sparse=always", "--preserve=mode,ownership", "--", source.path, target.path],
-        label: "cp (copy of the image)")
+        ["cp", "--reflink=auto", "--sparse=always"] + preserve + ["--", source.path, target.path], label: "cp (copy of the image)")
 }

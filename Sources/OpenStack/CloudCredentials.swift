@@ -1,5 +1,5 @@
 public import Foundation
-import Yams
+import PrivateYAML
 
 /// How to reach one cloud: its Keystone, the credentials, and where its endpoints are.
 /// Read from clouds.yaml (openstacksdk's search order) or from `OS_*` variables (the cloud `envvars`).
@@ -100,19 +100,20 @@ public struct CloudCredentials: Sendable, Equatable {
             interface: auth["interface"] ?? "public")
     }
 
+    /// The `clouds:` mapping of `file`. A YAML error names the line, never shows it: it may hold a password.
     private static func readClouds(_ file: URL) throws -> [String: [String: Any]] {
+        let document: Any?
         do {
-            let text = try String(contentsOf: file, encoding: .utf8)
-            guard let document = try Yams.load(yaml: text) as? [String: Any],
-                  let clouds = document["clouds"] as? [String: Any] else {
-                throw OpenStackError.badCloudsFile(path: file.path, reason: "has no `clouds:` mapping")
-            }
-            return clouds.compactMapValues { $0 as? [String: Any] }
-        } catch let error as OpenStackError {
-            throw error
+            document = try PrivateYAML.load(try String(contentsOf: file, encoding: .utf8))
+        } catch let error as PrivateYAML.SyntaxError {
+            throw OpenStackError.badCloudsFile(path: file.path, reason: "not valid YAML: \(error)")
         } catch {
-            throw OpenStackError.badCloudsFile(path: file.path, reason: "not readable YAML: \(error)")
+            throw OpenStackError.badCloudsFile(path: file.path, reason: "cannot be read as UTF-8 text: \(error.localizedDescription)")
         }
+        guard let clouds = (document as? [String: Any])?["clouds"] as? [String: Any] else {
+            throw OpenStackError.badCloudsFile(path: file.path, reason: "has no `clouds:` mapping")
+        }
+        return clouds.compactMapValues { $0 as? [String: Any] }
     }
 
     private static func merge(_ base: [String: Any], _ extra: [String: Any]) -> [String: Any] {

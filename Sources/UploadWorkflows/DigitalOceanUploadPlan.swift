@@ -1,6 +1,7 @@
 import CloudHTTP
 public import DigitalOcean
 public import Foundation
+import HostProcesses
 public import Reporting
 import S3
 
@@ -98,9 +99,10 @@ public struct DigitalOceanUploadPlan: Sendable {
             database: manifest?.database, port: ports.first)
     }
 
-    /// `#cloud-config` with the database's port and a random password, readable by the owner only.
-    private func writeUserDataIfMissing() throws -> Bool {
-        guard !FileManager.default.fileExists(atPath: userDataFile.path) else { return false }
+    /// `#cloud-config` with the database's port and a random password, readable by the owner only; created
+    /// only where nothing has the name yet (a file or a link there is kept, never written through).
+    /// - Returns: whether the file was written.
+    func writeUserDataIfMissing() throws -> Bool {
         var text = "#cloud-config\n"
         if let database = manifest?.database {
             let password = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
@@ -108,10 +110,11 @@ public struct DigitalOceanUploadPlan: Sendable {
             text += "# dibkit upload wrote this for \(request.name); first-boot settings: docs/elements.md\n"
             text += "dibkit:\n  \(database): {\(port)password: \"\(password)\"}\n"
         }
-        guard FileManager.default.createFile(atPath: userDataFile.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw DigitalOceanError.invalidInput("cannot write \(userDataFile.path)")
+        do {
+            return try createPrivateFile(at: userDataFile, contents: Data(text.utf8))
+        } catch {
+            throw DigitalOceanError.invalidInput("cannot write the user-data file: \(error)")
         }
-        return true
     }
 
     /// The token from the token file, else `DIGITALOCEAN_ACCESS_TOKEN`, else empty (validation says what to do).

@@ -13,7 +13,8 @@ public struct OpenStackUploadExtras: Sendable {
     public var keypair: String?
     /// The login user for `keypair` (default: the manifest's `loginUser`).
     public var loginUser: String?
-    /// The Trove agent's message queue (default: `trove_transport_url` of the cloud's clouds.yaml entry).
+    /// The Trove agent's message queue, as `givenTransportURL` finds it (default: `trove_transport_url` of the
+    /// cloud's clouds.yaml entry). It holds the queue's password.
     public var troveTransportURL: String?
     /// The Trove agent's control exchange (default: `trove_control_exchange` of clouds.yaml, then `trove`).
     public var troveControlExchange: String?
@@ -66,7 +67,7 @@ public struct OpenStackUploadExtras: Sendable {
             touches.loginUser = user
             (outcome.keypair, outcome.loginUser) = (keypair, user)
         }
-        if let url = troveTransportURL ?? credentials.otherSettings["trove_transport_url"] {
+        if let url = transportURL(credentials: credentials) {
             let exchange = troveControlExchange ?? credentials.otherSettings["trove_control_exchange"] ?? "trove"
             touches.troveAgent = try TroveAgentSettings(transportURL: url, controlExchange: exchange)
             outcome.troveAgentConfigured = true
@@ -91,6 +92,38 @@ public struct OpenStackUploadExtras: Sendable {
             }
         }
         return (uploaded, outcome)
+    }
+
+    /// The variable `upload --cloud openstack` reads the Trove agent's message queue URL from.
+    public static let transportURLVariable = "DIBKIT_TROVE_TRANSPORT_URL"
+
+    /// The Trove agent's message queue URL as given, first found: `argument` (`--trove-transport-url`), the
+    /// first line of `file` (`--trove-transport-url-file`), `DIBKIT_TROVE_TRANSPORT_URL` in `environment`.
+    /// The file and the variable keep the URL, which holds the queue's password, out of `ps`.
+    /// - Returns: nil when none gives one (then `trove_transport_url` of clouds.yaml applies).
+    /// - Throws: `TouchError.badTroveSetting` when the file cannot be read or its first line is empty.
+    public static func givenTransportURL(argument: String?, file: URL?, environment: [String: String]) throws -> String? {
+        if let argument { return argument }
+        if let file {
+            let text: String
+            do { text = try String(contentsOf: file, encoding: .utf8) } catch {
+                throw TouchError.badTroveSetting(
+                    option: "--trove-transport-url-file", reason: "\(file.path) cannot be read: \(error.localizedDescription)")
+            }
+            let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            let url = line.trimmingCharacters(in: .whitespaces)
+            guard !url.isEmpty else {
+                throw TouchError.badTroveSetting(
+                    option: "--trove-transport-url-file", reason: "\(file.path) has no URL on its first line")
+            }
+            return url
+        }
+        return environment[transportURLVariable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The message queue URL the Trove agent gets: `troveTransportURL`, else the cloud's `trove_transport_url`.
+    func transportURL(credentials: CloudCredentials) -> String? {
+        troveTransportURL ?? credentials.otherSettings["trove_transport_url"]
     }
 
     /// The datastore version `--datastore` asks for, without its image yet.

@@ -69,15 +69,32 @@ public struct OpenStackUploadPlan: Sendable {
         _ = try request.validate()
     }
 
-    /// Authenticates, then, inside one Keystone session: the extras' checks (Trove, the keypair), the image to
-    /// send (a touched copy when there is something to touch), the Glance upload, the Trove registration that
-    /// needs the new image's id.
+    /// Visibilities that let other projects read the image.
+    static let readableByOthers = ["public", "community", "shared"]
+
+    /// Refuses, before anything is sent, a Trove transport URL for an image other projects could read.
+    /// - Throws: `OpenStackError.invalidUpload` saying why and what to do.
+    func checkVisibility(credentials: CloudCredentials) throws {
+        guard Self.readableByOthers.contains(request.visibility), settings.extras.transportURL(credentials: credentials) != nil else {
+            return
+        }
+        throw OpenStackError.invalidUpload(
+            "the Trove agent's transport URL goes into the image, and it holds the message queue's password: "
+                + "with --visibility \(request.visibility) other projects could read it. Upload the image private "
+                + "(the default), or leave out the Trove transport URL (--trove-transport-url, --trove-transport-url-file, "
+                + "$\(OpenStackUploadExtras.transportURLVariable), trove_transport_url of clouds.yaml)")
+    }
+
+    /// Checks the visibility against the Trove transport URL, authenticates, then, inside one Keystone session:
+    /// the extras' checks (Trove, the keypair), the image to send (a touched copy when there is something to
+    /// touch), the Glance upload, the Trove registration that needs the new image's id.
     /// - Parameters:
     ///   - credentials: from `CloudCredentials.load(cloud:)`.
     ///   - progress: the upload's and the touches' steps, states and bytes.
     /// - Throws: `OpenStackError`, `TouchError`, `ElementError.badPublicKey`, `ChrootError`, `ServiceError`.
     public func run(credentials: CloudCredentials, progress: @escaping ProgressHandler) async throws -> OpenStackUploadOutcome {
-        try await KeystoneSession.with(credentials, onRetry: { progress(.retrying($0.text)) }) { keystone in
+        try checkVisibility(credentials: credentials)
+        return try await KeystoneSession.with(credentials, onRetry: { progress(.retrying($0.text)) }) { keystone in
             let (result, extras) = try await settings.extras.run(
                 image: request.image, credentials: credentials, keystone: keystone, progress: progress, imageID: \.imageID
             ) { file in

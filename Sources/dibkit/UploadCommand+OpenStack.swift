@@ -16,7 +16,7 @@ struct OpenStackUploadOptions: ParsableArguments {
     @Flag(name: .customLong("import"), help: "Use interoperable import (glance-direct: stage, then import) when the cloud offers it.")
     var useImport = false
 
-    @Option(help: "private (the default), shared, community or public.")
+    @Option(help: "private (the default), shared, community or public; with a Trove transport URL only private.")
     var visibility: String?
 
     @OptionGroup(title: "OpenStack: per-cloud touches and Trove")
@@ -54,8 +54,11 @@ struct OpenStackExtrasOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The image's login user for -k (default: the manifest's loginUser).", valueName: "name"))
     var loginUser: String?
 
-    @Option(name: .customLong("trove-transport-url"), help: ArgumentHelp("The Trove agent's message queue, e.g. rabbit://USER:PASSWORD@HOST:5672/ (default: trove_transport_url of the cloud's clouds.yaml entry).", valueName: "url"))
+    @Option(name: .customLong("trove-transport-url"), help: ArgumentHelp("The Trove agent's message queue, e.g. rabbit://USER:PASSWORD@HOST:5672/ (default: --trove-transport-url-file, then $DIBKIT_TROVE_TRANSPORT_URL, then trove_transport_url of the cloud's clouds.yaml entry). Only for a private image.", valueName: "url"))
     var troveTransportURL: String?
+
+    @Option(name: .customLong("trove-transport-url-file"), help: ArgumentHelp("A file whose first line is the Trove agent's message queue URL: the password stays out of ps.", valueName: "file"))
+    var troveTransportURLFile: String?
 
     @Option(help: ArgumentHelp("The Trove agent's control exchange (default: trove_control_exchange of clouds.yaml, then trove).", valueName: "name"))
     var troveControlExchange: String?
@@ -78,6 +81,7 @@ struct OpenStackExtrasOptions: ParsableArguments {
     /// The options given on the command line, by flag name.
     var given: [String] {
         [("-k", keypair != nil), ("--login-user", loginUser != nil), ("--trove-transport-url", troveTransportURL != nil),
+         ("--trove-transport-url-file", troveTransportURLFile != nil),
          ("--trove-control-exchange", troveControlExchange != nil), ("--datastore", datastore != nil),
          ("--datastore-version", datastoreVersion != nil), ("--datastore-manager", datastoreManager != nil),
          ("--datastore-packages", datastorePackages != nil), ("--not-default", notDefault)]
@@ -94,12 +98,13 @@ struct OpenStackExtrasOptions: ParsableArguments {
         if loginUser != nil, keypair == nil { throw ValidationError("--login-user goes with -k") }
     }
 
-    /// The extras the workflow runs.
-    var extras: OpenStackUploadExtras {
+    /// The extras the workflow runs; the transport URL from the option, its file or `environment`.
+    func extras(environment: [String: String]) throws -> OpenStackUploadExtras {
         var extras = OpenStackUploadExtras()
         extras.keypair = keypair
         extras.loginUser = loginUser
-        extras.troveTransportURL = troveTransportURL
+        extras.troveTransportURL = try OpenStackUploadExtras.givenTransportURL(
+            argument: troveTransportURL, file: troveTransportURLFile.map { URL(fileURLWithPath: $0) }, environment: environment)
         extras.troveControlExchange = troveControlExchange
         extras.datastore = datastore
         extras.datastoreVersion = datastoreVersion
@@ -123,7 +128,7 @@ extension Dibkit.Upload {
             settings.properties = try openStack.parsedProperties()
             settings.useImport = openStack.useImport
             settings.visibility = openStack.visibility
-            settings.extras = openStack.extras.extras
+            settings.extras = try openStack.extras.extras(environment: ProcessInfo.processInfo.environment)
             let plan = OpenStackUploadPlan(settings)
             try plan.checkImage()
             let credentials = try CloudCredentials.load(cloud: settings.osCloud)

@@ -104,6 +104,17 @@ struct SeedAndSettingsTests {
         #expect(throws: BootCheckError.self) { try DatabaseSettings.read(userData: file, kind: .redis) }
     }
 
+    @Test("user-data that is not YAML is refused with line, column and problem, never the line's text")
+    func userDataYAMLErrorHidesTheLine() throws {
+        let directory = try TemporaryFolder()
+        let file = directory.url.appendingPathComponent("user-data")
+        try Data("#cloud-config\ndibkit:\n  redis: {port: 6380, password: s3cret-in-flow: x}\n".utf8).write(to: file)
+        #expect { try DatabaseSettings.read(userData: file, kind: .redis) } throws: { error in
+            let text = "\(error)"
+            return !text.contains("s3cret") && text.contains(file.path) && text.contains("line 3, column")
+        }
+    }
+
     @Test("the database is read from the image's manifest")
     func manifest() throws {
         let directory = try TemporaryFolder()

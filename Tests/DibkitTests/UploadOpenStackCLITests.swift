@@ -137,3 +137,53 @@ struct UploadOpenStackCLITests {
         }
     }
 }
+
+/// The Trove agent's transport URL from argv, a file, the environment or clouds.yaml, checked before anything
+/// is sent: against a cloud whose Keystone nobody answers, so a check that came too late would fail differently.
+extension UploadOpenStackCLITests {
+    static let transportURL = "rabbit://trove:mq-\(UUID().uuidString.prefix(8))@10.0.0.5:5672/"
+
+    /// Runs `dibkit upload --cloud openstack IMAGE arguments` with a clouds.yaml for a Keystone on a closed port
+    /// (with `trove_transport_url` when `inCloudsFile`), in a folder that also holds `transport-url` (the URL).
+    static func uploadToNobody(_ arguments: [String], environment: [String: String] = [:], inCloudsFile: Bool = false)
+        throws -> (status: Int32, stdout: String, stderr: String)
+    {
+        let folder = try TemporaryFolder()
+        let image = folder.appendingPathComponent("redis.qcow2")
+        try Data("not an image".utf8).write(to: image)
+        try Data((transportURL + "\n").utf8).write(to: folder.appendingPathComponent("transport-url"))
+        let clouds = folder.appendingPathComponent("clouds.yaml")
+        try Data("""
+            clouds:
+              nobody:
+                auth: {auth_url: "http://127.0.0.1:9/v3", username: u, password: nobody-pw, project_name: x}
+            \(inCloudsFile ? "    trove_transport_url: \"\(transportURL)\"\n" : "")
+            """.utf8).write(to: clouds)
+        return try DibkitBinary.run(
+            ["upload", "--cloud", "openstack", image.path] + arguments,
+            environment: ["OS_CLIENT_CONFIG_FILE": clouds.path, "OS_CLOUD": "nobody"].merging(environment) { $1 },
+            workingDirectory: folder.url)
+    }
+
+    @Test("a Trove transport URL from any source with --visibility public, community or shared is refused with exit 2, saying why",
+          arguments: [
+              (["--visibility", "public", "--trove-transport-url", transportURL], [:], false),
+              (["--visibility", "community", "--trove-transport-url-file", "transport-url"], [:], false),
+              (["--visibility", "shared"], ["DIBKIT_TROVE_TRANSPORT_URL": transportURL], false),
+              (["--visibility", "public"], [:], true),
+          ] as [([String], [String: String], Bool)])
+    func transportURLOnlyForPrivateImages(arguments: [String], environment: [String: String], inCloudsFile: Bool) throws {
+        let run = try Self.uploadToNobody(arguments, environment: environment, inCloudsFile: inCloudsFile)
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.contains("holds the message queue's password"), "\(run.stderr)")
+        #expect(run.stderr.contains("--visibility \(arguments[1])"), "\(run.stderr)")
+        #expect(!run.stderr.contains(Self.transportURL) && !run.stdout.contains(Self.transportURL))
+    }
+
+    @Test("--trove-transport-url-file that cannot be read exits 2 naming the file")
+    func unreadableTransportURLFile() throws {
+        let run = try Self.uploadToNobody(["--trove-transport-url-file", "no-such-file"])
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.contains("--trove-transport-url-file") && run.stderr.contains("no-such-file"), "\(run.stderr)")
+    }
+}

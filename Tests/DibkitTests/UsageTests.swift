@@ -27,6 +27,8 @@ struct UsageTests {
         (["--cloud", "digitalocean", "--region", "nyc3", "--space", "s-1", "--import"], "--import is for --cloud openstack"),
         (["--cloud", "digitalocean", "--region", "nyc3", "--space", "s-1", "--property", "a=b"], "--property is for --cloud openstack"),
         (["--cloud", "openstack", "--property", "novalue"], "--property novalue is not key=value"),
+        (["--cloud", "digitalocean", "--region", "nyc3", "--space", "s-1", "--trove-transport-url-file", "f"],
+         "--trove-transport-url-file is for --cloud openstack"),
     ])
     func upload(arguments: [String], message: String) throws {
         let result = try DibkitBinary.run(["upload", "x.qcow2"] + arguments)

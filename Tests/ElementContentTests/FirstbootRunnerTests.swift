@@ -134,4 +134,18 @@ import Testing
         #expect(result.output.contains("`dibkit: {couchdb: ...}` has no hook"))
         #expect(result.output.contains("configured instance iid-extra"))
     }
+
+    @Test("user-data that is not YAML fails with line, column and problem; the line, which may hold a password, is not logged")
+    func yamlErrorHidesTheLine() throws {
+        let root = try FakeRoot()
+        defer { root.remove() }
+        try root.setInstance("iid-broken")
+        try root.setUserData("#cloud-config\ndibkit:\n  redis:\n    password: \"s3cret-unclosed\n    port: 6380\n")
+
+        let result = try root.runFirstboot()
+        #expect(result.status == 1)
+        #expect(!result.output.contains("s3cret"), "\(result.output)")
+        #expect(result.output.contains("user-data cloud-config part 1 is not valid YAML: line 6, column 1"), "\(result.output)")
+        #expect(!root.exists("/var/lib/dibkit/firstboot-instance"))
+    }
 }

@@ -51,6 +51,9 @@ struct TouchedCopyTests {
         ) { copy in
             #expect(copy != image && copy.lastPathComponent == image.lastPathComponent)
             #expect(try shell("sha256sum < \(image.path)") == before, "the image is untouched while the copy is uploaded")
+            let copyMode = try FileManager.default.attributesOfItem(atPath: copy.path)[.posixPermissions] as? Int
+            let folderMode = try FileManager.default.attributesOfItem(atPath: copy.deletingLastPathComponent().path)[.posixPermissions] as? Int
+            #expect(copyMode == 0o600 && folderMode == 0o700, "the copy holds the queue's password: for its owner only")
             let (config, authorized) = try await GuestSession.withSession(
                 disk: copy, format: "qcow2", forceTCG: await AcceleratorChoice.detect().accelerator == .tcg, readOnly: true,
                 followConsole: false

@@ -70,4 +70,19 @@ struct CloudCredentialsTests {
             "\(error)".contains(empty.url.appendingPathComponent("clouds.yaml").path)
         }
     }
+
+    @Test("a YAML error in clouds.yaml or secure.yaml names the file, line and problem, never the line's text",
+          arguments: ["clouds.yaml", "secure.yaml"])
+    func yamlErrorHidesTheLine(file: String) throws {
+        let folder = try Folder()
+        let password = "pw-\(UUID().uuidString.prefix(8))"
+        try folder.write("clouds.yaml", Self.twoClouds)
+        try folder.write(file, "clouds:\n  one:\n    auth:\n      password: \"\(password)\n      username: u1\n")
+        let home = ["HOME": folder.url.appendingPathComponent("home").path]
+        #expect { try CloudCredentials.load(cloud: "one", environment: home, workingDirectory: folder.url) } throws: { error in
+            let text = "\(error)"
+            return !text.contains(password) && text.contains(folder.url.appendingPathComponent(file).path)
+                && text.contains("line 6, column 1") && text.contains("unexpected end of stream")
+        }
+    }
 }

@@ -7,6 +7,7 @@ import Testing
 import Reporting
 
 @testable import UploadWorkflows
+import ImagePatch
 
 @Suite("upload: the plan from settings, environment and manifest, and the droplet command (nothing is sent)")
 struct UploadPlanTests {
@@ -63,6 +64,67 @@ struct UploadPlanTests {
         #expect(request.properties["sw_database_redis_version"] == "7.0" && request.properties["sw_database_redis_listen_port"] == "6379")
         #expect(request.properties["os_admin_user"] == "dibkit" && request.minDiskGB == 3)
         #expect(request.useImport && request.visibility == "shared" && request.importTimeout == .seconds(1200) && request.name == "redis")
+    }
+
+    @Test("a Trove transport URL from clouds.yaml or the settings with a visibility others can read is refused before anything is sent",
+          arguments: ["public", "community", "shared"])
+    func transportURLNeedsPrivateImage(visibility: String) async throws {
+        let folder = try TemporaryFolder()
+        let url = "rabbit://trove:mq-pass@10.0.0.5:5672/"
+        var settings = OpenStackUploadSettings(image: folder.appendingPathComponent("redis.qcow2"))
+        settings.visibility = visibility
+        // A Keystone nobody answers: a refusal that came after the first request would be a connection error.
+        var credentials = CloudCredentials(
+            name: "nobody", auth: ["auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": "p", "project_name": "x"])
+        credentials.otherSettings["trove_transport_url"] = url
+        var given = settings
+        given.extras.troveTransportURL = url
+        for (settings, credentials) in [(settings, credentials), (given, CloudCredentials(name: "nobody", auth: credentials.auth))] {
+            await #expect { _ = try await OpenStackUploadPlan(settings).run(credentials: credentials, progress: { _ in }) } throws: { error in
+                let text = "\(error)"
+                return (error as? OpenStackError)?.isBadInput == true && text.contains("--visibility \(visibility)")
+                    && text.contains("holds the message queue's password") && !text.contains("mq-pass")
+            }
+        }
+    }
+
+    @Test("the Trove transport URL: --trove-transport-url, then the file's first line, then DIBKIT_TROVE_TRANSPORT_URL")
+    func transportURLSources() throws {
+        let folder = try TemporaryFolder()
+        let file = folder.appendingPathComponent("transport-url")
+        try Data("rabbit://from-file@10.0.0.5:5672/\nignored\n".utf8).write(to: file)
+        let environment = [OpenStackUploadExtras.transportURLVariable: "rabbit://from-env@10.0.0.5:5672/"]
+        #expect(try OpenStackUploadExtras.givenTransportURL(argument: "rabbit://from-argv@h/", file: file, environment: environment)
+            == "rabbit://from-argv@h/")
+        #expect(try OpenStackUploadExtras.givenTransportURL(argument: nil, file: file, environment: environment)
+            == "rabbit://from-file@10.0.0.5:5672/")
+        #expect(try OpenStackUploadExtras.givenTransportURL(argument: nil, file: nil, environment: environment)
+            == "rabbit://from-env@10.0.0.5:5672/")
+        #expect(try OpenStackUploadExtras.givenTransportURL(argument: nil, file: nil, environment: [:]) == nil)
+        try Data("\n".utf8).write(to: file)
+        #expect(throws: TouchError.badTroveSetting(option: "--trove-transport-url-file", reason: "\(file.path) has no URL on its first line")) {
+            try OpenStackUploadExtras.givenTransportURL(argument: nil, file: file, environment: environment)
+        }
+    }
+
+    @Test("user-data is created for its owner only (0600), and never through a link planted at its name")
+    func userDataFileIsPrivate() throws {
+        let folder = try TemporaryFolder()
+        let image = folder.appendingPathComponent("redis.qcow2")
+        try Manifest.sample(name: "redis", database: "redis", ports: [6379]).write(beside: image)
+        let plan = try DigitalOceanUploadPlan(DigitalOceanUploadSettings(image: image, region: "nyc3", space: "s-1"), environment: [:])
+        let elsewhere = folder.appendingPathComponent("elsewhere")
+        try FileManager.default.createSymbolicLink(at: plan.userDataFile, withDestinationURL: elsewhere)
+        #expect(try plan.writeUserDataIfMissing() == false, "what is there is kept")
+        #expect(!FileManager.default.fileExists(atPath: elsewhere.path), "the link was not followed")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: plan.userDataFile.path) == elsewhere.path)
+
+        try FileManager.default.removeItem(at: plan.userDataFile)
+        #expect(try plan.writeUserDataIfMissing() == true)
+        let attributes = try FileManager.default.attributesOfItem(atPath: plan.userDataFile.path)
+        #expect(attributes[.type] as? FileAttributeType == .typeRegular && attributes[.posixPermissions] as? Int == 0o600)
+        #expect(try String(contentsOf: plan.userDataFile, encoding: .utf8).contains("  redis: {port: 6379, password: \""))
+        #expect(try plan.writeUserDataIfMissing() == false, "a second run keeps the first one's password")
     }
 
     @Test("the droplet command picks a size whose disk holds the image and quotes odd paths")
