@@ -1,5 +1,6 @@
 import Chroot
 import Crypto
+import DurableFiles
 import Elements
 import Foundation
 import QcowIO
@@ -89,7 +90,7 @@ private struct BuildContext {
         let baseRoot = BaseRoot(recipe: try recipe(), cacheDirectory: configuration.cacheDirectory)
         let cacheLock = try await CacheLock(cache: configuration.cacheDirectory, progress: timer.progress)
         let cached = try await timer.time("base-root") {
-            try await baseRoot.materialize(into: root, log: log.append)
+            try await baseRoot.materialize(into: root, log: log.append) { timer.progress(.note($0)) }
         }
         timer.progress(.note(cached ? "base root from cache \(baseRoot.tarball.path)" : "base root cached as \(baseRoot.tarball.path)"))
         let runner = try phaseRunner()
@@ -136,7 +137,7 @@ private struct BuildContext {
                 phases: [], accelerator: accelerator.accelerator.rawValue, baseRootFromCache: cached,
                 created: Date(), dibkitVersion: dibkitVersion)
             manifest.phases = timer.timings.map { .init(name: $0.name, seconds: $0.seconds) }
-            try publish(staged, manifest: manifest)
+            try publishImage(staged, as: configuration.output, manifest: manifest, at: configuration.manifestURL)
             return manifest
         }
     }
@@ -234,12 +235,22 @@ private struct BuildContext {
         detail(.detail("\(result.outputFormat.rawValue): \(result.fileSize / 1_000_000) MB from "
             + "\(result.virtualSize >> 20) MiB virtual in \(String(format: "%.1f", result.seconds)) s"))
     }
+}
 
-    /// Moves the image, then its manifest, to their final names.
-    private func publish(_ staged: URL, manifest: Manifest) throws {
-        let manifestStaged = work.appendingPathComponent("manifest.json")
-        try Manifest.encoder.encode(manifest).write(to: manifestStaged)
-        try moveReplacing(staged, to: configuration.output)
-        try moveReplacing(manifestStaged, to: configuration.manifestURL)
+/// Publishes a finished image and its manifest, each flushed to disk before the rename that gives it its
+/// name: the manifest first, so that an image never exists without the manifest that describes it. When
+/// the image cannot be put in place after all, the new manifest is removed again.
+/// - Parameter staged: the complete image, in `output`'s folder; left for the caller to remove on failure.
+/// - Throws: `FileWriteError` naming the file and the cause.
+func publishImage(
+    _ staged: URL, as output: URL, manifest: Manifest, at manifestURL: URL, publisher: FilePublisher = FilePublisher()
+) throws {
+    try publisher.write(try Manifest.encoder.encode(manifest), to: manifestURL)
+    do {
+        try publisher.publish(staged, as: output)
+    } catch {
+        // Still staged: the image was not renamed, so its manifest must not stay.
+        if FileManager.default.fileExists(atPath: staged.path) { try? FileManager.default.removeItem(at: manifestURL) }
+        throw error
     }
 }
