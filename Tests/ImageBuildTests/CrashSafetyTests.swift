@@ -5,7 +5,7 @@ import Reporting
 import TestSupport
 import Testing
 
-@Suite("Crash safety: flushed before published, manifest before image, checked base-root cache")
+@Suite("Crash and disk-full safety: flushed before published, manifest before image, checked cache, no trap on a full disk")
 struct CrashSafetyTests {
     @Test("the manifest is published before the image it describes, each flushed before its rename and its folder after")
     func manifestBeforeImage() throws {
@@ -81,5 +81,19 @@ struct CrashSafetyTests {
             + "(cut short, or from an older dibkit); making it again"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: base.tarball.deletingLastPathComponent().path).sorted()
             == [base.tarball.lastPathComponent, base.checksumFile.lastPathComponent])
+    }
+
+    @Test("a full disk under the build log does not trap: the build's next check names the log and the cause",
+          .enabled(if: SmallTmpfs.canMount, "mounting a tmpfs needs root"))
+    func buildLogOnFullDisk() throws {
+        let tmpfs = try SmallTmpfs(size: "1m")
+        defer { tmpfs.remove() }
+        let log = try BuildLog(directory: tmpfs.appendingPathComponent("logs"), name: "redis")
+        log.append("first line")
+        try log.checkWritten()
+        try tmpfs.fill()
+        log.append(String(repeating: "x", count: 64 << 10))
+        log.append("and one more")
+        #expect(throws: FileWriteError.noSpace(path: log.url.path, call: "write")) { try log.checkWritten() }
     }
 }
