@@ -42,16 +42,20 @@ let package = Package(
         // the image manifest (the build's record that test and upload read), dibkit's version. A leaf.
         .target(name: "Reporting", swiftSettings: strictSettings),
 
+        // Writing files so that a crash or a full disk never leaves part of one under its name: flushed
+        // before the rename that publishes it; every write throws an error naming the file and the cause.
+        .target(name: "DurableFiles", dependencies: ["Reporting"], swiftSettings: strictSettings),
+
         // Domain targets. Each knows its one job and nothing of the workflows above it.
         // Image formats: qcow2 v2/v3 and raw, read/write/convert/check. Knows nothing of elements.
-        .target(name: "QcowIO", dependencies: ["CZlib", "CZstd", "Reporting"], swiftSettings: strictSettings),
+        .target(name: "QcowIO", dependencies: ["CZlib", "CZstd", "DurableFiles", "Reporting"], swiftSettings: strictSettings),
         // Element model, loading, resolution, phase plan, version tables, the keys -k bakes in.
         .target(
-            name: "Elements", dependencies: ["Reporting", .product(name: "Yams", package: "Yams")],
+            name: "Elements", dependencies: ["DurableFiles", "Reporting", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings),
         // Database flavors: the predefined sizes per database and the user's changes to them.
         .target(
-            name: "Flavors", dependencies: ["Reporting", .product(name: "Yams", package: "Yams")],
+            name: "Flavors", dependencies: ["DurableFiles", "Reporting", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings),
         // YAML that may hold secrets (clouds.yaml, user-data): a syntax error names the line, never quotes it.
         .target(name: "PrivateYAML", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strictSettings),
@@ -118,13 +122,13 @@ let package = Package(
         .target(
             name: "ImageBuild",
             dependencies: [
-                "Elements", "Chroot", "Archive", "HostProcesses", "QcowIO", "Reporting",
+                "Elements", "Chroot", "Archive", "DurableFiles", "HostProcesses", "QcowIO", "Reporting",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
         // Changes to a built image through libguestfs, all or nothing: `patch` and upload's per-cloud touches.
         .target(
-            name: "ImagePatch", dependencies: ["Chroot", "Elements", "HostProcesses", "QcowIO", "Reporting"],
+            name: "ImagePatch", dependencies: ["Chroot", "DurableFiles", "Elements", "HostProcesses", "QcowIO", "Reporting"],
             swiftSettings: strictSettings),
         // The uploads: the request from the options and the manifest, the per-cloud touches and Trove around
         // the Glance upload, the user-data and droplet command DigitalOcean's result comes with.
@@ -146,16 +150,17 @@ let package = Package(
         // (moto's S3, a DigitalOcean API checking the official schemas, Keystone and Glance, a Nova/Trove
         // stand-in), the database servers, the tags. Python venv: scripts/setup-test-venv.
         .target(
-            name: "TestSupport", dependencies: ["Reporting"], path: "Tests/TestSupport",
+            name: "TestSupport", dependencies: ["DurableFiles", "Reporting"], path: "Tests/TestSupport",
             exclude: ["python", "digitalocean-openapi"],
             swiftSettings: strictSettings),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"], swiftSettings: strictSettings),
-        .testTarget(name: "QcowIOTests", dependencies: ["QcowIO", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "QcowIOTests", dependencies: ["QcowIO", "DurableFiles", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "ElementsTests", dependencies: ["Elements", "TestSupport"], exclude: ["Fixtures", "FixturesOverride"],
             swiftSettings: strictSettings),
         .testTarget(name: "ElementContentTests", dependencies: ["HostProcesses", "TestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "FlavorsTests", dependencies: ["Flavors", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "FlavorsTests", dependencies: ["Flavors", "DurableFiles", "Reporting", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "HostProcessesTests", dependencies: ["HostProcesses", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "ChrootTests", dependencies: ["Chroot", "HostProcesses", "TestSupport"], swiftSettings: strictSettings),
@@ -178,7 +183,9 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "ImageBuildTests",
-            dependencies: ["ImageBuild", "Elements", "HostProcesses", "Chroot", "BootCheck", "QcowIO", "Reporting", "TestSupport"],
+            dependencies: [
+                "ImageBuild", "Elements", "HostProcesses", "Chroot", "BootCheck", "DurableFiles", "QcowIO", "Reporting", "TestSupport",
+            ],
             exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(
             name: "ImagePatchTests",

@@ -1,3 +1,4 @@
+import DurableFiles
 public import Foundation
 
 /// The ssh public keys given with `-k`, checked line by line before any work: OpenSSH's
@@ -55,9 +56,10 @@ public struct AuthorizedKeys: Sendable, Equatable {
     }
 
     /// Writes the keys to `hooksFolder/ssh-keys/authorized_keys` for the `ssh-keys` element.
+    /// - Throws: `FileWriteError` naming the file (a full disk among the causes).
     public func stage(into hooksFolder: URL) throws {
         let folder = hooksFolder.appendingPathComponent(Self.stagingFolder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("authorized_keys"))
+        try FileWriter.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: folder.appendingPathComponent("authorized_keys"))
     }
 }

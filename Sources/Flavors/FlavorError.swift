@@ -1,3 +1,4 @@
+public import DurableFiles
 public import Reporting
 
 /// What `dibkit flavor` can refuse, with what to do about it.
@@ -10,11 +11,15 @@ public enum FlavorError: ClassifiedError, CustomStringConvertible, Sendable, Equ
     case badValue(field: String, value: Int, minimum: Int)
     /// `change` was given no field.
     case nothingToChange
-    /// The config file cannot be read or written.
+    /// The config file cannot be read, or holds no flavors.
     case badConfigFile(path: String, reason: String)
+    /// The config file could not be written (a full disk among the causes); the old one is as it was.
+    case cannotWrite(FileWriteError)
 
-    /// Every flavor error is a fault of the input.
-    public var failureKind: FailureKind { .badInput }
+    /// A failed write is the machine's fault (exit 1); every other flavor error is a fault of the input.
+    public var failureKind: FailureKind {
+        if case .cannotWrite = self { .failed } else { .badInput }
+    }
 
     public var description: String {
         switch self {
@@ -28,6 +33,8 @@ public enum FlavorError: ClassifiedError, CustomStringConvertible, Sendable, Equ
             return "nothing to change: give at least one of -c, -m, -r, -s, -b (-1 restores a default)"
         case .badConfigFile(let path, let reason):
             return "\(path): \(reason)"
+        case .cannotWrite(let error):
+            return "\(error); the flavors were not changed"
         }
     }
 }

@@ -1,3 +1,4 @@
+import DurableFiles
 public import Foundation
 import Yams
 
@@ -13,9 +14,15 @@ import Yams
 public struct FlavorStore: Sendable {
     /// The config file.
     public let file: URL
+    private let publisher: FilePublisher
 
     /// A store over `file`.
-    public init(file: URL) { self.file = file }
+    public init(file: URL) { self.init(file: file, publisher: FilePublisher()) }
+
+    init(file: URL, publisher: FilePublisher) {
+        self.file = file
+        self.publisher = publisher
+    }
 
     /// `$XDG_CONFIG_HOME/dibkit/flavors.yaml`, or `~/.config/dibkit/flavors.yaml`.
     public static func defaultFile(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
@@ -45,7 +52,8 @@ public struct FlavorStore: Sendable {
         }
     }
 
-    /// Changes fields of one flavor; `-1` restores a field's default. Writes the file atomically.
+    /// Changes fields of one flavor; `-1` restores a field's default. Writes the file through
+    /// `FilePublisher`: complete and flushed before it replaces the old one.
     /// - Returns: the flavor as it now is.
     /// - Throws: `FlavorError` for an unknown database or flavor, a bad value, no field, or a bad file.
     @discardableResult
@@ -89,7 +97,9 @@ public struct FlavorStore: Sendable {
             let encoder = YAMLEncoder()
             encoder.options.sortKeys = true
             let body = changes.isEmpty ? "" : try encoder.encode(changes)
-            try Data((header + body).utf8).write(to: file, options: .atomic)
+            try publisher.write(Data((header + body).utf8), to: file)
+        } catch let error as FileWriteError {
+            throw FlavorError.cannotWrite(error)
         } catch {
             throw FlavorError.badConfigFile(path: file.path, reason: "cannot be written: \(error.localizedDescription)")
         }

@@ -1,11 +1,13 @@
 import Chroot
 import Crypto
+import DurableFiles
 public import Foundation
 import HostProcesses
 import Archive
 
 /// The distribution's base root: bootstrapped once with mmdebstrap, kept as a tar under the cache,
-/// keyed by everything that changes its content (release, arch, mirrors, variant, package set).
+/// keyed by everything that changes its content (release, arch, mirrors, variant, package set), with its
+/// SHA-256 beside it (`sha256sum -c` reads it), written once the tar is in place and checked before each use.
 public struct BaseRoot: Sendable {
     /// How the operating-system element asks to be bootstrapped.
     public struct Recipe: Sendable, Hashable {
@@ -54,12 +56,24 @@ public struct BaseRoot: Sendable {
         }
     }
 
+    /// Writes the base root of a recipe as a tar at a path, sending its output lines to a log.
+    typealias Bootstrap = @Sendable (_ recipe: Recipe, _ tar: URL, _ log: @escaping @Sendable (String) -> Void) async throws -> Void
+
     let recipe: Recipe
     let cacheDirectory: URL
+    private let bootstrap: Bootstrap
+    private let publisher: FilePublisher
 
+    /// The base root of `recipe`, cached under `cacheDirectory`.
     public init(recipe: Recipe, cacheDirectory: URL) {
+        self.init(recipe: recipe, cacheDirectory: cacheDirectory, bootstrap: Self.mmdebstrap)
+    }
+
+    init(recipe: Recipe, cacheDirectory: URL, publisher: FilePublisher = FilePublisher(), bootstrap: @escaping Bootstrap) {
         self.recipe = recipe
         self.cacheDirectory = cacheDirectory
+        self.publisher = publisher
+        self.bootstrap = bootstrap
     }
 
     /// The cached tar for this recipe.
@@ -68,24 +82,52 @@ public struct BaseRoot: Sendable {
             .appendingPathComponent("\(recipe.release)-\(recipe.arch)-\(recipe.cacheKey).tar")
     }
 
-    /// Makes `root` hold the base root: from the cache when present, else bootstrapped and cached first.
+    /// The tar's SHA-256, in `sha256sum`'s format.
+    public var checksumFile: URL { tarball.appendingPathExtension("sha256") }
+
+    /// Makes `root` hold the base root: from the cache when its tar is there and matches its checksum, else
+    /// bootstrapped and cached first. A cached tar without a checksum, or whose bytes do not match it, is
+    /// removed and made again, said in `note`.
     /// - Returns: whether the cache was used.
-    public func materialize(into root: URL, log: @escaping @Sendable (String) -> Void) async throws -> Bool {
-        let cached = FileManager.default.fileExists(atPath: tarball.path)
-        if !cached { try await bootstrap(log: log) }
+    public func materialize(
+        into root: URL, log: @escaping @Sendable (String) -> Void, note: (String) -> Void
+    ) async throws -> Bool {
+        let cached = try cacheIsIntact(note: note)
+        if !cached { try await bootstrapIntoCache(log: log) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try TarArchive.extract(tarball, into: root, trust: .trusted)
         return cached
     }
 
-    private func bootstrap(log: @escaping @Sendable (String) -> Void) async throws {
+    /// Whether the cached tar is there and its bytes match its checksum; a tar that fails is removed.
+    private func cacheIsIntact(note: (String) -> Void) throws -> Bool {
+        guard FileManager.default.fileExists(atPath: tarball.path) else { return false }
+        let recorded = (try? String(contentsOf: checksumFile, encoding: .utf8))?.split(separator: " ").first.map(String.init)
+        if let recorded, recorded == (try sha256(of: tarball)) { return true }
+        note(recorded == nil
+            ? "the cached base root \(tarball.path) has no checksum beside it (cut short, or from an older dibkit); making it again"
+            : "the cached base root \(tarball.path) does not match its checksum (damaged); making it again")
+        for url in [checksumFile, tarball] { try? FileManager.default.removeItem(at: url) }
+        return false
+    }
+
+    /// Bootstraps into a temporary tar beside the cache's, publishes it, then its checksum.
+    private func bootstrapIntoCache(log: @escaping @Sendable (String) -> Void) async throws {
         let folder = tarball.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let partial = folder.appendingPathComponent(".\(tarball.lastPathComponent).\(getpid()).partial.tar")
         defer { try? FileManager.default.removeItem(at: partial) }
+        try await bootstrap(recipe, partial, log)
+        let checksum = try sha256(of: partial)
+        try publisher.publish(partial, as: tarball)
+        try publisher.write(Data("\(checksum)  \(tarball.lastPathComponent)\n".utf8), to: checksumFile)
+    }
+
+    /// mmdebstrap's base root, as a tar.
+    private static func mmdebstrap(_ recipe: Recipe, tar: URL, log: @escaping @Sendable (String) -> Void) async throws {
         // The mirrors' logins reach mmdebstrap's apt in a private file, never on its command line.
         let logins = try recipe.aptLogins().map { logins in
-            let file = folder.appendingPathComponent(".\(tarball.lastPathComponent).\(UUID().uuidString.prefix(8)).auth.conf")
+            let file = tar.deletingLastPathComponent().appendingPathComponent(".\(tar.lastPathComponent).\(UUID().uuidString.prefix(8)).auth.conf")
             guard try createPrivateFile(at: file, contents: logins) else {
                 throw BuildError.stepFailed(step: "base-root", reason: "\(file.path) exists already")
             }
@@ -99,8 +141,7 @@ public struct BaseRoot: Sendable {
         ]
         if !recipe.include.isEmpty { arguments.append("--include=\(recipe.include.joined(separator: ","))") }
         if let logins { arguments += MirrorLogin.bootstrapHooks(file: logins) }
-        arguments += [recipe.release, partial.path] + recipe.sourceLines
+        arguments += [recipe.release, tar.path] + recipe.sourceLines
         try await CommandRunner.run(arguments, label: "mmdebstrap (base root)", log: log)
-        try FileManager.default.moveItem(at: partial, to: tarball)
     }
 }

@@ -1,5 +1,6 @@
 import Chroot
 import Crypto
+import DurableFiles
 import Elements
 import Foundation
 import QcowIO
@@ -88,8 +89,8 @@ private struct BuildContext {
     func run(timer: StepTimer, accelerator: AcceleratorChoice) async throws -> Manifest {
         let baseRoot = BaseRoot(recipe: try recipe(), cacheDirectory: configuration.cacheDirectory)
         let cacheLock = try await CacheLock(cache: configuration.cacheDirectory, progress: timer.progress)
-        let cached = try await timer.time("base-root") {
-            try await baseRoot.materialize(into: root, log: log.append)
+        let cached = try await step("base-root", timer) {
+            try await baseRoot.materialize(into: root, log: log.append) { timer.progress(.note($0)) }
         }
         timer.progress(.note(cached ? "base root from cache \(baseRoot.tarball.path)" : "base root cached as \(baseRoot.tarball.path)"))
         let runner = try phaseRunner()
@@ -97,7 +98,7 @@ private struct BuildContext {
         try installBuildGuards(mirrorLogins: try baseRoot.recipe.aptLogins())
         var listsFresh = false
         for phase in Phase.allCases {
-            try await timer.time(phase.rawValue) {
+            try await step(phase.rawValue, timer) {
                 if phase.runsInTarget && !listsFresh {
                     try await runner.updatePackageLists()
                     listsFresh = true
@@ -107,23 +108,23 @@ private struct BuildContext {
         }
         cacheLock.release()
         let packages = try await installedPackages()
-        let rootBytes = try await timer.time("sysprep") {
+        let rootBytes = try await step("sysprep", timer) {
             try Sysprep.clean(root: root)
             return try await treeSize(root)
         }
         let assembler = DiskAssembler(root: root, disk: disk, size: configuration.diskSize, rootUUID: rootUUID, log: log)
-        try await timer.time("disk") {
+        try await step("disk", timer) {
             try await assembler.writeFilesystem(workDirectory: work)
             try FileManager.default.removeItem(at: root)
         }
-        try await timer.time("bootloader") {
+        try await step("bootloader", timer) {
             try await assembler.installBootloader(forceTCG: accelerator.accelerator == .tcg) { timer.progress(.note($0)) }
         }
         let staged = configuration.output.deletingLastPathComponent()
             .appendingPathComponent(".\(configuration.output.lastPathComponent).\(getpid()).partial")
         defer { try? FileManager.default.removeItem(at: staged) }
-        try await timer.time("image") { try await writeImage(to: staged, detail: timer.progress) }
-        return try await timer.time("manifest") {
+        try await step("image", timer) { try await writeImage(to: staged, detail: timer.progress) }
+        return try await step("manifest", timer) {
             var manifest = Manifest(
                 name: configuration.imageName, database: database?.name, databaseVersion: try databaseVersion(),
                 loginUser: configuration.loginUser, authorizedKeys: configuration.authorizedKeys?.lines.count ?? 0,
@@ -136,9 +137,17 @@ private struct BuildContext {
                 phases: [], accelerator: accelerator.accelerator.rawValue, baseRootFromCache: cached,
                 created: Date(), dibkitVersion: dibkitVersion)
             manifest.phases = timer.timings.map { .init(name: $0.name, seconds: $0.seconds) }
-            try publish(staged, manifest: manifest)
+            try publishImage(staged, as: configuration.output, manifest: manifest, at: configuration.manifestURL)
             return manifest
         }
+    }
+
+    /// Runs `body` as the timed step `name`; a build log that could not be written (a full disk shows
+    /// there first) fails the step.
+    private func step<T>(_ name: String, _ timer: StepTimer, _ body: () async throws -> T) async throws -> T {
+        let result = try await timer.time(name, body)
+        try log.checkWritten()
+        return result
     }
 
     /// The requested database element: the first one asked for that declares ports.
@@ -205,11 +214,11 @@ private struct BuildContext {
     private func installBuildGuards(mirrorLogins: Data?) throws {
         if let mirrorLogins { try MirrorLogin.install(mirrorLogins, in: root) }
         let policy = root.appendingPathComponent("usr/sbin/policy-rc.d")
-        try Data("#!/bin/sh\n# dibkit build: no service starts inside the image's root\nexit 101\n".utf8).write(to: policy)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: policy.path)
+        try FileWriter.write(Data("#!/bin/sh\n# dibkit build: no service starts inside the image's root\nexit 101\n".utf8),
+                             to: policy, mode: 0o755)
         let resolv = root.appendingPathComponent("etc/resolv.conf")
         try? FileManager.default.removeItem(at: resolv)
-        try FileManager.default.copyItem(at: URL(fileURLWithPath: "/etc/resolv.conf").resolvingSymlinksInPath(), to: resolv)
+        try FileWriter.copy(URL(fileURLWithPath: "/etc/resolv.conf"), to: resolv)
     }
 
     private func installedPackages() async throws -> [Manifest.Package] {
@@ -238,12 +247,22 @@ private struct BuildContext {
         detail(.detail("\(result.outputFormat.rawValue): \(result.fileSize / 1_000_000) MB from "
             + "\(result.virtualSize >> 20) MiB virtual in \(String(format: "%.1f", result.seconds)) s"))
     }
+}
 
-    /// Moves the image, then its manifest, to their final names.
-    private func publish(_ staged: URL, manifest: Manifest) throws {
-        let manifestStaged = work.appendingPathComponent("manifest.json")
-        try Manifest.encoder.encode(manifest).write(to: manifestStaged)
-        try moveReplacing(staged, to: configuration.output)
-        try moveReplacing(manifestStaged, to: configuration.manifestURL)
+/// Publishes a finished image and its manifest, each flushed to disk before the rename that gives it its
+/// name: the manifest first, so that an image never exists without the manifest that describes it. When
+/// the image cannot be put in place after all, the new manifest is removed again.
+/// - Parameter staged: the complete image, in `output`'s folder; left for the caller to remove on failure.
+/// - Throws: `FileWriteError` naming the file and the cause.
+func publishImage(
+    _ staged: URL, as output: URL, manifest: Manifest, at manifestURL: URL, publisher: FilePublisher = FilePublisher()
+) throws {
+    try publisher.write(try Manifest.encoder.encode(manifest), to: manifestURL)
+    do {
+        try publisher.publish(staged, as: output)
+    } catch {
+        // Still staged: the image was not renamed, so its manifest must not stay.
+        if FileManager.default.fileExists(atPath: staged.path) { try? FileManager.default.removeItem(at: manifestURL) }
+        throw error
     }
 }

@@ -1,4 +1,5 @@
 import Chroot
+import DurableFiles
 import Foundation
 import HostProcesses
 
@@ -29,18 +30,14 @@ struct DiskAssembler {
 
     /// Writes the partition table and the populated filesystem.
     func writeFilesystem(workDirectory: URL) async throws {
-        guard FileManager.default.createFile(atPath: disk.path, contents: nil) else {
-            throw BuildError.stepFailed(step: "disk", reason: "cannot create \(disk.path)")
-        }
-        let handle = try FileHandle(forWritingTo: disk)
-        try handle.truncate(atOffset: size)
-        try handle.close()
+        try FileWriter(path: disk.path).close()
+        guard truncate(disk.path, off_t(size)) == 0 else { throw FileWriteError(path: disk.path, call: "truncate", errno: .current) }
         let table = "label: dos\nunit: sectors\n\(Self.partitionOffset / 512),,83,*\n"
         try await CommandRunner.run(
             ["sfdisk", "--quiet", "--no-reread", "--no-tell-kernel", disk.path], label: "sfdisk",
             input: Data(table.utf8), log: log.append)
         let config = workDirectory.appendingPathComponent("mke2fs.conf")
-        try Data(Self.mke2fsConfig.utf8).write(to: config)
+        try FileWriter.write(Data(Self.mke2fsConfig.utf8), to: config)
         var environment = ProcessInfo.processInfo.environment
         environment["MKE2FS_CONFIG"] = config.path
         let kibibytes = (size - Self.partitionOffset) / 1024

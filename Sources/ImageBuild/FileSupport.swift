@@ -43,22 +43,6 @@ func prepareOutputFolder(_ output: URL) throws {
     }
 }
 
-/// Renames `source` to `destination`, replacing it; copies through a temporary name beside the
-/// destination when they are on different filesystems.
-func moveReplacing(_ source: URL, to destination: URL) throws {
-    if rename(source.path, destination.path) == 0 { return }
-    guard errno == EXDEV else {
-        throw BuildError.badOutput(path: destination.path, reason: String(cString: strerror(errno)))
-    }
-    let temporary = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).partial")
-    try? FileManager.default.removeItem(at: temporary)
-    try FileManager.default.copyItem(at: source, to: temporary)
-    guard rename(temporary.path, destination.path) == 0 else {
-        try? FileManager.default.removeItem(at: temporary)
-        throw BuildError.badOutput(path: destination.path, reason: String(cString: strerror(errno)))
-    }
-}
-
 /// Hex SHA-256 of a file, read in 1 MiB pieces.
 func sha256(of url: URL) throws -> String {
     let handle = try FileHandle(forReadingFrom: url)

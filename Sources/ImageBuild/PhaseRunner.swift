@@ -1,4 +1,5 @@
 import Chroot
+import DurableFiles
 import Elements
 import Foundation
 import HostProcesses
@@ -29,16 +30,14 @@ struct PhaseRunner {
         let maps = hooksDirectory.appendingPathComponent("pkg-map.d")
         try files.createDirectory(at: maps, withIntermediateDirectories: true)
         for (element, lines) in plan.packageMapFiles {
-            try Data(lines.utf8).write(to: maps.appendingPathComponent(element))
+            try FileWriter.write(Data(lines.utf8), to: maps.appendingPathComponent(element))
         }
         let environmentFolder = hooksDirectory.appendingPathComponent("environment.d")
         try files.createDirectory(at: environmentFolder, withIntermediateDirectories: true)
         let bin = hooksDirectory.appendingPathComponent("bin")
         try files.createDirectory(at: bin, withIntermediateDirectories: true)
         for (name, contents) in InTargetTools.files {
-            let path = bin.appendingPathComponent(name)
-            try Data(contents.utf8).write(to: path)
-            try files.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path.path)
+            try FileWriter.write(Data(contents.utf8), to: bin.appendingPathComponent(name), mode: 0o755)
         }
         for folder in [aptArchives.appendingPathComponent("partial"), aptLists.appendingPathComponent("partial")] {
             try files.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 
 /// Removes from a finished root what must not be baked into an image: identity (machine-id, ssh host
@@ -18,7 +19,7 @@ enum Sysprep {
             for path in expand(pattern, in: root) { try? files.removeItem(atPath: path) }
         }
         // An empty machine-id makes systemd generate one on the instance's first boot.
-        try Data().write(to: root.appendingPathComponent("etc/machine-id"))
+        try FileWriter.write(Data(), to: root.appendingPathComponent("etc/machine-id"))
     }
 
     private static func expand(_ pattern: String, in root: URL) -> [String] {

@@ -1,4 +1,5 @@
 import Chroot
+import DurableFiles
 public import Foundation
 import Archive
 
@@ -65,7 +66,7 @@ public struct VendorPackage: Sendable, Equatable {
         switch kind {
         case .deb:
             let name = file.pathExtension == "deb" ? file.lastPathComponent : file.lastPathComponent + ".deb"
-            try FileManager.default.copyItem(at: file, to: folder.appendingPathComponent(name))
+            try FileWriter.copy(file, to: folder.appendingPathComponent(name))
             return ["DIBKIT_VENDOR_PACKAGE": "\(inRoot)/\(name)", "DIBKIT_VENDOR_KIND": kind.rawValue]
         case .tarball:
             let tree = folder.appendingPathComponent("tree")

@@ -1,4 +1,5 @@
 import Chroot
+import DurableFiles
 import Foundation
 import QcowIO
 import HostProcesses
@@ -31,7 +32,7 @@ struct PatchFiles: Sendable {
     }
 
     /// Points the overlay at the copy (same bytes, so no data moves), writes the overlay's changes into the
-    /// copy, flushes it, and renames it over the image.
+    /// copy, and publishes it over the image (flushed, renamed, folder flushed).
     func commit(format: ImageFormat) async throws {
         try await CommandRunner.run(
             ["qemu-img", "rebase", "-q", "-u", "-f", "qcow2", "-b", copy.path, "-F", format.rawValue, overlay.path],
@@ -39,26 +40,12 @@ struct PatchFiles: Sendable {
         try await CommandRunner.run(
             ["qemu-img", "commit", "-q", "-d", "-f", "qcow2", overlay.path], label: "qemu-img commit (into the copy)")
         try Task.checkCancellation()
-        try flush(copy)
-        guard rename(copy.path, image.path) == 0 else {
-            throw PatchError.badImage(path: image.path, reason: "renaming the patched copy over it: \(String(cString: strerror(errno)))")
-        }
-        try? flush(image.deletingLastPathComponent())
+        try FilePublisher().publish(copy, as: image)
     }
 
     /// Removes whatever of the two files exists.
     func removeAll() {
         for url in [overlay, copy] { try? FileManager.default.removeItem(at: url) }
-    }
-
-    private func flush(_ url: URL) throws {
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0, fsync(descriptor) == 0 || errno == EINVAL else {
-            let reason = String(cString: strerror(errno))
-            if descriptor >= 0 { close(descriptor) }
-            throw PatchError.badImage(path: url.path, reason: "fsync failed: \(reason)")
-        }
-        close(descriptor)
     }
 }
 

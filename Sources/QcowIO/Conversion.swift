@@ -1,14 +1,17 @@
+internal import DurableFiles
 internal import Foundation
 internal import Reporting
 
 /// One conversion, synchronous: opens the input, picks the sink for the output format, streams the guest
-/// through the ordered pipeline into a temporary file, and renames it into place when complete.
+/// through the ordered pipeline into a temporary file, and publishes it (flushed, renamed, folder flushed)
+/// when complete.
 struct Conversion {
     let input: URL
     let output: URL
     let options: ConvertOptions
     let cancellation: CancellationFlag
     let progress: ProgressHandler?
+    var publisher = FilePublisher()
 
     func run() throws -> ConvertResult {
         let started = ContinuousClock.now
@@ -19,7 +22,7 @@ struct Conversion {
         let temporary = output.deletingLastPathComponent()
             .appendingPathComponent(".\(output.lastPathComponent).\(getpid()).\(UUID().uuidString.prefix(8)).partial")
         do {
-            let file = try ImageFile(creatingAt: temporary.path)
+            let file = try ImageFile(creatingAt: temporary.path, reportedAs: output.path)
             let sink: any ConversionSink = switch options.format {
             case .qcow2: try Qcow2Sink(file: file, virtualSize: reader.virtualSize, options: options)
             case .raw: RawSink(file: file, virtualSize: reader.virtualSize)
@@ -29,9 +32,7 @@ struct Conversion {
             report("finishing", reader.virtualSize, of: reader.virtualSize)
             try sink.finish()
             let status = try file.status()
-            guard rename(temporary.path, output.path) == 0 else {
-                throw QcowError.ioFailed(path: output.path, call: "rename", reason: ImageFile.lastError())
-            }
+            try publisher.publish(temporary, as: output)
             return ConvertResult(
                 input: input.path, output: output.path, inputFormat: format, outputFormat: options.format,
                 compression: options.format == .qcow2 ? options.compression : nil,

@@ -57,13 +57,13 @@ public struct ConvertResult: Sendable, Codable, Equatable {
 }
 
 /// Converts the image at `input` (format detected by content) to `output`. The output is written to a
-/// temporary name in its folder and renamed when complete; on error or cancellation it is removed and the
-/// input is never touched. Compression runs on `options.threads` threads; memory stays bounded (a few
+/// temporary name in its folder, flushed to disk and renamed when complete (so a crash never leaves part of
+/// it under its name); on error or cancellation it is removed and the input is never touched. Compression runs on `options.threads` threads; memory stays bounded (a few
 /// MiB per thread plus the L1 table) whatever the image size.
 /// - Parameter progress: called from the reading thread after each chunk with `.bytes`: the step (`copying`,
 ///   then `finishing`) and the guest bytes read of the virtual size.
-/// - Throws: `QcowError` for unreadable or malformed input, a backing file `options` do not allow, bad
-///   options or a failed write;
+/// - Throws: `QcowError` for unreadable or malformed input, a backing file `options` do not allow, or bad
+///   options; `FileWriteError` naming `output` when it cannot be written (`.noSpace` for a full disk);
 ///   `CancellationError` when the task is cancelled.
 public func convert(
     from input: URL, to output: URL, options: ConvertOptions = ConvertOptions(),

@@ -1,6 +1,8 @@
+internal import DurableFiles
 internal import Foundation
 
-/// An open file descriptor and the calls QcowIO makes on it; every failure names the call and the file.
+/// An open file descriptor and the calls QcowIO makes on it; every failure names the call and the file
+/// (`QcowError` when reading, `FileWriteError` when writing, a full disk among them).
 final class ImageFile {
     let descriptor: Int32
     let path: String
@@ -19,11 +21,12 @@ final class ImageFile {
         }
     }
 
-    /// Creates (or truncates) `path` for writing.
-    init(creatingAt path: String) throws {
-        self.path = path
+    /// Creates (or truncates) `path` for writing; errors name `reportedAs` (the output a temporary file
+    /// stands for).
+    init(creatingAt path: String, reportedAs name: String) throws {
+        self.path = name
         descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw QcowError.ioFailed(path: path, call: "open", reason: Self.lastError()) }
+        guard descriptor >= 0 else { throw FileWriteError(path: name, call: "open", errno: .current) }
     }
 
     deinit { close(descriptor) }
@@ -48,8 +51,11 @@ final class ImageFile {
 
     /// Fills `buffer` from `offset`; bytes past the end of the file read as zeros.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws {
-        let filled = try repeatUntilDone(buffer.count, call: "pread") { done in
+        let read = repeatUntilDone(buffer.count) { done in
             pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+        }
+        guard case .success(let filled) = read else {
+            throw QcowError.ioFailed(path: path, call: "pread", reason: Self.lastError())
         }
         if filled < buffer.count { (buffer.baseAddress! + filled).initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count - filled) }
     }
@@ -62,33 +68,40 @@ final class ImageFile {
     }
 
     /// Writes all of `bytes` at `offset`.
+    /// - Throws: `FileWriteError` (`.noSpace` when the filesystem is full).
     func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
-        let written = try repeatUntilDone(bytes.count, call: "pwrite") { done in
+        let written = repeatUntilDone(bytes.count) { done in
             pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
         }
-        guard written == bytes.count else { throw QcowError.ioFailed(path: path, call: "pwrite", reason: "wrote nothing") }
+        switch written {
+        case .failure(let errno): throw FileWriteError(path: path, call: "pwrite", errno: errno)
+        // pwrite returns 0 for a non-empty buffer only when nothing more fits.
+        case .success(let count) where count < bytes.count: throw FileWriteError(path: path, call: "pwrite", errno: Errno(ENOSPC))
+        case .success: return
+        }
     }
 
     /// Calls `transfer` with the bytes done so far until `count` are done or it returns 0 (end of file);
-    /// retries on EINTR. Returns the bytes done.
-    private func repeatUntilDone(_ count: Int, call: String, _ transfer: (Int) -> Int) throws -> Int {
+    /// retries on EINTR. Returns the bytes done, or the errno of a failed call.
+    private func repeatUntilDone(_ count: Int, _ transfer: (Int) -> Int) -> Result<Int, Errno> {
         var done = 0
         while done < count {
             let moved = transfer(done)
             if moved < 0 {
                 if errno == EINTR { continue }
-                throw QcowError.ioFailed(path: path, call: call, reason: Self.lastError())
+                return .failure(.current)
             }
             if moved == 0 { break }
             done += moved
         }
-        return done
+        return .success(done)
     }
 
     /// Sets the file's length (a longer file ends in a hole).
+    /// - Throws: `FileWriteError`.
     func truncate(to length: UInt64) throws {
         guard ftruncate(descriptor, off_t(length)) == 0 else {
-            throw QcowError.ioFailed(path: path, call: "ftruncate", reason: Self.lastError())
+            throw FileWriteError(path: path, call: "ftruncate", errno: .current)
         }
     }
 

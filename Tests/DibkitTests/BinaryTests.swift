@@ -104,6 +104,26 @@ struct BinaryTests {
         #expect(!mounts.contains(temporary.path))
     }
 
+    @Test("a disk that fills during a build: exit 1 naming the full disk; no work folder, partial tar or image left",
+          .tags(.endToEnd), .enabled(if: SmallTmpfs.canMount, "mounting a tmpfs needs root"))
+    func fullDiskDuringBuild() throws {
+        // Cache, temporary folder and output on one small tmpfs: the base root's bootstrap, the first heavy step
+        // (apt's package lists alone are larger), fills it within seconds.
+        let tmpfs = try SmallTmpfs(size: "16m")
+        defer { tmpfs.remove() }
+        let temporary = tmpfs.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        let result = try DibkitBinary.run(
+            ["build", "redis", "--cache-dir", tmpfs.appendingPathComponent("cache").path,
+             "-o", tmpfs.appendingPathComponent("images/redis").path],
+            environment: ["TMPDIR": temporary.path])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("No space left on device") || result.stderr.contains("no space left"), "\(result.stderr)")
+        // What stays is the cache's layout, its lock and the build log the error points to; nothing else.
+        let kept = ["cache", "cache/base", "cache/build.lock", "cache/logs", "images", "tmp"]
+        #expect(tmpfs.contents.filter { !kept.contains($0) && !$0.hasPrefix("cache/logs/") } == [], "\(tmpfs.contents)")
+    }
+
     @Test("-p without -v is a usage error; a hostile tarball and a private key given as -k exit 2 naming what is wrong")
     func userFileErrors() throws {
         let folder = URL(fileURLWithPath: "/var/tmp/dibkit-cli-files-\(UUID().uuidString.prefix(8))")

@@ -1,0 +1,99 @@
+import DurableFiles
+import Foundation
+@testable import ImageBuild
+import Reporting
+import TestSupport
+import Testing
+
+@Suite("Crash and disk-full safety: flushed before published, manifest before image, checked cache, no trap on a full disk")
+struct CrashSafetyTests {
+    @Test("the manifest is published before the image it describes, each flushed before its rename and its folder after")
+    func manifestBeforeImage() throws {
+        let folder = try TemporaryFolder()
+        let staged = folder.appendingPathComponent(".redis.qcow2.42.partial")
+        try Data("image".utf8).write(to: staged)
+        let calls = RecordingFileCalls()
+        try publishImage(
+            staged, as: folder.appendingPathComponent("redis.qcow2"), manifest: .sample(name: "redis", database: "redis"),
+            at: folder.appendingPathComponent("redis.json"), publisher: FilePublisher(calls: calls))
+        #expect(calls.flushesAndRenames(in: folder.url) == [
+            "fsync .redis.json.partial", "rename .redis.json.partial redis.json", "fsync .",
+            "fsync .redis.qcow2.partial", "rename .redis.qcow2.partial redis.qcow2", "fsync .",
+        ])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted() == ["redis.json", "redis.qcow2"])
+    }
+
+    @Test("an image that cannot be put in place takes its new manifest with it: no manifest without its image")
+    func failedImageRename() throws {
+        let folder = try TemporaryFolder()
+        let staged = folder.appendingPathComponent(".redis.qcow2.42.partial")
+        try Data("image".utf8).write(to: staged)
+        let output = folder.appendingPathComponent("redis.qcow2")
+        let calls = RecordingFileCalls(failing: (call: "rename", pathSuffix: staged.lastPathComponent, errno: ENOSPC))
+        #expect(throws: FileWriteError.noSpace(path: output.path, call: "rename")) {
+            try publishImage(
+                staged, as: output, manifest: .sample(name: "redis", database: "redis"),
+                at: folder.appendingPathComponent("redis.json"), publisher: FilePublisher(calls: calls))
+        }
+        // The staged image is its owner's to remove (the build's work folder cleanup does).
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == [staged.lastPathComponent])
+    }
+
+    @Test("a cached base root that does not match its checksum, or has none, is made again and said so")
+    func baseRootChecksum() async throws {
+        let folder = try TemporaryFolder()
+        let source = folder.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try Data("good\n".utf8).write(to: source.appendingPathComponent("hello"))
+        let bootstraps = Recorder<String>()
+        let recipe = BaseRoot.Recipe(
+            release: "bookworm", arch: "amd64", mirror: "http://mirror.invalid/debian", securityMirror: nil,
+            variant: "minbase", components: ["main"], include: [])
+        let base = BaseRoot(recipe: recipe, cacheDirectory: folder.appendingPathComponent("cache")) { _, tar, _ in
+            bootstraps.append(tar.lastPathComponent)
+            try shell("tar -cf '\(tar.path)' -C '\(source.path)' .")
+        }
+        func materialize(_ name: String) async throws -> (cached: Bool, notes: [String], hello: String) {
+            var notes: [String] = []
+            let root = folder.appendingPathComponent(name)
+            let cached = try await base.materialize(into: root, log: { _ in }) { notes.append($0) }
+            return (cached, notes, try String(contentsOf: root.appendingPathComponent("hello"), encoding: .utf8))
+        }
+
+        let made = try await materialize("made")
+        #expect(!made.cached && made.notes.isEmpty && made.hello == "good\n")
+        try shell("cd '\(base.tarball.deletingLastPathComponent().path)' && sha256sum --check --quiet '\(base.checksumFile.lastPathComponent)'")
+        let reused = try await materialize("reused")
+        #expect(reused.cached && reused.notes.isEmpty && bootstraps.all.count == 1)
+
+        var tar = try Data(contentsOf: base.tarball)
+        let content = try #require(tar.firstRange(of: Data("good".utf8)))
+        tar[content.lowerBound] = UInt8(ascii: "G")
+        try tar.write(to: base.tarball)
+        let damaged = try await materialize("damaged")
+        #expect(!damaged.cached && damaged.hello == "good\n" && bootstraps.all.count == 2)
+        #expect(damaged.notes == ["the cached base root \(base.tarball.path) does not match its checksum (damaged); making it again"])
+
+        try FileManager.default.removeItem(at: base.checksumFile)
+        let unchecked = try await materialize("unchecked")
+        #expect(!unchecked.cached && unchecked.hello == "good\n" && bootstraps.all.count == 3)
+        #expect(unchecked.notes == ["the cached base root \(base.tarball.path) has no checksum beside it "
+            + "(cut short, or from an older dibkit); making it again"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base.tarball.deletingLastPathComponent().path).sorted()
+            == [base.tarball.lastPathComponent, base.checksumFile.lastPathComponent])
+    }
+
+    @Test("a full disk under the build log does not trap: the build's next check names the log and the cause",
+          .enabled(if: SmallTmpfs.canMount, "mounting a tmpfs needs root"))
+    func buildLogOnFullDisk() throws {
+        let tmpfs = try SmallTmpfs(size: "1m")
+        defer { tmpfs.remove() }
+        let log = try BuildLog(directory: tmpfs.appendingPathComponent("logs"), name: "redis")
+        log.append("first line")
+        try log.checkWritten()
+        try tmpfs.fill()
+        log.append(String(repeating: "x", count: 64 << 10))
+        log.append("and one more")
+        #expect(throws: FileWriteError.noSpace(path: log.url.path, call: "write")) { try log.checkWritten() }
+    }
+}
