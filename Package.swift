@@ -172,12 +172,12 @@ let package = Package(
             dependencies: ["S3", "CloudHTTP", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "DigitalOceanTests", dependencies: ["DigitalOcean", "S3", "CloudHTTP", "QcowIO", "Reporting", "TestSupport"],
+            name: "DigitalOceanTests", dependencies: ["DigitalOcean", "S3", "CloudHTTP", "Reporting", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "OpenStackTests",
             dependencies: [
-                "OpenStack", "CloudHTTP", "QcowIO", "Reporting", "TestSupport",
+                "OpenStack", "CloudHTTP", "Reporting", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
@@ -197,6 +197,6 @@ let package = Package(
             swiftSettings: strictSettings),
         // The command line, through the built binary only.
         .testTarget(
-            name: "DibkitTests", dependencies: ["QcowIO", "Reporting", "TestSupport"], swiftSettings: strictSettings),
+            name: "DibkitTests", dependencies: ["QcowIO", "TestSupport"], swiftSettings: strictSettings),
     ]
 )

@@ -1,5 +1,4 @@
 import Foundation
-import HostProcesses
 public import HostProcesses
 import QcowIO
 public import Reporting

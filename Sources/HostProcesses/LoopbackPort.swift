@@ -1,5 +1,4 @@
 import Foundation
-import HostProcesses
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it back, close): for a guest port
 /// forwarded to the host, or a test server.
