@@ -3,7 +3,7 @@ import Testing
 @testable import Elements
 
 /// The built-in database elements through the real loader: their version tables (the build refuses the
-/// vendor-only ones without `-p`: see PipelineTests).
+/// vendor-only ones without `-p`: see ImageBuildTests).
 @Suite("Built-in databases: version tables, vendor packages")
 struct BuiltInDatabaseTests {
     let library: ElementLibrary
