@@ -22,9 +22,4 @@ public final class EventLog: Sendable {
     public var finishedSteps: [String] {
         all.compactMap { if case .stepFinished(let name, _) = $0 { name } else { nil } }
     }
-
-    /// The names of the steps that started, in order.
-    public var startedSteps: [String] {
-        all.compactMap { if case .stepStarted(let name, _) = $0 { name } else { nil } }
-    }
 }
