@@ -1,5 +1,6 @@
 import Foundation
 import HostProcesses
+import TestSupport
 import Testing
 
 /// The MariaDB first-boot hook (`50-mariadb`) through the runner on a fake root holding real system tables:

@@ -1,5 +1,6 @@
 import Foundation
 import HostProcesses
+import TestSupport
 import Testing
 
 /// The PostgreSQL first-boot hook (`50-postgresql`) through the runner on a fake root holding a real cluster:

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The Redis first-boot hook (`50-redis`) through the runner on a fake root: passwords, validation, firewall.
