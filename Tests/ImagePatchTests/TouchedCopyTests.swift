@@ -52,7 +52,7 @@ struct TouchedCopyTests {
             #expect(copy != image && copy.lastPathComponent == image.lastPathComponent)
             #expect(try shell("sha256sum < \(image.path)") == before, "the image is untouched while the copy is uploaded")
             let (config, authorized) = try await GuestSession.withSession(
-                disk: copy, format: "qcow2", forceTCG: await AcceleratorChoice.detect().accelerator == .tcg, readOnly: true,
+                disk: copy, format: "qcow2", accelerator: await AcceleratorChoice.detect().accelerator, readOnly: true,
                 followConsole: false
             ) { guest in
                 _ = try await guest.mountRoot()
