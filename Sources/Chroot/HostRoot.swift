@@ -58,9 +58,14 @@ public struct HostRoot: Sendable {
             "exec chroot \"$R\" /usr/bin/env -i \(environmentArguments.joined(separator: " ")) "
                 + "/bin/bash -c \(shellQuote("set -eu -o pipefail\n" + script))")
         return try await CommandRunner.run(
-            ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation", "private",
-             "/bin/sh", "-c", setup.joined(separator: "\n")],
-            label: label, log: log)
+            Self.isolated(["/bin/sh", "-c", setup.joined(separator: "\n")]), label: label, log: log)
+    }
+
+    /// `arguments` as a command run in fresh mount and PID namespaces (`unshare --mount --pid --fork
+    /// --kill-child`, mounts private): what it mounts exists only there, and every process it starts dies when
+    /// it ends or is killed, which a process that forks and mounts on the host (mmdebstrap) does not promise.
+    public static func isolated(_ arguments: [String]) -> [String] {
+        ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation", "private"] + arguments
     }
 }
 

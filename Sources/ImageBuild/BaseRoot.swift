@@ -62,16 +62,20 @@ public struct BaseRoot: Sendable {
     }
 
     /// Makes `root` hold the base root: from the cache when present, else bootstrapped and cached first.
+    /// - Parameter scratch: a folder mmdebstrap may work in (it is made and removed).
     /// - Returns: whether the cache was used.
-    public func materialize(into root: URL, log: @escaping @Sendable (String) -> Void) async throws -> Bool {
+    public func materialize(into root: URL, scratch: URL, log: @escaping @Sendable (String) -> Void) async throws -> Bool {
         let cached = FileManager.default.fileExists(atPath: tarball.path)
-        if !cached { try await bootstrap(log: log) }
+        if !cached { try await bootstrap(scratch: scratch, log: log) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try TarArchive.extract(tarball, into: root, trust: .trusted)
         return cached
     }
 
-    private func bootstrap(log: @escaping @Sendable (String) -> Void) async throws {
+    /// mmdebstrap makes the root in a folder of TMPDIR and mounts /proc, /sys and /dev into it: it runs in its
+    /// own namespaces (`HostRoot.isolated`) so that, stopped or killed, it leaves no mount and no apt or dpkg
+    /// behind, with TMPDIR at `scratch`, which is removed whatever happens.
+    private func bootstrap(scratch: URL, log: @escaping @Sendable (String) -> Void) async throws {
         let folder = tarball.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let partial = folder.appendingPathComponent(".\(tarball.lastPathComponent).\(getpid()).partial.tar")
@@ -83,7 +87,12 @@ public struct BaseRoot: Sendable {
         ]
         if !recipe.include.isEmpty { arguments.append("--include=\(recipe.include.joined(separator: ","))") }
         arguments += [recipe.release, partial.path] + recipe.sourceLines
-        try await CommandRunner.run(arguments, label: "mmdebstrap (base root)", log: log)
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["TMPDIR"] = scratch.path
+        try await CommandRunner.run(
+            HostRoot.isolated(arguments), environment: environment, label: "mmdebstrap (base root)", log: log)
         try FileManager.default.moveItem(at: partial, to: tarball)
     }
 }
