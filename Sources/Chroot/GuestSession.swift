@@ -89,11 +89,12 @@ public final class GuestSession: @unchecked Sendable {
     }
 
     /// A new handle for `drive`, launched under `accelerator`; killed (and the error thrown) when the launch
-    /// fails, passes `limit` or is cancelled.
+    /// fails, passes `limit` or is cancelled. A launch that fails after `limit` counts as timed out.
     private static func launch(_ drive: Drive, under accelerator: Accelerator, within limit: Duration) async throws
         -> GuestSession
     {
         let session = GuestSession(handle: try GuestfsHandle(followConsole: drive.followConsole))
+        let started = ContinuousClock.now
         do {
             try await session.call { handle in
                 if accelerator == .tcg { try handle.setBackendSettings(["force_tcg"]) }
@@ -111,7 +112,7 @@ public final class GuestSession: @unchecked Sendable {
         } catch {
             session.stopAppliance()
             if Task.isCancelled { throw ChrootError.cancelled }
-            if session.timedOut.load(ordering: .relaxed) {
+            if session.timedOut.load(ordering: .relaxed) || ContinuousClock.now - started >= limit {
                 throw ChrootError.launchTimedOut(accelerator: accelerator, limit: limit)
             }
             throw error
