@@ -1,3 +1,5 @@
+import Foundation
+public import HostProcesses
 public import Reporting
 
 /// What can go wrong inside an image's root, with what to do about it.
@@ -9,6 +11,8 @@ public enum ChrootError: ClassifiedError, CustomStringConvertible, Sendable, Equ
     case guestfs(call: String, message: String, applianceDied: Bool = false, consoleTail: [String] = [])
     /// No filesystem of the image holds a root (`/etc`); `seen` lists what was found, as `device (type)`.
     case noRootFilesystem(seen: [String])
+    /// The appliance did not come up within `limit` under `accelerator`; it was killed.
+    case launchTimedOut(accelerator: Accelerator, limit: Duration)
     /// The work was cancelled (Ctrl-C); everything started was stopped and removed.
     case cancelled
 
@@ -18,6 +22,24 @@ public enum ChrootError: ClassifiedError, CustomStringConvertible, Sendable, Equ
     public var applianceDied: Bool {
         if case .guestfs(_, _, let died, _) = self { return died }
         return false
+    }
+
+    /// True when the appliance did not launch: it died, qemu refused to start, or it did not come up in time.
+    public var isLaunchFailure: Bool {
+        switch self {
+        case .launchTimedOut: true
+        case .guestfs(let call, _, _, _): call == "guestfs_launch"
+        default: false
+        }
+    }
+
+    /// Why a launch failed, in a few words, for the line that says it is tried again.
+    var launchFailure: String {
+        switch self {
+        case .launchTimedOut(_, let limit): "it did not come up within \(String(format: "%g", limit.inSeconds)) s"
+        case .guestfs(_, let message, _, _): message
+        default: description
+        }
     }
 
     public var description: String {
@@ -31,6 +53,11 @@ public enum ChrootError: ClassifiedError, CustomStringConvertible, Sendable, Equ
         case .noRootFilesystem(let seen):
             let found = seen.isEmpty ? "no filesystem at all" : seen.joined(separator: ", ")
             return "found no root filesystem (one that mounts and holds /etc) in the image; it holds: \(found)"
+        case .launchTimedOut(let accelerator, let limit):
+            return "the libguestfs appliance did not come up within \(String(format: "%g", limit.inSeconds)) s under "
+                + "\(accelerator.rawValue.uppercased()) "
+                + "and was stopped; under TCG a launch takes 10–40 s, more on a busy machine: try again when it is "
+                + "quieter, or run `libguestfs-test-tool` to see where the appliance stops"
         case .cancelled:
             return "cancelled; started processes were stopped and temporary files removed"
         }

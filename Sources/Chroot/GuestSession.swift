@@ -1,44 +1,70 @@
 public import Foundation
+public import HostProcesses
+import Synchronization
 
 /// An image opened through the libguestfs appliance: no root, loop devices or host mounts needed.
 ///
-/// Every libguestfs call blocks, so calls run one at a time on a private serial queue, off Swift's
-/// cooperative pool. Cancellation kills the appliance, which makes the blocked call fail at once.
+/// Every libguestfs call blocks, so calls run one at a time on the session's own thread (`SessionThread`), off
+/// Swift's cooperative pool. The appliance's processes are that thread's children, each in a process group of
+/// its own (a terminal's Ctrl-C reaches dibkit, not them) and watched by libguestfs's recovery process (which
+/// kills qemu when dibkit dies). Cancellation kills them, which makes a blocked call fail at once — the launch
+/// too. A launch is bounded (`LaunchBounds`); one that fails or times out under KVM gets one more try under TCG.
 public final class GuestSession: @unchecked Sendable {
     private let handle: GuestfsHandle
-    private let queue = DispatchQueue(label: "dibkit.guestfs")
-    private let pidLock = NSLock()
-    private var appliancePID: pid_t?
+    private let thread = SessionThread()
+    private let timedOut = Atomic(false)
 
     private init(handle: GuestfsHandle) { self.handle = handle }
+
+    deinit { thread.finish() }
+
+    /// How long the appliance may take to launch before it is killed.
+    public struct LaunchBounds: Sendable {
+        /// Under KVM a launch takes seconds, building the appliance on first use included: past this bound the
+        /// accelerator is broken (a kernel that spins under nested KVM) and TCG gets a try.
+        public var kvm: Duration
+        /// Under TCG a launch takes 10–40 s, more on a busy machine.
+        public var tcg: Duration
+
+        public init(kvm: Duration = .seconds(90), tcg: Duration = .seconds(600)) {
+            self.kvm = kvm
+            self.tcg = tcg
+        }
+
+        func limit(under accelerator: Accelerator) -> Duration { accelerator == .kvm ? kvm : tcg }
+    }
 
     /// Opens `disk`, launches the appliance, hands the session to `body`, and always shuts it down.
     /// - Parameters:
     ///   - disk: the image file.
     ///   - format: `raw` or `qcow2` (always given: libguestfs must never guess).
     ///   - network: give the appliance user-mode networking (for apt).
-    ///   - forceTCG: software emulation, for machines where KVM does not work.
+    ///   - accelerator: KVM, or TCG (software emulation) where KVM does not work. A launch that fails or passes
+    ///     `launchBounds.kvm` under KVM is tried once more under TCG, said in one `note`.
     ///   - readOnly: open the disk read-only.
     ///   - memoryMiB: the appliance's memory; less boots a little faster, more suits big package installs.
     ///   - followConsole: keep the appliance's console (verbose mode) to explain an appliance that dies;
     ///     off, the appliance starts and answers faster under TCG, and such errors carry no console tail.
-    /// - Throws: `ChrootError.guestfs` naming the failing call; whatever `body` throws.
+    ///   - launchBounds: how long a launch may take under each accelerator.
+    ///   - note: receives the line that says a launch is tried again under TCG.
+    /// - Throws: `ChrootError.guestfs` naming the failing call, `ChrootError.launchTimedOut`,
+    ///   `ChrootError.cancelled`; whatever `body` throws.
     public static func withSession<T: Sendable>(
-        disk: URL, format: String, network: Bool = false, forceTCG: Bool, readOnly: Bool = false,
-        memoryMiB: Int32 = 1024, followConsole: Bool = true, _ body: (GuestSession) async throws -> T
+        disk: URL, format: String, network: Bool = false, accelerator: Accelerator, readOnly: Bool = false,
+        memoryMiB: Int32 = 1024, followConsole: Bool = true, launchBounds: LaunchBounds = LaunchBounds(),
+        note: (String) -> Void = { _ in }, _ body: (GuestSession) async throws -> T
     ) async throws -> T {
-        let session = GuestSession(handle: try GuestfsHandle(followConsole: followConsole))
-        try await session.call {
-            if forceTCG { try $0.setBackendSettings(["force_tcg"]) }
-            try $0.setResources(memoryMiB: memoryMiB, cpus: 2)
-            try $0.setNetwork(network)
-            try $0.addDrive(disk.path, format: format, readOnly: readOnly)
+        let drive = Drive(
+            path: disk.path, format: format, network: network, readOnly: readOnly, memoryMiB: memoryMiB,
+            followConsole: followConsole)
+        let session: GuestSession
+        do {
+            session = try await launch(drive, under: accelerator, within: launchBounds.limit(under: accelerator))
+        } catch let error as ChrootError where accelerator == .kvm && error.isLaunchFailure {
+            note("the libguestfs appliance did not start under KVM (\(error.launchFailure)); trying once more under TCG")
+            session = try await launch(drive, under: .tcg, within: launchBounds.tcg)
         }
         do {
-            try await session.call { handle in
-                try handle.launch()
-                session.pidLock.withLock { session.appliancePID = handle.appliancePID() }
-            }
             let result = try await body(session)
             try await session.call { handle in
                 if !readOnly { try handle.unmountAll() }
@@ -46,8 +72,49 @@ public final class GuestSession: @unchecked Sendable {
             }
             return result
         } catch {
-            session.killAppliance()
+            session.stopAppliance()
             if Task.isCancelled { throw ChrootError.cancelled }
+            throw error
+        }
+    }
+
+    /// What the appliance is launched with.
+    private struct Drive: Sendable {
+        let path: String
+        let format: String
+        let network: Bool
+        let readOnly: Bool
+        let memoryMiB: Int32
+        let followConsole: Bool
+    }
+
+    /// A new handle for `drive`, launched under `accelerator`; killed (and the error thrown) when the launch
+    /// fails, passes `limit` or is cancelled. A launch that fails after `limit` counts as timed out.
+    private static func launch(_ drive: Drive, under accelerator: Accelerator, within limit: Duration) async throws
+        -> GuestSession
+    {
+        let session = GuestSession(handle: try GuestfsHandle(followConsole: drive.followConsole))
+        let started = ContinuousClock.now
+        do {
+            try await session.call { handle in
+                if accelerator == .tcg { try handle.setBackendSettings(["force_tcg"]) }
+                try handle.setResources(memoryMiB: drive.memoryMiB, cpus: 2)
+                try handle.setNetwork(drive.network)
+                try handle.isolateAppliance()
+                try handle.addDrive(drive.path, format: drive.format, readOnly: drive.readOnly)
+            }
+            try await session.call(within: limit) { try $0.launch() }
+            // A launch that ended as the bound passed may have lost its appliance to the watchdog.
+            if session.timedOut.load(ordering: .relaxed) {
+                throw ChrootError.launchTimedOut(accelerator: accelerator, limit: limit)
+            }
+            return session
+        } catch {
+            session.stopAppliance()
+            if Task.isCancelled { throw ChrootError.cancelled }
+            if session.timedOut.load(ordering: .relaxed) || ContinuousClock.now - started >= limit {
+                throw ChrootError.launchTimedOut(accelerator: accelerator, limit: limit)
+            }
             throw error
         }
     }
@@ -69,24 +136,37 @@ public final class GuestSession: @unchecked Sendable {
         try await call { try $0.fstrim(mountpoint) }
     }
 
-    /// Runs one libguestfs call on the session's queue; cancellation kills the appliance.
-    func call<T: Sendable>(_ work: @escaping @Sendable (GuestfsHandle) throws -> T) async throws -> T {
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                queue.async {
-                    self.handle.beginCall()
-                    continuation.resume(with: Result { try work(self.handle) })
-                }
+    /// Runs one libguestfs call on the session's thread; cancellation, or passing `limit`, kills the appliance.
+    func call<T: Sendable>(
+        within limit: Duration? = nil, _ work: @escaping @Sendable (GuestfsHandle) throws -> T
+    ) async throws -> T {
+        let watchdog = limit.map { limit in
+            Task { [self] in
+                try await Task.sleep(for: limit)
+                timedOut.store(true, ordering: .relaxed)
+                stopAppliance()
             }
+        }
+        defer { watchdog?.cancel() }
+        return try await withTaskCancellationHandler {
+            try await thread.run { [self] in
+                handle.beginCall()
+                return Result { try work(handle) }
+            }.get()
         } onCancel: {
-            killAppliance()
+            stopAppliance()
         }
     }
 
-    private func killAppliance() {
-        pidLock.withLock {
-            if let pid = appliancePID { kill(pid, SIGKILL) }
-            appliancePID = nil
+    /// Kills the appliance's processes now, and again every 200 ms while a call runs: a launch that has not
+    /// started qemu yet (building the appliance, probing qemu) starts it later.
+    private func stopAppliance() {
+        thread.killChildren()
+        Task.detached { [thread] in
+            while thread.isBusy {
+                try? await Task.sleep(for: .milliseconds(200))
+                thread.killChildren()
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 internal import CGuestfs
 import Foundation
 
-/// Owns one libguestfs handle (`guestfs_h *`). Not thread-safe: `GuestSession` serialises every call.
+/// Owns one libguestfs handle (`guestfs_h *`). Not thread-safe: `GuestSession` makes every call on its thread.
 final class GuestfsHandle {
     let handle: OpaquePointer
     /// libguestfs's functions, called as `guestfs.launch(handle)`.
@@ -63,6 +63,14 @@ final class GuestfsHandle {
         try check(guestfs.set_smp(handle, cpus), "guestfs_set_smp")
     }
 
+    /// Wraps `guestfs_set_pgroup` and `guestfs_set_recovery_proc`: the appliance's qemu (and the recovery process)
+    /// in a process group of their own, so a terminal's Ctrl-C reaches dibkit, which kills them, and not qemu,
+    /// which would ignore it; the recovery process kills qemu when dibkit dies, even by SIGKILL.
+    func isolateAppliance() throws {
+        try check(guestfs.set_pgroup(handle, 1), "guestfs_set_pgroup")
+        try check(guestfs.set_recovery_proc(handle, 1), "guestfs_set_recovery_proc")
+    }
+
     /// Wraps `guestfs_add_drive_opts_argv` with `format`, `readonly` and `discard=besteffort`.
     func addDrive(_ path: String, format: String, readOnly: Bool) throws {
         try format.withCString { formatPointer in
@@ -79,12 +87,6 @@ final class GuestfsHandle {
 
     /// Wraps `guestfs_launch`: starts the appliance.
     func launch() throws { try check(guestfs.launch(handle), "guestfs_launch") }
-
-    /// Wraps `guestfs_get_pid`: the appliance's qemu process.
-    func appliancePID() -> pid_t? {
-        let pid = guestfs.get_pid(handle)
-        return pid > 0 ? pid : nil
-    }
 
     /// Wraps `guestfs_mount`.
     func mount(_ device: String, at mountpoint: String) throws {

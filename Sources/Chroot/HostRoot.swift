@@ -59,9 +59,15 @@ public struct HostRoot: Sendable {
         }
         setup.append("exec /usr/sbin/chroot \"$1\" /bin/bash -c \(shellQuote("set -eu -o pipefail\n" + script))")
         return try await CommandRunner.run(
-            ["/usr/bin/unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation", "private",
-             "/bin/sh", "-c", setup.joined(separator: "\n"), "sh", path.path],
+            Self.isolated(["/bin/sh", "-c", setup.joined(separator: "\n"), "sh", path.path]),
             environment: environment, label: label, log: log)
+    }
+
+    /// `arguments` as a command run in fresh mount and PID namespaces (`unshare --mount --pid --fork
+    /// --kill-child`, mounts private): what it mounts exists only there, and every process it starts dies when
+    /// it ends or is killed, which a process that forks and mounts on the host (mmdebstrap) does not promise.
+    public static func isolated(_ arguments: [String]) -> [String] {
+        ["/usr/bin/unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation", "private"] + arguments
     }
 }
 

@@ -1,6 +1,5 @@
 import Foundation
 public import Reporting
-import Synchronization
 
 /// The virtualisation backend qemu (and libguestfs) should use.
 public enum Accelerator: String, Sendable, Codable, CaseIterable {
@@ -22,7 +21,7 @@ public enum Accelerator: String, Sendable, Codable, CaseIterable {
 public struct AcceleratorChoice: Sendable, Equatable, Codable {
     /// The accelerator to use.
     public var accelerator: Accelerator
-    /// Why it was chosen, in words, e.g. `KVM probe failed: qemu aborted: failed to set MSR 0x10a to 0x69`.
+    /// Why it was chosen, in words, e.g. `KVM kernel probe failed: qemu aborted: failed to set MSR 0x10a to 0x69`.
     public var reason: String
 
     /// Makes a choice from its parts.
@@ -31,7 +30,7 @@ public struct AcceleratorChoice: Sendable, Equatable, Codable {
         self.reason = reason
     }
 
-    /// One line for users: `accelerator: tcg (KVM probe failed: …)`.
+    /// One line for users: `accelerator: tcg (KVM kernel probe failed: …)`.
     public var summary: String { "accelerator: \(accelerator.rawValue) (\(reason))" }
 
     /// `detect()`, its summary said in a note to `progress`.
@@ -46,15 +45,16 @@ public struct AcceleratorChoice: Sendable, Equatable, Codable {
 
     /// Decides whether KVM works on this machine, falling back to TCG.
     ///
-    /// `DIBKIT_ACCEL=kvm|tcg` wins when set. Otherwise `/dev/kvm` must exist and open read-write, and a real
-    /// qemu must run a one-sector guest under KVM to completion within `timeout` (nested KVM can abort or hang;
-    /// both mean TCG). Nothing is cached across processes.
+    /// `DIBKIT_ACCEL=kvm|tcg` wins when set. Otherwise `/dev/kvm` must exist and open read-write, and a Linux
+    /// kernel (the one the libguestfs appliance boots) must reach user space under KVM within `timeout`: nested
+    /// KVM can abort, or run a boot sector while a kernel spins for ever; every such ending means TCG.
+    /// Nothing is cached across processes.
     /// - Parameters:
-    ///   - timeout: how long the KVM guest may take before it counts as hung and is killed.
-    ///   - environment: where to read the override from; nil means the process environment.
+    ///   - timeout: how long the kernel may take under KVM before it counts as hung and qemu is killed.
+    ///   - environment: where to read the override (and `SUPERMIN_KERNEL`) from; nil means the process environment.
     /// - Returns: the accelerator and the reason, never an error: every failure means TCG.
     public static func detect(
-        timeout: Duration = .seconds(5),
+        timeout: Duration = .seconds(20),
         environment: [String: String]? = nil
     ) async -> AcceleratorChoice {
         var prefix = ""
@@ -74,85 +74,94 @@ public struct AcceleratorChoice: Sendable, Equatable, Codable {
             return AcceleratorChoice(accelerator: .tcg, reason: prefix + "cannot open /dev/kvm: \(cause)")
         }
         close(fd)
-        switch await probe(.kvm, timeout: timeout) {
+        switch await probe(.kvm, timeout: timeout, environment: environment) {
         case .passed:
-            return AcceleratorChoice(accelerator: .kvm, reason: prefix + "KVM probe passed")
+            return AcceleratorChoice(accelerator: .kvm, reason: prefix + "KVM kernel probe passed")
         case .failed(let why):
-            return AcceleratorChoice(accelerator: .tcg, reason: prefix + "KVM probe failed: \(why)")
+            return AcceleratorChoice(accelerator: .tcg, reason: prefix + "KVM kernel probe failed: \(why)")
         }
     }
 
-    /// The outcome of booting the probe sector.
+    /// The outcome of booting the probe kernel.
     public enum ProbeOutcome: Sendable, Equatable {
-        /// The guest ran and reported back through the debug-exit port.
+        /// The kernel reached user space: its `/init` wrote the marker on the serial console.
         case passed
-        /// It did not, for this reason (first line of qemu's stderr, or `timed out after …`).
+        /// It did not, for this reason (qemu's first error line, or what the console showed by the deadline).
         case failed(String)
     }
 
-    /// Boots a one-sector guest under `accelerator` that writes 0x2a to an `isa-debug-exit` port, which makes
-    /// qemu exit with status `(0x2a << 1) | 1 = 85`. Any other ending is a failure.
+    /// Boots the appliance's kernel under `accelerator` with an initramfs whose `/init` writes a marker line on
+    /// the serial console and powers off (`KernelProbe`). The marker within `timeout` passes; anything else
+    /// fails. qemu is killed however it ends, also when the calling task is cancelled.
     /// - Parameters:
     ///   - accelerator: the backend to try.
-    ///   - timeout: after this the qemu process is killed and the probe fails.
-    public static func probe(_ accelerator: Accelerator, timeout: Duration) async -> ProbeOutcome {
-        guard let qemu = findExecutable("qemu-system-x86_64") else {
+    ///   - timeout: after this qemu is killed and the probe fails.
+    ///   - environment: where `SUPERMIN_KERNEL` is read from; nil means the process environment.
+    public static func probe(
+        _ accelerator: Accelerator, timeout: Duration, environment: [String: String]? = nil
+    ) async -> ProbeOutcome {
+        guard ProcessSpawner.locate("qemu-system-x86_64") != nil else {
             return .failed("qemu-system-x86_64 not found in PATH (install qemu-system-x86)")
         }
-        let sector = FileManager.default.temporaryDirectory
-            .appendingPathComponent("dibkit-accel-probe-\(UUID().uuidString).img")
-        defer { try? FileManager.default.removeItem(at: sector) }
+        guard let kernel = KernelProbe.kernel(environment: environment ?? ProcessInfo.processInfo.environment) else {
+            return .failed("no kernel to boot: /boot holds no readable vmlinuz-* (the libguestfs appliance needs one "
+                + "too: install linux-image-amd64, or set SUPERMIN_KERNEL)")
+        }
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("dibkit-kvm-probe-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let initramfs = folder.appendingPathComponent("initramfs.cpio")
+        let console = folder.appendingPathComponent("console.log")
+        let log = folder.appendingPathComponent("qemu.log")
         do {
-            try probeDisk().write(to: sector)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try KernelProbe.initramfs().write(to: initramfs)
         } catch {
-            return .failed("cannot write the probe disk \(sector.path): \(error)")
+            return .failed("cannot write the probe's initramfs in \(folder.path): \(error)")
         }
-        let process = Process()
-        process.executableURL = qemu
-        process.arguments = accelerator.qemuArguments + [
-            "-m", "32", "-nodefaults", "-display", "none", "-no-reboot",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-            "-drive", "file=\(sector.path),format=raw,if=ide",
-        ]
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        let exit = ExitWaiter()
-        process.terminationHandler = { exit.finish($0.terminationStatus, $0.terminationReason) }
+        let qemu: ChildProcess
         do {
-            try process.run()
+            qemu = try ChildProcess(
+                "qemu-system-x86_64",
+                accelerator.qemuArguments + [
+                    "-m", "256", "-smp", "2", "-nodefaults", "-display", "none", "-no-reboot",
+                    "-kernel", kernel.path, "-initrd", initramfs.path, "-append", KernelProbe.commandLine,
+                    "-serial", "file:\(console.path)",
+                ],
+                output: log)
         } catch {
-            return .failed("cannot start \(qemu.path): \(error)")
+            return .failed("cannot start qemu: \(error)")
         }
-        let ending = await exit.wait(timeout: timeout)
-        if ending == nil {
-            process.terminate()
-            if await exit.wait(timeout: .seconds(1)) == nil { kill(process.processIdentifier, SIGKILL) }
-            _ = await exit.wait(timeout: .seconds(5))
+        let outcome = await watch(qemu, console: console, log: log, until: .now + timeout) { seen in
+            "\(kernel.path) did not reach user space under \(accelerator.rawValue.uppercased()) within "
+                + "\(String(format: "%g", timeout.inSeconds)) s ("
+                + (seen.map { "the console's last line: \($0)" } ?? "nothing on the console") + ")"
         }
-        let message = firstLine(of: stderr.fileHandleForReading.readDataToEndOfFile())
-        guard let (status, reason) = ending else {
-            return .failed("timed out after \(timeout.components.seconds) s")
-        }
-        switch reason {
-        case .exit where status == 85:
-            return .passed
-        case .uncaughtSignal:
-            return .failed("qemu aborted" + (message.map { ": \($0)" } ?? " (signal \(status))"))
-        default:
-            return .failed("qemu exited with status \(status)" + (message.map { ": \($0)" } ?? ""))
-        }
+        await qemu.stop(grace: .milliseconds(200))
+        return outcome
     }
 
-    /// A 1 MiB raw disk whose boot sector runs `mov al,0x2a; out 0xf4,al; hlt; jmp $-1`.
-    /// (SeaBIOS skips a virtio disk of a single sector, so the disk is padded.)
-    static func probeDisk() -> Data {
-        var disk = Data([0xB0, 0x2A, 0xE6, 0xF4, 0xF4, 0xEB, 0xFD])
-        disk.append(Data(count: 510 - disk.count))
-        disk.append(contentsOf: [0x55, 0xAA])
-        disk.append(Data(count: 1 << 20 - 512))
-        return disk
+    /// Polls the console for the marker until qemu ends, the deadline passes or the task is cancelled.
+    private static func watch(
+        _ qemu: ChildProcess, console: URL, log: URL, until deadline: ContinuousClock.Instant,
+        late: (String?) -> String
+    ) async -> ProbeOutcome {
+        while true {
+            let exited = qemu.exitStatus
+            let text = (try? String(contentsOf: console, encoding: .utf8)) ?? ""
+            if text.contains(KernelProbe.marker) { return .passed }
+            if let status = exited {
+                let message = firstLine(of: (try? Data(contentsOf: log)) ?? Data())
+                return .failed(
+                    (status > 128 ? "qemu aborted" : "qemu exited with status \(status) before user space")
+                        + (message.map { ": \($0)" } ?? ""))
+            }
+            if Task.isCancelled { return .failed("cancelled") }
+            if ContinuousClock.now >= deadline {
+                return .failed(late(text.split(whereSeparator: \.isNewline).last.map(String.init)))
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     /// qemu's first stderr line, without the `qemu-system-x86_64: ` and `error: ` prefixes.
@@ -163,68 +172,5 @@ public struct AcceleratorChoice: Sendable, Equatable, Codable {
             line.removeFirst(prefix.count)
         }
         return line
-    }
-
-    private static func findExecutable(_ name: String) -> URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":")
-            .map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-}
-
-/// Delivers a process's termination to one async waiter at a time, with a timeout.
-private final class ExitWaiter: Sendable {
-    typealias Ending = (Int32, Process.TerminationReason)
-    private struct State {
-        var ending: Ending?
-        var waiter: CheckedContinuation<Ending?, Never>?
-    }
-    private let state = Mutex(State())
-
-    func finish(_ status: Int32, _ reason: Process.TerminationReason) {
-        let waiter = state.withLock { state in
-            state.ending = (status, reason)
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: (status, reason))
-    }
-
-    /// The ending, or nil if the process is still running after `timeout`.
-    func wait(timeout: Duration) async -> Ending? {
-        await withTaskGroup(of: Ending?.self) { group in
-            group.addTask {
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { continuation in
-                        let ready: Ending?? = self.state.withLock { state in
-                            if let ending = state.ending { return .some(ending) }
-                            if Task.isCancelled { return .some(nil) }
-                            state.waiter = continuation
-                            return nil
-                        }
-                        if let ready { continuation.resume(returning: ready) }
-                    }
-                } onCancel: {
-                    self.release()
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? self.state.withLock { $0.ending }
-        }
-    }
-
-    /// Wakes a pending waiter with nil (the timeout won the race).
-    private func release() {
-        let waiter = state.withLock { state in
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: nil)
     }
 }

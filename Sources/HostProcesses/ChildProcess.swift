@@ -1,85 +1,72 @@
 public import Foundation
+import Reporting
 import Synchronization
 
-/// A long-running child process (qemu, a database client): awaitable, and always stoppable (SIGTERM, then SIGKILL).
+/// A child process (qemu, a database client, any host program): awaitable, and always stoppable.
 ///
-/// Spawned with `posix_spawn` so that it starts with no blocked signals and default handlers (Foundation's
-/// `Process` passes on the signal mask of the spawning thread, which blocks SIGTERM and SIGINT on Dispatch's
-/// threads), in its own process group so a terminal's Ctrl-C reaches dibkit only and dibkit does the cleanup.
+/// Started by `ProcessSpawner`: default signal dispositions, nothing blocked, a process group of its own, and
+/// SIGKILL when dibkit dies. Stopping signals the whole group: SIGTERM, then SIGKILL after a grace period.
 public final class ChildProcess: Sendable {
-    private let state = Mutex<(status: Int32?, waiters: [CheckedContinuation<Void, Never>])>((nil, []))
+    private struct State {
+        var status: Int32?
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var exitWaiters: [CheckedContinuation<Int32, Never>] = []
+    }
+    private let state = Mutex(State())
     /// The program's name, for messages.
     public let name: String
-    /// The process id.
+    /// The process id, also the id of the process group it leads.
     public let pid: Int32
 
     /// Starts `executable` (looked up in PATH) with `arguments`; stdout and stderr go to `output` (or nowhere).
     /// `environment`, when given, is the child's whole environment; by default it inherits dibkit's.
-    public init(_ executable: String, _ arguments: [String], output: URL? = nil, environment: [String: String]? = nil) throws {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        guard let url = path.split(separator: ":")
-            .map({ URL(fileURLWithPath: String($0)).appendingPathComponent(executable) })
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0.path) })
-        else {
+    public convenience init(
+        _ executable: String, _ arguments: [String], output: URL? = nil, environment: [String: String]? = nil
+    ) throws {
+        let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        let sink = open(output?.path ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        defer {
+            if input >= 0 { close(input) }
+            if sink >= 0 { close(sink) }
+        }
+        guard input >= 0, sink >= 0 else {
+            throw ProcessError.toolFailed(
+                tool: executable,
+                message: "cannot open \(output?.path ?? "/dev/null") for its output: \(String(cString: strerror(errno)))")
+        }
+        try self.init(executable, arguments, environment: environment, input: input, output: sink, error: sink)
+    }
+
+    /// Starts `executable` (looked up in PATH) with these standard descriptors (the caller keeps and closes its own).
+    init(
+        _ executable: String, _ arguments: [String], environment: [String: String]?,
+        input: Int32, output: Int32, error: Int32
+    ) throws {
+        guard let path = ProcessSpawner.locate(executable) else {
             throw ProcessError.toolFailed(tool: executable, message: "not found in PATH")
         }
         name = executable
-        pid = try Self.spawn(url.path, arguments, output: output?.path ?? "/dev/null", environment: environment)
+        pid = try ProcessSpawner.spawn(path, arguments, environment: environment, input: input, output: output, error: error)
         let pid = pid
-        Thread { [weak self] in
+        Thread { [self] in
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
             let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-            self?.finish(code)
+            finish(code)
         }.start()
     }
 
-    private static func spawn(
-        _ path: String, _ arguments: [String], output: String, environment: [String: String]?
-    ) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawnattr_init(&attributes)
-        defer {
-            posix_spawn_file_actions_destroy(&actions)
-            posix_spawnattr_destroy(&attributes)
-        }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var none = sigset_t()
-        var all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { $0.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil] }
-        defer {
-            argv.forEach { free($0) }
-            envp?.forEach { free($0) }
-        }
-        var pid: Int32 = 0
-        let rc = envp.map { posix_spawn(&pid, path, &actions, &attributes, argv, $0) }
-            ?? posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard rc == 0 else {
-            throw ProcessError.toolFailed(
-                tool: path, message: "posix_spawn failed: \(String(cString: strerror(rc)))")
-        }
-        return pid
-    }
-
     private func finish(_ code: Int32) {
-        let waiters = state.withLock { state in
+        let (waiters, exitWaiters) = state.withLock { state in
             state.status = code
-            defer { state.waiters = [] }
-            return state.waiters
+            defer {
+                state.waiters = []
+                state.exitWaiters = []
+            }
+            return (state.waiters, state.exitWaiters)
         }
         waiters.forEach { $0.resume() }
+        exitWaiters.forEach { $0.resume(returning: code) }
     }
 
     /// The exit status (128 + signal number when killed) once the process has ended; nil while it runs.
@@ -95,6 +82,17 @@ public final class ChildProcess: Sendable {
             group.cancelAll()
         }
         return exitStatus
+    }
+
+    /// Waits for the process to end, however long; cancellation does not end this wait (stop the process for that).
+    public func waitForExit() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let status = state.withLock { state -> Int32? in
+                if state.status == nil { state.exitWaiters.append(continuation) }
+                return state.status
+            }
+            if let status { continuation.resume(returning: status) }
+        }
     }
 
     private func ended() async {
@@ -116,17 +114,27 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// Stops the process: SIGTERM, then SIGKILL after `grace`; returns once it has ended.
+    /// Starts stopping the process group without waiting: SIGTERM now, SIGKILL after `grace` if the process is
+    /// still there. For cancellation handlers, which cannot wait.
+    public func terminate(grace: Duration = .seconds(3)) {
+        guard exitStatus == nil else { return }
+        signalGroup(SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace.inSeconds) { [self] in
+            if exitStatus == nil { signalGroup(SIGKILL) }
+        }
+    }
+
+    /// Stops the process group: SIGTERM, then SIGKILL after `grace`; returns once the process has ended.
     /// Safe to call more than once and after the process ended. Runs to completion even in a cancelled task.
     public func stop(grace: Duration = .seconds(3)) async {
         guard exitStatus == nil else { return }
-        kill(pid, SIGTERM)
-        await Task.detached { [self] in
-            if await wait(timeout: grace) == nil {
-                kill(pid, SIGKILL)
-                _ = await wait(timeout: .seconds(30))
-            }
-        }.value
+        terminate(grace: grace)
+        _ = await waitForExit()
+    }
+
+    /// Sends `signal` to the process's group (which it leads), or to the process if the group is gone.
+    private func signalGroup(_ signal: Int32) {
+        if kill(-pid, signal) != 0 { kill(pid, signal) }
     }
 
     /// Runs a short tool to completion and throws with its output when it fails.

@@ -11,7 +11,9 @@ public struct CommandOutput: Sendable {
 }
 
 /// Runs host programs with captured output, a bounded tail for errors, an optional log sink, and
-/// cancellation that stops the process (SIGTERM, then SIGKILL after a grace period).
+/// cancellation that stops the program's process group (SIGTERM, then SIGKILL after a grace period).
+/// Programs start as every child does (`ChildProcess`): default signal handling, a group of their own, and
+/// killed when dibkit dies.
 public enum CommandRunner {
     /// How many trailing lines a failure keeps.
     public static let tailLines = 40
@@ -21,66 +23,78 @@ public enum CommandRunner {
     ///   - arguments: program and arguments.
     ///   - environment: the full environment for the child; `nil` inherits dibkit's.
     ///   - label: how errors name this command (e.g. "install.d/20-redis (element redis)").
+    ///   - input: bytes for its standard input; nil: `/dev/null`.
     ///   - log: receives every output line (standard output and error), e.g. to write a build log.
     ///   - check: throw `ProcessError.commandFailed` when the status is not zero.
-    /// - Throws: `ProcessError.commandFailed`, `ProcessError.cancelled`.
+    /// - Throws: `ProcessError.commandFailed`, `ProcessError.toolFailed` (it could not start),
+    ///   `ProcessError.cancelled` (the program was stopped, and has ended, before this returns).
     @discardableResult
     public static func run(
         _ arguments: [String], environment: [String: String]? = nil, label: String? = nil,
         input: Data? = nil, log: (@Sendable (String) -> Void)? = nil, check: Bool = true
     ) async throws -> CommandOutput {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
-        let collector = OutputCollector(log: log)
+        guard let program = arguments.first else {
+            throw ProcessError.toolFailed(tool: label ?? "command", message: "no program given")
+        }
         try Task.checkCancellation()
-        try process.run()
-        if let input {
-            let writer = inPipe.fileHandleForWriting
+        let pipes = try CommandPipes(input: input != nil)
+        let child: ChildProcess
+        do {
+            defer { pipes.closeChildEnds() }
+            child = try ChildProcess(
+                program, Array(arguments.dropFirst()), environment: environment,
+                input: pipes.input, output: pipes.output.write, error: pipes.error.write)
+        } catch {
+            pipes.closeParentEnds()
+            throw error
+        }
+        if let input, let writer = pipes.inputWriter {
             Thread.detachNewThread {
-                try? writer.write(contentsOf: input)
-                try? writer.close()
+                let handle = FileHandle(fileDescriptor: writer, closeOnDealloc: true)
+                try? handle.write(contentsOf: input)
+                try? handle.close()
             }
         }
-        collector.drain(outPipe.fileHandleForReading, keepStdout: true)
-        collector.drain(errPipe.fileHandleForReading, keepStdout: false)
+        let collector = OutputCollector(log: log)
+        collector.drain(FileHandle(fileDescriptor: pipes.output.read, closeOnDealloc: true), keepStdout: true)
+        collector.drain(FileHandle(fileDescriptor: pipes.error.read, closeOnDealloc: true), keepStdout: false)
         let status = await withTaskCancellationHandler {
-            await waitForExit(process)
+            await child.waitForExit()
         } onCancel: {
-            stop(process)
+            child.terminate(grace: .seconds(2))
         }
-        let output = CommandOutput(status: status, standardOutput: collector.stdout, tail: collector.tail)
         if Task.isCancelled { throw ProcessError.cancelled }
+        let output = CommandOutput(status: status, standardOutput: collector.stdout, tail: collector.tail)
         if check && status != 0 {
             throw ProcessError.commandFailed(
                 label: label ?? arguments.joined(separator: " "), status: status, outputTail: output.tail)
         }
         return output
     }
+}
 
-    /// SIGTERM now, SIGKILL two seconds later if the process is still there.
-    static func stop(_ process: Process) {
-        guard process.isRunning else { return }
-        let pid = process.processIdentifier
-        kill(pid, SIGTERM)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 2) {
-            if process.isRunning { kill(pid, SIGKILL) }
-        }
+/// A command's standard descriptors: pipes for output and error, and for input when it gets bytes (else
+/// `/dev/null`). The child's ends are closed in dibkit once it has started, so end of file comes when it ends.
+private struct CommandPipes {
+    let output: (read: Int32, write: Int32)
+    let error: (read: Int32, write: Int32)
+    private let inputPipe: (read: Int32, write: Int32)?
+    /// The child's standard input.
+    let input: Int32
+
+    init(input: Bool) throws {
+        output = try ProcessSpawner.makePipe()
+        error = try ProcessSpawner.makePipe()
+        inputPipe = input ? try ProcessSpawner.makePipe() : nil
+        self.input = inputPipe?.read ?? open("/dev/null", O_RDONLY | O_CLOEXEC)
     }
 
-    private static func waitForExit(_ process: Process) async -> Int32 {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-            Thread.detachNewThread {
-                process.waitUntilExit()
-                continuation.resume(returning: process.terminationStatus)
-            }
-        }
-    }
+    /// Where dibkit writes the child's input.
+    var inputWriter: Int32? { inputPipe?.write }
+
+    func closeChildEnds() { [output.write, error.write, input].forEach { close($0) } }
+
+    func closeParentEnds() { [output.read, error.read, inputPipe?.write ?? -1].filter { $0 >= 0 }.forEach { close($0) } }
 }
 
 /// Collects a child's output on reader threads: full stdout, a bounded tail of both streams, a log sink.

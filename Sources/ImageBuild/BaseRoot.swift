@@ -124,6 +124,10 @@ public struct BaseRoot: Sendable {
     }
 
     /// mmdebstrap's base root, as a tar.
+    ///
+    /// mmdebstrap makes the root in a folder of TMPDIR and mounts /proc, /sys and /dev into it: it runs in its
+    /// own namespaces (`HostRoot.isolated`) so that, stopped or killed, it leaves no mount and no apt or dpkg
+    /// behind, with TMPDIR in a scratch folder beside the tar, removed whatever happens.
     private static func mmdebstrap(_ recipe: Recipe, tar: URL, log: @escaping @Sendable (String) -> Void) async throws {
         // The mirrors' logins reach mmdebstrap's apt in a private file, never on its command line.
         let logins = try recipe.aptLogins().map { logins in
@@ -142,6 +146,12 @@ public struct BaseRoot: Sendable {
         if !recipe.include.isEmpty { arguments.append("--include=\(recipe.include.joined(separator: ","))") }
         if let logins { arguments += MirrorLogin.bootstrapHooks(file: logins) }
         arguments += [recipe.release, tar.path] + recipe.sourceLines
-        try await CommandRunner.run(arguments, label: "mmdebstrap (base root)", log: log)
+        let scratch = tar.deletingLastPathComponent().appendingPathComponent(".\(tar.lastPathComponent).tmp")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["TMPDIR"] = scratch.path
+        try await CommandRunner.run(
+            HostRoot.isolated(arguments), environment: environment, label: "mmdebstrap (base root)", log: log)
     }
 }

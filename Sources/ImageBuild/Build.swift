@@ -118,7 +118,7 @@ private struct BuildContext {
             try FileManager.default.removeItem(at: root)
         }
         try await step("bootloader", timer) {
-            try await assembler.installBootloader(forceTCG: accelerator.accelerator == .tcg) { timer.progress(.note($0)) }
+            try await assembler.installBootloader(accelerator: accelerator.accelerator) { timer.progress(.note($0)) }
         }
         let staged = configuration.output.deletingLastPathComponent()
             .appendingPathComponent(".\(configuration.output.lastPathComponent).\(getpid()).partial")

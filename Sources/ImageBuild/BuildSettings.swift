@@ -74,5 +74,6 @@ public func buildImage(
 ) async throws -> (manifest: Manifest, configuration: BuildConfiguration) {
     let configuration = try BuildConfiguration(settings, environment: environment, currentDirectory: currentDirectory)
     let choice = await AcceleratorChoice.detect(reportingTo: progress)
+    try Task.checkCancellation()
     return (try await build(configuration, accelerator: choice, progress: progress), configuration)
 }

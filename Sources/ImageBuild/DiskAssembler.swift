@@ -50,18 +50,19 @@ struct DiskAssembler {
     /// Installs GRUB into the disk's MBR, writes grub.cfg, and trims free space — inside the appliance.
     /// An appliance that dies under it (a stalled or killed qemu) gets one more try, said in `note` and
     /// logged with the end of its console: every step here can run again.
-    func installBootloader(forceTCG: Bool, note: (String) -> Void) async throws {
+    /// The appliance runs under `accelerator`; a launch that fails under KVM is tried under TCG, said in `note`.
+    func installBootloader(accelerator: Accelerator, note: (String) -> Void) async throws {
         do {
-            try await bootloaderSession(forceTCG: forceTCG)
+            try await bootloaderSession(accelerator: accelerator, note: note)
         } catch let error as ChrootError where error.applianceDied && !Task.isCancelled {
             log.append("\(error)")
             note("the libguestfs appliance died while installing GRUB; trying once more (details in \(log.url.path))")
-            try await bootloaderSession(forceTCG: forceTCG)
+            try await bootloaderSession(accelerator: accelerator, note: note)
         }
     }
 
-    private func bootloaderSession(forceTCG: Bool) async throws {
-        try await GuestSession.withSession(disk: disk, format: "raw", forceTCG: forceTCG) { guest in
+    private func bootloaderSession(accelerator: Accelerator, note: (String) -> Void) async throws {
+        try await GuestSession.withSession(disk: disk, format: "raw", accelerator: accelerator, note: note) { guest in
             try await guest.mount("/dev/sda1")
             // The API's /dev/sda1 is translated to the kernel's name, but a script's device names are not,
             // and the appliance's own disk can come first: find our disk by the root filesystem's UUID.

@@ -87,8 +87,8 @@ public func withTouchedCopy<T: Sendable>(
         try await timer.time("copy") { try await copyKeepingHoles(image, to: copy, preservingMode: false) }
         let launch = timer.start("launch")
         try await GuestSession.withSession(
-            disk: copy, format: format.rawValue, forceTCG: accelerator.accelerator == .tcg, memoryMiB: 768,
-            followConsole: false
+            disk: copy, format: format.rawValue, accelerator: accelerator.accelerator, memoryMiB: 768,
+            followConsole: false, note: { progress(.note($0)) }
         ) { guest in
             timer.finish("launch", startedAt: launch)
             _ = try await guest.mountRoot()

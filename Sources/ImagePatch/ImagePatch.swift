@@ -71,6 +71,7 @@ public func patch(
         throw PatchError.badImage(path: image.path, reason: "it or its folder is not writable (the patched image replaces it by rename)")
     }
     let accelerator = if let accelerator { accelerator } else { await AcceleratorChoice.detect(reportingTo: progress) }
+    try Task.checkCancellation()
     let sizeBefore = try allocatedSize(image)
     let network = options.network || steps.contains { if case .install = $0 { true } else { false } }
     let work = PatchFiles(image: image)
@@ -82,8 +83,8 @@ public func patch(
             let launch = timer.start("launch")
             let device = try await GuestSession.withSession(
                 disk: work.overlay, format: "qcow2", network: network,
-                forceTCG: accelerator.accelerator == .tcg, memoryMiB: options.memoryMiB,
-                followConsole: options.followConsole
+                accelerator: accelerator.accelerator, memoryMiB: options.memoryMiB,
+                followConsole: options.followConsole, note: { progress(.note($0)) }
             ) { guest in
                 timer.finish("launch", startedAt: launch)
                 let device = try await timer.time("mount root") { try await guest.mountRoot() }

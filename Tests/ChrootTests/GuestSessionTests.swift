@@ -26,8 +26,8 @@ struct GuestSessionTests {
     func runsCommands() async throws {
         let folder = try TemporaryFolder()
         let disk = try makeDisk(in: folder.url)
-        let forceTCG = await AcceleratorChoice.detect().accelerator == .tcg
-        let output = try await GuestSession.withSession(disk: disk, format: "raw", forceTCG: forceTCG) { guest in
+        let accelerator = await AcceleratorChoice.detect().accelerator
+        let output = try await GuestSession.withSession(disk: disk, format: "raw", accelerator: accelerator) { guest in
             try await guest.mount("/dev/sda")
             let text = try await guest.sh("cat /hello; echo changed > /from-guest")
             try await guest.fstrim()
@@ -42,9 +42,9 @@ struct GuestSessionTests {
     func failureAndCancellation() async throws {
         let folder = try TemporaryFolder()
         let disk = try makeDisk(in: folder.url)
-        let forceTCG = await AcceleratorChoice.detect().accelerator == .tcg
+        let accelerator = await AcceleratorChoice.detect().accelerator
         let task = Task {
-            try await GuestSession.withSession(disk: disk, format: "raw", forceTCG: forceTCG) { guest in
+            try await GuestSession.withSession(disk: disk, format: "raw", accelerator: accelerator) { guest in
                 try await guest.mount("/dev/sda")
                 do {
                     try await guest.sh("echo bad news >&2; exit 4")
@@ -57,7 +57,7 @@ struct GuestSessionTests {
             }
         }
         // Give the appliance time to boot and reach the long command, then interrupt.
-        try await Task.sleep(for: .seconds(forceTCG ? 45 : 10))
+        try await Task.sleep(for: .seconds(accelerator == .tcg ? 45 : 10))
         #expect(try appliances(using: disk) == 1, "the appliance must be running the long command")
         task.cancel()
         await #expect(throws: ChrootError.cancelled) { try await task.value }
@@ -65,13 +65,81 @@ struct GuestSessionTests {
         #expect(try appliances(using: disk) == 0)
     }
 
+    @Test("cancelling while the appliance launches stops it at once: the task ends within 5 s, no qemu is left")
+    func cancelDuringLaunch() async throws {
+        let folder = try TemporaryFolder()
+        let disk = try makeDisk(in: folder.url)
+        let task = Task {
+            try await GuestSession.withSession(disk: disk, format: "raw", accelerator: .tcg) { _ in }
+        }
+        let deadline = ContinuousClock.now + .seconds(120)
+        while try appliances(using: disk) == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try #require(try appliances(using: disk) == 1, "the appliance's qemu never started")
+        try await Task.sleep(for: .seconds(1))
+        let cancelled = ContinuousClock.now
+        task.cancel()
+        await #expect(throws: ChrootError.cancelled) { try await task.value }
+        let took = ContinuousClock.now - cancelled
+        #expect(took < .seconds(5), "the launch went on for \(took) after cancellation")
+        #expect(try appliances(using: disk) == 0)
+    }
+
+    /// Runs `cat /hello` in a session asked to use KVM within `bounds`; returns the notes it gave.
+    func readUnderKVM(within bounds: GuestSession.LaunchBounds) async throws -> [String] {
+        let folder = try TemporaryFolder()
+        let disk = try makeDisk(in: folder.url)
+        let notes = Recorder<String>()
+        let output = try await GuestSession.withSession(
+            disk: disk, format: "raw", accelerator: .kvm, launchBounds: bounds, note: { notes.append($0) }
+        ) { guest in
+            try await guest.mount("/dev/sda")
+            return try await guest.sh("cat /hello")
+        }
+        #expect(output == "written on the host\n")
+        return notes.all
+    }
+
+    /// These machines' KVM cannot run the appliance (qemu aborts, or its kernel spins: FACTS.md).
+    @Test("a session asked to run under KVM where the appliance cannot still comes up, under TCG, said in one line")
+    func kvmFailureFallsBackToTCG() async throws {
+        let notes = try await readUnderKVM(within: GuestSession.LaunchBounds())
+        #expect(notes.count == 1)
+        #expect(notes.first?.hasPrefix("the libguestfs appliance did not start under KVM (") == true, "\(notes)")
+        #expect(notes.first?.hasSuffix("); trying once more under TCG") == true)
+    }
+
+    @Test("a launch that passes its bound under KVM is killed and tried once under TCG")
+    func kvmLaunchBound() async throws {
+        let notes = try await readUnderKVM(within: GuestSession.LaunchBounds(kvm: .milliseconds(1)))
+        #expect(notes.count == 1)
+        #expect(notes.first?.contains("(it did not come up within 0.001 s); trying once more under TCG") == true, "\(notes)")
+    }
+
+    @Test("a launch that passes its bound under TCG fails naming the bound, and leaves no qemu")
+    func tcgLaunchBound() async throws {
+        let folder = try TemporaryFolder()
+        let disk = try makeDisk(in: folder.url)
+        let started = ContinuousClock.now
+        let error = await #expect(throws: ChrootError.self) {
+            try await GuestSession.withSession(
+                disk: disk, format: "raw", accelerator: .tcg, launchBounds: .init(tcg: .seconds(3))
+            ) { _ in }
+        }
+        #expect(error == .launchTimedOut(accelerator: .tcg, limit: .seconds(3)))
+        #expect(error?.description.contains("did not come up within 3 s under TCG") == true)
+        #expect(ContinuousClock.now - started < .seconds(8))
+        #expect(try appliances(using: disk) == 0)
+    }
+
     @Test("an appliance that dies under a call is named as such, with the end of its console")
     func deadAppliance() async throws {
         let folder = try TemporaryFolder()
         let disk = try makeDisk(in: folder.url)
-        let forceTCG = await AcceleratorChoice.detect().accelerator == .tcg
+        let accelerator = await AcceleratorChoice.detect().accelerator
         let error = await #expect(throws: ChrootError.self) {
-            try await GuestSession.withSession(disk: disk, format: "raw", forceTCG: forceTCG) { guest in
+            try await GuestSession.withSession(disk: disk, format: "raw", accelerator: accelerator) { guest in
                 try await guest.mount("/dev/sda")
                 try await guest.sh("echo b > /proc/sysrq-trigger; sleep 30")
             }

@@ -1,5 +1,6 @@
 import Foundation
 import HostProcesses
+import TestSupport
 import Testing
 import TestSupport
 

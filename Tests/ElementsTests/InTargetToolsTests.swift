@@ -17,8 +17,12 @@ struct InTargetToolsTests {
         var calls: URL { folder.appendingPathComponent("calls") }
 
         init(packageMaps: [String: String] = [:]) throws {
-            temporary = try TemporaryFolder()
-            let folder = temporary.url
+            let temporary = try TemporaryFolder()
+            try Self.populate(temporary.url, packageMaps: packageMaps)
+            self.temporary = temporary
+        }
+
+        private static func populate(_ folder: URL, packageMaps: [String: String]) throws {
             let files = FileManager.default
             try files.createDirectory(at: folder.appendingPathComponent("bin"), withIntermediateDirectories: true)
             try files.createDirectory(at: folder.appendingPathComponent("pkg-map.d"), withIntermediateDirectories: true)

@@ -14,7 +14,7 @@ extension EndToEnd {
         /// Runs `script` in the image's root through libguestfs (read-only: changes are discarded).
         func inImage(_ image: URL, _ script: String, accelerator: AcceleratorChoice) async throws -> String {
             try await GuestSession.withSession(
-                disk: image, format: "qcow2", forceTCG: accelerator.accelerator == .tcg, readOnly: true
+                disk: image, format: "qcow2", accelerator: accelerator.accelerator, readOnly: true
             ) { guest in
                 try await guest.mount("/dev/sda1")
                 return try await guest.sh(script)

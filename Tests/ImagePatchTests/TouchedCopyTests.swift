@@ -55,7 +55,7 @@ struct TouchedCopyTests {
             let folderMode = try FileManager.default.attributesOfItem(atPath: copy.deletingLastPathComponent().path)[.posixPermissions] as? Int
             #expect(copyMode == 0o600 && folderMode == 0o700, "the copy holds the queue's password: for its owner only")
             let (config, authorized) = try await GuestSession.withSession(
-                disk: copy, format: "qcow2", forceTCG: await AcceleratorChoice.detect().accelerator == .tcg, readOnly: true,
+                disk: copy, format: "qcow2", accelerator: await AcceleratorChoice.detect().accelerator, readOnly: true,
                 followConsole: false
             ) { guest in
                 _ = try await guest.mountRoot()
