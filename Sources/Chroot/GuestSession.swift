@@ -88,6 +88,17 @@ public final class GuestSession: @unchecked Sendable {
         let followConsole: Bool
     }
 
+    /// libguestfs's backend settings for `accelerator`: the ones in `LIBGUESTFS_BACKEND_SETTINGS` (which
+    /// libguestfs reads when a handle is made), with `force_tcg` added for TCG and taken out for KVM, so the
+    /// accelerator dibkit chose is the one the appliance gets.
+    static func backendSettings(
+        for accelerator: Accelerator, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> [String] {
+        let given = (environment["LIBGUESTFS_BACKEND_SETTINGS"] ?? "").split(separator: ":").map(String.init)
+            .filter { !$0.isEmpty && $0 != "force_tcg" }
+        return accelerator == .tcg ? given + ["force_tcg"] : given
+    }
+
     /// A new handle for `drive`, launched under `accelerator`; killed (and the error thrown) when the launch
     /// fails, passes `limit` or is cancelled. A launch that fails after `limit` counts as timed out.
     private static func launch(_ drive: Drive, under accelerator: Accelerator, within limit: Duration) async throws
@@ -97,7 +108,7 @@ public final class GuestSession: @unchecked Sendable {
         let started = ContinuousClock.now
         do {
             try await session.call { handle in
-                if accelerator == .tcg { try handle.setBackendSettings(["force_tcg"]) }
+                try handle.setBackendSettings(backendSettings(for: accelerator))
                 try handle.setResources(memoryMiB: drive.memoryMiB, cpus: 2)
                 try handle.setNetwork(drive.network)
                 try handle.isolateAppliance()

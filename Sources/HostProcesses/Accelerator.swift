@@ -45,7 +45,8 @@ public struct AcceleratorChoice: Sendable, Equatable, Codable {
 
     /// Decides whether KVM works on this machine, falling back to TCG.
     ///
-    /// `DIBKIT_ACCEL=kvm|tcg` wins when set. Otherwise `/dev/kvm` must exist and open read-write, and a Linux
+    /// `DIBKIT_ACCEL=kvm|tcg` wins when set, then libguestfs's own `LIBGUESTFS_BACKEND_SETTINGS` with
+    /// `force_tcg` (which means TCG for qemu too). Otherwise `/dev/kvm` must exist and open read-write, and a Linux
     /// kernel (the one the libguestfs appliance boots) must reach user space under KVM within `timeout`: nested
     /// KVM can abort, or run a boot sector while a kernel spins for ever; every such ending means TCG.
     /// Nothing is cached across processes.
@@ -64,6 +65,10 @@ public struct AcceleratorChoice: Sendable, Equatable, Codable {
                 return AcceleratorChoice(accelerator: forced, reason: "set by \(overrideVariable)")
             }
             prefix = "ignored \(overrideVariable)=\(value) (not kvm or tcg); "
+        }
+        let backendSettings = environment["LIBGUESTFS_BACKEND_SETTINGS"] ?? ""
+        if backendSettings.split(separator: ":").contains("force_tcg") {
+            return AcceleratorChoice(accelerator: .tcg, reason: prefix + "set by LIBGUESTFS_BACKEND_SETTINGS=\(backendSettings)")
         }
         guard FileManager.default.fileExists(atPath: "/dev/kvm") else {
             return AcceleratorChoice(accelerator: .tcg, reason: prefix + "/dev/kvm does not exist")

@@ -56,8 +56,11 @@ public struct BaseRoot: Sendable {
         }
     }
 
-    /// Writes the base root of a recipe as a tar at a path, sending its output lines to a log.
-    typealias Bootstrap = @Sendable (_ recipe: Recipe, _ tar: URL, _ log: @escaping @Sendable (String) -> Void) async throws -> Void
+    /// Writes the base root of a recipe as a tar at a path, working in a scratch folder it makes and removes,
+    /// sending its output lines to a log.
+    typealias Bootstrap = @Sendable (
+        _ recipe: Recipe, _ tar: URL, _ scratch: URL, _ log: @escaping @Sendable (String) -> Void
+    ) async throws -> Void
 
     let recipe: Recipe
     let cacheDirectory: URL
@@ -88,12 +91,13 @@ public struct BaseRoot: Sendable {
     /// Makes `root` hold the base root: from the cache when its tar is there and matches its checksum, else
     /// bootstrapped and cached first. A cached tar without a checksum, or whose bytes do not match it, is
     /// removed and made again, said in `note`.
+    /// - Parameter scratch: a folder the bootstrap may work in (it is made and removed).
     /// - Returns: whether the cache was used.
     public func materialize(
-        into root: URL, log: @escaping @Sendable (String) -> Void, note: (String) -> Void
+        into root: URL, scratch: URL, log: @escaping @Sendable (String) -> Void, note: (String) -> Void
     ) async throws -> Bool {
         let cached = try cacheIsIntact(note: note)
-        if !cached { try await bootstrapIntoCache(log: log) }
+        if !cached { try await bootstrapIntoCache(scratch: scratch, log: log) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try TarArchive.extract(tarball, into: root, trust: .trusted)
         return cached
@@ -112,12 +116,12 @@ public struct BaseRoot: Sendable {
     }
 
     /// Bootstraps into a temporary tar beside the cache's, publishes it, then its checksum.
-    private func bootstrapIntoCache(log: @escaping @Sendable (String) -> Void) async throws {
+    private func bootstrapIntoCache(scratch: URL, log: @escaping @Sendable (String) -> Void) async throws {
         let folder = tarball.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let partial = folder.appendingPathComponent(".\(tarball.lastPathComponent).\(getpid()).partial.tar")
         defer { try? FileManager.default.removeItem(at: partial) }
-        try await bootstrap(recipe, partial, log)
+        try await bootstrap(recipe, partial, scratch, log)
         let checksum = try sha256(of: partial)
         try publisher.publish(partial, as: tarball)
         try publisher.write(Data("\(checksum)  \(tarball.lastPathComponent)\n".utf8), to: checksumFile)
@@ -127,8 +131,10 @@ public struct BaseRoot: Sendable {
     ///
     /// mmdebstrap makes the root in a folder of TMPDIR and mounts /proc, /sys and /dev into it: it runs in its
     /// own namespaces (`HostRoot.isolated`) so that, stopped or killed, it leaves no mount and no apt or dpkg
-    /// behind, with TMPDIR in a scratch folder beside the tar, removed whatever happens.
-    private static func mmdebstrap(_ recipe: Recipe, tar: URL, log: @escaping @Sendable (String) -> Void) async throws {
+    /// behind, with TMPDIR at `scratch` (in the build's work folder), removed whatever happens.
+    private static func mmdebstrap(
+        _ recipe: Recipe, tar: URL, scratch: URL, log: @escaping @Sendable (String) -> Void
+    ) async throws {
         // The mirrors' logins reach mmdebstrap's apt in a private file, never on its command line.
         let logins = try recipe.aptLogins().map { logins in
             let file = tar.deletingLastPathComponent().appendingPathComponent(".\(tar.lastPathComponent).\(UUID().uuidString.prefix(8)).auth.conf")
@@ -146,7 +152,6 @@ public struct BaseRoot: Sendable {
         if !recipe.include.isEmpty { arguments.append("--include=\(recipe.include.joined(separator: ","))") }
         if let logins { arguments += MirrorLogin.bootstrapHooks(file: logins) }
         arguments += [recipe.release, tar.path] + recipe.sourceLines
-        let scratch = tar.deletingLastPathComponent().appendingPathComponent(".\(tar.lastPathComponent).tmp")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         var environment = ProcessInfo.processInfo.environment

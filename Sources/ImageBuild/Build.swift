@@ -90,7 +90,7 @@ private struct BuildContext {
         let baseRoot = BaseRoot(recipe: try recipe(), cacheDirectory: configuration.cacheDirectory)
         let cacheLock = try await CacheLock(cache: configuration.cacheDirectory, progress: timer.progress)
         let cached = try await step("base-root", timer) {
-            try await baseRoot.materialize(into: root, log: log.append) { timer.progress(.note($0)) }
+            try await baseRoot.materialize(into: root, scratch: work.appendingPathComponent("bootstrap"), log: log.append) { timer.progress(.note($0)) }
         }
         timer.progress(.note(cached ? "base root from cache \(baseRoot.tarball.path)" : "base root cached as \(baseRoot.tarball.path)"))
         let runner = try phaseRunner()

@@ -1,4 +1,4 @@
-import Chroot
+@testable import Chroot
 import Foundation
 import TestSupport
 import Testing
@@ -108,6 +108,15 @@ struct GuestSessionTests {
         #expect(notes.count == 1)
         #expect(notes.first?.hasPrefix("the libguestfs appliance did not start under KVM (") == true, "\(notes)")
         #expect(notes.first?.hasSuffix("); trying once more under TCG") == true)
+    }
+
+    @Test("the appliance gets the accelerator dibkit chose, whatever LIBGUESTFS_BACKEND_SETTINGS says; other settings kept")
+    func backendSettingsFollowTheAccelerator() {
+        let environment = ["LIBGUESTFS_BACKEND_SETTINGS": "force_tcg:gdb"]
+        #expect(GuestSession.backendSettings(for: .kvm, environment: environment) == ["gdb"])
+        #expect(GuestSession.backendSettings(for: .tcg, environment: environment) == ["gdb", "force_tcg"])
+        #expect(GuestSession.backendSettings(for: .tcg, environment: [:]) == ["force_tcg"])
+        #expect(GuestSession.backendSettings(for: .kvm, environment: [:]) == [])
     }
 
     @Test("a launch that passes its bound under KVM is killed and tried once under TCG")

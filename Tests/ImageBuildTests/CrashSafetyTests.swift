@@ -49,14 +49,14 @@ struct CrashSafetyTests {
         let recipe = BaseRoot.Recipe(
             release: "bookworm", arch: "amd64", mirror: "http://mirror.invalid/debian", securityMirror: nil,
             variant: "minbase", components: ["main"], include: [])
-        let base = BaseRoot(recipe: recipe, cacheDirectory: folder.appendingPathComponent("cache")) { _, tar, _ in
+        let base = BaseRoot(recipe: recipe, cacheDirectory: folder.appendingPathComponent("cache")) { _, tar, _, _ in
             bootstraps.append(tar.lastPathComponent)
             try shell("tar -cf '\(tar.path)' -C '\(source.path)' .")
         }
         func materialize(_ name: String) async throws -> (cached: Bool, notes: [String], hello: String) {
             var notes: [String] = []
             let root = folder.appendingPathComponent(name)
-            let cached = try await base.materialize(into: root, log: { _ in }) { notes.append($0) }
+            let cached = try await base.materialize(into: root, scratch: folder.appendingPathComponent("scratch"), log: { _ in }) { notes.append($0) }
             return (cached, notes, try String(contentsOf: root.appendingPathComponent("hello"), encoding: .utf8))
         }
 
