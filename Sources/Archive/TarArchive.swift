@@ -115,8 +115,7 @@ final class ArchiveReader {
 
     func check(_ rc: Int32, _ call: String) throws {
         guard rc < ARCHIVE_WARN else { return }
-        let message = archive_error_string(pointer).map { String(cString: $0) } ?? "error \(rc)"
-        throw ArchiveError.libarchive(archive: name, call: call, message: message)
+        throw ArchiveError.libarchive(archive: name, call: call, message: libarchiveMessage(pointer, rc))
     }
 
     /// Calls `body` with each block of the current entry's data and where in the file it goes (the holes
@@ -169,8 +168,7 @@ private final class DiskWriter {
 
     private func check(_ rc: Int32, _ call: String) throws {
         guard rc < ARCHIVE_WARN else { return }
-        let message = archive_error_string(pointer).map { String(cString: $0) } ?? "error \(rc)"
-        throw ArchiveError.libarchive(archive: name, call: call, message: message)
+        throw ArchiveError.libarchive(archive: name, call: call, message: libarchiveMessage(pointer, rc))
     }
 
     func write(_ entry: ArchiveEntry, from reader: ArchiveReader) throws {
@@ -178,8 +176,12 @@ private final class DiskWriter {
         if let target = entry.hardlinkTarget { archive_entry_set_hardlink(entry.pointer, rooted(target)) }
         try check(archive_write_header(pointer, entry.pointer), "archive_write_header")
         try reader.forEachDataBlock { block, offset in
+            // A failed write(2) (a full disk) is only ARCHIVE_WARN here, yet the file lost data: any error fails.
             let written = archive_write_data_block(pointer, block.baseAddress, block.count, offset)
-            try check(Int32(truncatingIfNeeded: written < 0 ? Int(written) : 0), "archive_write_data_block")
+            if written < 0 {
+                throw ArchiveError.libarchive(
+                    archive: name, call: "archive_write_data_block", message: libarchiveMessage(pointer, Int32(written)))
+            }
         }
         try check(archive_write_finish_entry(pointer), "archive_write_finish_entry")
     }
@@ -189,4 +191,15 @@ private final class DiskWriter {
         while relative.hasPrefix("/") || relative.hasPrefix("./") { relative = relative.hasPrefix("/") ? relative.dropFirst() : relative.dropFirst(2) }
         return relative.isEmpty || relative == "." ? root : root + "/" + relative
     }
+}
+
+/// libarchive's error text for `archive`, with the system error behind it when there is one ("Write failed"
+/// alone does not say the disk is full).
+func libarchiveMessage(_ archive: OpaquePointer, _ rc: Int32) -> String {
+    let message = archive_error_string(archive).map { String(cString: $0) } ?? "error \(rc)"
+    let code = archive_errno(archive)
+    // libarchive's own codes on Linux: -1 (misc), EILSEQ (file format), EINVAL (programmer error).
+    guard code > 0, code != EILSEQ, code != EINVAL else { return message }
+    let cause = String(cString: strerror(code))
+    return message.contains(cause) ? message : "\(message): \(cause)"
 }

@@ -22,7 +22,10 @@ public func runBootCheck(
 ) async throws -> BootReport {
     let parent = options.workParent ?? FileManager.default.temporaryDirectory
     let directory = parent.appendingPathComponent("dibkit-test-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+    // Only this user may look inside: the seed holds the user-data's passwords.
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false,
+                                            attributes: [.posixPermissions: 0o700])
     let run = BootRun(options: options, accelerator: accelerator, directory: directory, progress: progress)
     do {
         let report = try await run.execute()

@@ -5,12 +5,19 @@ import PrivateYAML
 /// A NoCloud seed: an ISO 9660 volume labelled `cidata` holding `user-data` and `meta-data`.
 enum NoCloudSeed {
     /// Writes `meta-data` with `instanceID` and a copy of `userData` into `directory`, then packs them into
-    /// `iso` with `cloud-localds` (cloud-image-utils).
+    /// `iso` with `cloud-localds` (cloud-image-utils). user-data holds passwords: its copy and the ISO are this
+    /// user's alone (0600, created with `O_EXCL`, never through a link), in a folder that should be 0700 too.
+    /// - Throws: `BootCheckError.toolFailed` when a file exists already or cannot be written.
     static func make(iso: URL, userData: Data, instanceID: String, in directory: URL) async throws {
         let userDataFile = directory.appendingPathComponent("user-data")
         let metaDataFile = directory.appendingPathComponent("meta-data")
-        try userData.write(to: userDataFile)
-        try Data("instance-id: \(instanceID)\nlocal-hostname: dibkit-test\n".utf8).write(to: metaDataFile)
+        let files = [(userDataFile, userData), (metaDataFile, Data("instance-id: \(instanceID)\nlocal-hostname: dibkit-test\n".utf8)),
+                     (iso, Data())]
+        for (file, contents) in files {
+            guard try createPrivateFile(at: file, contents: contents) else {
+                throw BootCheckError.toolFailed(tool: "open \(file.path)", message: "it exists already; not written through")
+            }
+        }
         try await ChildProcess.run(
             "cloud-localds", [iso.path, userDataFile.path, metaDataFile.path],
             log: directory.appendingPathComponent("cloud-localds.log"))

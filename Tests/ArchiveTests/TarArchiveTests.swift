@@ -138,6 +138,23 @@ struct TarArchiveTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: target.path) == ["link"], "what was written before is removed")
     }
 
+    @Test("extraction onto a full disk names the cause, trusted (libarchive's writer) and untrusted (dibkit's)",
+          .enabled(if: SmallTmpfs.canMount, "mounting a tmpfs needs root"), arguments: [true, false])
+    func fullDisk(trusted: Bool) throws {
+        let folder = try TemporaryFolder()
+        let tar = try makeTar(folder.url, name: "big.tar", """
+            import os
+            add("big", data=os.urandom(2 << 20))
+            """)
+        let tmpfs = try SmallTmpfs(size: "1m")
+        defer { tmpfs.remove() }
+        let error = #expect(throws: ArchiveError.self) {
+            try TarArchive.extract(tar, into: tmpfs.url, trust: trusted ? .trusted : .untrusted)
+        }
+        let message = error.map { String(describing: $0) } ?? ""
+        #expect(message.contains("No space left on device"), "\(message)")
+    }
+
     @Test("a file that is not an archive names the libarchive call that failed")
     func notAnArchive() throws {
         let folder = try TemporaryFolder()

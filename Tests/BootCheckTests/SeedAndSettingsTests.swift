@@ -26,6 +26,25 @@ struct SeedAndSettingsTests {
         #expect(meta.contains("instance-id: i-test42"))
         let user = try await isoinfo(["-R", "-i", iso.path, "-x", "/user-data"], in: directory)
         #expect(user == settings.userData)
+        for name in ["user-data", "meta-data", "seed.iso"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: directory.url.appendingPathComponent(name).path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(name) holds the user-data's passwords: mode \(String(mode ?? 0, radix: 8))")
+        }
+    }
+
+    @Test("the seed's user-data is never written through a link planted in its folder")
+    func seedRefusesALink() async throws {
+        let directory = try TemporaryFolder()
+        let elsewhere = directory.url.appendingPathComponent("elsewhere")
+        try Data("untouched".utf8).write(to: elsewhere)
+        try FileManager.default.createSymbolicLink(
+            at: directory.url.appendingPathComponent("user-data"), withDestinationURL: elsewhere)
+        await #expect(throws: BootCheckError.self) {
+            try await NoCloudSeed.make(
+                iso: directory.url.appendingPathComponent("seed.iso"), userData: Data("#cloud-config\n".utf8),
+                instanceID: "i-test43", in: directory.url)
+        }
+        #expect(try String(contentsOf: elsewhere, encoding: .utf8) == "untouched")
     }
 
     private func isoinfo(_ arguments: [String], in directory: TemporaryFolder) async throws -> String {
