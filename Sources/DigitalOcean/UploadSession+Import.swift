@@ -31,6 +31,7 @@ extension UploadSession {
                 }
             }
         } catch is CancellationError {
+            events(.status("deleting the half-imported image \(created.id)"))
             try? await runIgnoringCancellation { [api] in try await api.deleteImage(id: created.id) }
             throw CancellationError()
         }

@@ -106,8 +106,9 @@ extension UploadSession {
         }
     }
 
-    /// Deletes the staged object.
+    /// Deletes the staged object, said first (an interrupted cleanup that is abandoned leaves it).
     func unstage(_ staged: StagedObject) async throws {
+        events(.status("deleting the staged object s3://\(staged.bucket)/\(staged.key)"))
         try await spaces.deleteObject(bucket: staged.bucket, key: staged.key)
     }
 

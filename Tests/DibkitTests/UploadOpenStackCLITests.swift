@@ -138,6 +138,35 @@ struct UploadOpenStackCLITests {
     }
 }
 
+extension UploadOpenStackCLITests {
+    @Test("Ctrl-C when the cloud stops answering the cleanup: 130 within 10 s, the abandoned deletion said")
+    func interruptWithAStalledCleanup() async throws {
+        let image = try TestImage(size: 8 << 20, randomBytes: 1 << 20)
+        defer { image.remove() }
+        try await withRealOpenStack(failing: ["PUT /file 503 50", "DELETE * stall 1"]) { cloud in
+            let clouds = try cloud.writeCloudsFile()
+            let stderr = image.folder.appendingPathComponent("stderr")
+            let process = try DibkitBinary.start(
+                ["upload", "--cloud", "openstack", image.qcow2.path, "--os-cloud", "internal"],
+                environment: ["OS_CLIENT_CONFIG_FILE": clouds.path], workingDirectory: image.folder, stderr: stderr)
+            while process.isRunning, !((try? String(contentsOf: stderr, encoding: .utf8)) ?? "").contains("↻") {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let signalled = ContinuousClock.now
+            kill(process.processIdentifier, SIGINT)
+            process.waitUntilExit()
+            let took = ContinuousClock.now - signalled
+            let output = try String(contentsOf: stderr, encoding: .utf8)
+            #expect(process.terminationStatus == 130, "\(output)")
+            #expect(took < .seconds(10), "dibkit took \(took) to exit after Ctrl-C")
+            let images = try await cloud.images()
+            #expect(images.count == 1, "the stalled deletion left the image")
+            #expect(output.contains("deleting the unfinished image \(images.first?["id"] as? String ?? "?")"), "\(output)")
+            #expect(output.contains("the cleanup was abandoned (it took more than 8 s)"), "\(output)")
+        }
+    }
+}
+
 /// The Trove agent's transport URL from argv, a file, the environment or clouds.yaml, checked before anything
 /// is sent: against a cloud whose Keystone nobody answers, so a check that came too late would fail differently.
 extension UploadOpenStackCLITests {

@@ -20,7 +20,8 @@ public final class RealOpenStack: Sendable {
     private let proxyLog: URL
     private let server: PythonServer
 
-    /// - Parameter failing: proxy rules `METHOD PATH_SUFFIX STATUS COUNT`, e.g. `PUT /file 503 1`.
+    /// - Parameter failing: proxy rules `METHOD PATH_SUFFIX STATUS COUNT`, e.g. `PUT /file 503 1`; `*` matches
+    ///   any path, STATUS `stall` holds the request ten minutes (a cloud that stopped answering).
     public init(failing: [String] = []) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-openstack-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

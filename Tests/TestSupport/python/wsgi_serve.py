@@ -6,8 +6,9 @@
   wsgi_serve.py --fd N --proxy URL --log FILE [--fail 'METHOD PATH_SUFFIX STATUS COUNT']...
       forwards every request to URL, streaming bodies both ways, and logs one JSON line per request
       (method, path, status). A --fail rule answers the first COUNT requests whose method matches and whose
-      path ends with PATH_SUFFIX with STATUS instead of forwarding them (the body is read and dropped),
-      with `Retry-After: 0` on 429 and 503.
+      path ends with PATH_SUFFIX (`*`: any path) with STATUS instead of forwarding them (the body is read and
+      dropped), with `Retry-After: 0` on 429 and 503; STATUS `stall` holds the request for ten minutes instead,
+      as a cloud that stopped answering does.
 """
 import argparse
 import ctypes
@@ -20,6 +21,7 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 import urllib.parse
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
@@ -116,7 +118,8 @@ def serve_app(sock, target):
 class Rule:
     def __init__(self, text):
         method, suffix, status, count = text.split()
-        self.method, self.suffix, self.status, self.left = method, suffix, int(status), int(count)
+        self.method, self.suffix, self.left = method, "" if suffix == "*" else suffix, int(count)
+        self.status = status if status == "stall" else int(status)
 
     def take(self, method, path):
         if self.left > 0 and method == self.method and path.split("?")[0].endswith(self.suffix):
@@ -137,6 +140,9 @@ def serve_proxy(sock, upstream, log_path, rules):
         length = int(environ.get("CONTENT_LENGTH") or 0)
         with lock:
             failing = next((rule for rule in rules if rule.take(method, path)), None)
+        if failing and failing.status == "stall":
+            time.sleep(600)
+            failing = None
         if failing:
             while length > 0:
                 length -= len(environ["wsgi.input"].read(min(CHUNK, length)) or b"x" * length)
