@@ -118,14 +118,7 @@ struct UploadOpenStackCLITests {
         let image = try TestImage(size: 8 << 20, randomBytes: 1 << 20)
         defer { image.remove() }
         try await withRealOpenStack(failing: ["PUT /file 503 50"]) { cloud in
-            let clouds = try cloud.writeCloudsFile()
-            let stderr = image.folder.appendingPathComponent("stderr")
-            let process = try DibkitBinary.start(
-                ["upload", "--cloud", "openstack", image.qcow2.path, "--os-cloud", "internal"],
-                environment: ["OS_CLIENT_CONFIG_FILE": clouds.path], workingDirectory: image.folder, stderr: stderr)
-            while process.isRunning, !((try? String(contentsOf: stderr, encoding: .utf8)) ?? "").contains("↻") {
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            let (process, stderr) = try await Self.uploadUntilRetried(image, to: cloud)
             #expect(try await cloud.images().count == 1, "the image exists while its upload is retried")
             kill(process.processIdentifier, SIGINT)
             process.waitUntilExit()
@@ -139,19 +132,25 @@ struct UploadOpenStackCLITests {
 }
 
 extension UploadOpenStackCLITests {
+    /// Starts `dibkit upload` of `image` through the cloud's failing proxy and returns once it retries a request.
+    static func uploadUntilRetried(_ image: TestImage, to cloud: RealOpenStack) async throws -> (process: Process, stderr: URL) {
+        let clouds = try cloud.writeCloudsFile()
+        let stderr = image.folder.appendingPathComponent("stderr")
+        let process = try DibkitBinary.start(
+            ["upload", "--cloud", "openstack", image.qcow2.path, "--os-cloud", "internal"],
+            environment: ["OS_CLIENT_CONFIG_FILE": clouds.path], workingDirectory: image.folder, stderr: stderr)
+        while process.isRunning, !((try? String(contentsOf: stderr, encoding: .utf8)) ?? "").contains("↻") {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return (process, stderr)
+    }
+
     @Test("Ctrl-C when the cloud stops answering the cleanup: 130 within 10 s, the abandoned deletion said")
     func interruptWithAStalledCleanup() async throws {
         let image = try TestImage(size: 8 << 20, randomBytes: 1 << 20)
         defer { image.remove() }
         try await withRealOpenStack(failing: ["PUT /file 503 50", "DELETE * stall 1"]) { cloud in
-            let clouds = try cloud.writeCloudsFile()
-            let stderr = image.folder.appendingPathComponent("stderr")
-            let process = try DibkitBinary.start(
-                ["upload", "--cloud", "openstack", image.qcow2.path, "--os-cloud", "internal"],
-                environment: ["OS_CLIENT_CONFIG_FILE": clouds.path], workingDirectory: image.folder, stderr: stderr)
-            while process.isRunning, !((try? String(contentsOf: stderr, encoding: .utf8)) ?? "").contains("↻") {
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            let (process, stderr) = try await Self.uploadUntilRetried(image, to: cloud)
             let signalled = ContinuousClock.now
             kill(process.processIdentifier, SIGINT)
             process.waitUntilExit()
