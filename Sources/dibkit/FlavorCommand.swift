@@ -107,8 +107,11 @@ extension Dibkit.FlavorCommand {
             do {
                 let flavors = try FlavorStore(file: FlavorStore.defaultFile()).current(of: database)
                 let credentials = try CloudCredentials.load(cloud: osCloud)
-                let outcomes = try await KeystoneSession.with(credentials) { keystone in
-                    try await NovaFlavors(keystone: keystone).upload(flavors.map(NovaFlavor.init), replace: replace)
+                let replace = replace
+                let outcomes = try await Interruption.run {
+                    try await KeystoneSession.with(credentials) { keystone in
+                        try await NovaFlavors(keystone: keystone).upload(flavors.map(NovaFlavor.init), replace: replace)
+                    }
                 }
                 if json { return try printJSON(outcomes.map { ["name": $0.name, "outcome": $0.outcome.rawValue] }) }
                 for (name, outcome) in outcomes { print("\(name): \(outcome.rawValue)") }
