@@ -35,10 +35,13 @@ public struct BaseRoot: Sendable {
         /// The apt source lines the root gets (and keeps in the image): the mirrors without their logins.
         var sourceLines: [String] {
             let components = self.components.joined(separator: " ")
-            let mirror = MirrorLogin.strip(mirror)
-            var lines = ["deb \(mirror) \(release) \(components)", "deb \(mirror) \(release)-updates \(components)"]
-            if let securityMirror { lines.append("deb \(MirrorLogin.strip(securityMirror)) \(release)-security \(components)") }
-            return lines
+            return suites.map { "deb \(MirrorLogin.strip($0.mirror)) \($0.suite) \(components)" }
+        }
+
+        /// The suites the root's packages come from, each with its mirror: the release and its updates from
+        /// the mirror, its security updates from the security mirror when there is one.
+        var suites: [(suite: String, mirror: String)] {
+            [(release, mirror), ("\(release)-updates", mirror)] + (securityMirror.map { [("\(release)-security", $0)] } ?? [])
         }
 
         /// apt's auth.conf text for the mirrors' logins; nil when they have none.
@@ -91,12 +94,17 @@ public struct BaseRoot: Sendable {
     /// Makes `root` hold the base root: from the cache when its tar is there and matches its checksum, else
     /// bootstrapped and cached first. A cached tar without a checksum, or whose bytes do not match it, is
     /// removed and made again, said in `note`.
-    /// - Parameter scratch: a folder the bootstrap may work in (it is made and removed).
+    /// - Parameters:
+    ///   - scratch: a folder the bootstrap may work in (it is made and removed).
+    ///   - refresh: bootstrap again whatever the cache holds (said in `note`).
     /// - Returns: whether the cache was used.
     public func materialize(
-        into root: URL, scratch: URL, log: @escaping @Sendable (String) -> Void, note: (String) -> Void
+        into root: URL, scratch: URL, refresh: Bool = false, log: @escaping @Sendable (String) -> Void,
+        note: (String) -> Void
     ) async throws -> Bool {
-        let cached = try cacheIsIntact(note: note)
+        // A refresh replaces the cached tar only once the new one is complete.
+        if refresh { note("--refresh: bootstrapping the base root again; the new one replaces \(tarball.path)") }
+        let cached = refresh ? false : try cacheIsIntact(note: note)
         if !cached { try await bootstrapIntoCache(scratch: scratch, log: log) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try TarArchive.extract(tarball, into: root, trust: .trusted)

@@ -90,23 +90,28 @@ private struct BuildContext {
         let baseRoot = BaseRoot(recipe: try recipe(), cacheDirectory: configuration.cacheDirectory)
         let cacheLock = try await CacheLock(cache: configuration.cacheDirectory, progress: timer.progress)
         let cached = try await step("base-root", timer) {
-            try await baseRoot.materialize(into: root, scratch: work.appendingPathComponent("bootstrap"), log: log.append) { timer.progress(.note($0)) }
+            try await baseRoot.materialize(
+                into: root, scratch: work.appendingPathComponent("bootstrap"), refresh: configuration.refreshBaseRoot,
+                log: log.append) { timer.progress(.note($0)) }
         }
         timer.progress(.note(cached ? "base root from cache \(baseRoot.tarball.path)" : "base root cached as \(baseRoot.tarball.path)"))
         let runner = try phaseRunner()
         try await runner.stageHooks()
         try installBuildGuards(mirrorLogins: try baseRoot.recipe.aptLogins())
-        var listsFresh = false
+        var upgrades: Int?
         for phase in Phase.allCases {
             try await step(phase.rawValue, timer) {
-                if phase.runsInTarget && !listsFresh {
-                    try await runner.updatePackageLists()
-                    listsFresh = true
+                if phase.runsInTarget && upgrades == nil {
+                    let count = try await runner.updatePackageLists()
+                    if cached { timer.progress(.note("base root brought up to the mirror: \(count) packages upgraded")) }
+                    upgrades = count
                 }
                 try await runner.run(phase, detail: timer.progress)
             }
         }
         cacheLock.release()
+        let releases = MirrorReleases.read(
+            lists: runner.aptLists, mirrors: baseRoot.recipe.suites.map(\.mirror), suites: baseRoot.recipe.suites.map(\.suite))
         let packages = try await installedPackages()
         let rootBytes = try await step("sysprep", timer) {
             try Sysprep.clean(root: root)
@@ -137,6 +142,8 @@ private struct BuildContext {
                 phases: [], accelerator: accelerator.accelerator.rawValue, baseRootFromCache: cached,
                 created: Date(), dibkitVersion: dibkitVersion)
             manifest.phases = timer.timings.map { .init(name: $0.name, seconds: $0.seconds) }
+            manifest.mirrorReleases = releases
+            manifest.baseRootUpgrades = upgrades
             try publishImage(staged, as: configuration.output, manifest: manifest, at: configuration.manifestURL)
             return manifest
         }

@@ -48,6 +48,8 @@ public struct BuildConfiguration: Sendable {
     /// Variables from the user (the `DIB_*` and `DIBKIT_*` of the calling environment, as diskimage-builder
     /// passes its environment to hooks), seen by `when:` conditions and hooks; the build's own variables win.
     public var extraEnvironment: [String: String] = [:]
+    /// Bootstrap the base root again even when the cache holds it.
+    public var refreshBaseRoot = false
     /// Folder for temporary work (the root tree, the raw disk).
     public var temporaryDirectory: URL
 

@@ -29,6 +29,8 @@ public struct BuildSettings: Sendable {
     /// ssh public keys (`-k`) for the login user.
     public var authorizedKeys: URL?
     public var loginUser = "dibkit"
+    /// `--refresh`: bootstrap the base root again even when the cache holds it.
+    public var refresh = false
 
     public init(elements: [String]) { self.elements = elements }
 }
@@ -59,6 +61,7 @@ extension BuildConfiguration {
         format = settings.format
         compression = settings.compression
         loginUser = settings.loginUser
+        refreshBaseRoot = settings.refresh
         extraEnvironment = environment.filter { $0.key.hasPrefix("DIB_") || $0.key.hasPrefix("DIBKIT_") }
         version = settings.version
         edition = settings.edition

@@ -64,8 +64,27 @@ struct PhaseRunner {
     }
 
     /// Refreshes apt's package lists once, before the first in-root phase.
-    func updatePackageLists() async throws {
+    ///
+    /// A cached base root is as old as its cache, so the root is then brought up to the mirror's current state
+    /// (`dist-upgrade`, configuration files kept): an image never ships packages older than the mirror's, and
+    /// a base made again only by `--refresh` or `cache prune` costs a few seconds per build instead of a
+    /// bootstrap (BENCHMARKS.md, "Base root: upgrade or bootstrap again").
+    /// - Returns: how many packages the upgrade changed.
+    @discardableResult
+    func updatePackageLists() async throws -> Int {
         try await inRoot("apt-get -q update", label: "apt-get update")
+        let output = try await inRoot(
+            "apt-get -q -y -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef dist-upgrade",
+            label: "apt-get dist-upgrade (the base root brought up to the mirror)")
+        return Self.changedPackages(in: output.standardOutput)
+    }
+
+    /// The packages apt's summary line ("2 upgraded, 1 newly installed, 0 to remove and 0 not upgraded.")
+    /// says it changed; 0 when there is none.
+    static func changedPackages(in output: String) -> Int {
+        guard let line = output.split(separator: "\n").last(where: { $0.contains(" upgraded, ") }) else { return 0 }
+        let numbers = line.split(separator: ",").compactMap { Int($0.split(separator: " ").first ?? "") }
+        return numbers.prefix(3).reduce(0, +)
     }
 
     private func runHooks(_ phase: Phase, detail: ProgressHandler) async throws {
@@ -88,7 +107,8 @@ struct PhaseRunner {
     }
 
     /// Runs bash `script` inside the root with the hook environment.
-    func inRoot(_ script: String, label: String) async throws {
+    @discardableResult
+    func inRoot(_ script: String, label: String) async throws -> CommandOutput {
         let session = HostRoot(path: root, mounts: [
             .init(source: hooksDirectory, target: Self.inTargetHooks),
             .init(source: aptArchives, target: "/var/cache/apt/archives"),
@@ -96,7 +116,7 @@ struct PhaseRunner {
         ])
         var environment = self.environment
         environment["PATH"] = "\(Self.inTargetHooks)/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        try await session.run(script, environment: environment, label: label, log: log.append)
+        return try await session.run(script, environment: environment, label: label, log: log.append)
     }
 
     private func onHost(_ hook: String, label: String) async throws {

@@ -57,6 +57,18 @@ public struct Manifest: Codable, Sendable {
         }
     }
 
+    /// One suite of the mirror as the build found it: its `Release` file's `Date`.
+    public struct SuiteRelease: Codable, Sendable, Equatable {
+        /// `trixie`, `trixie-updates`, `trixie-security`…
+        public var suite: String
+        /// The `Date:` field, as the mirror wrote it (`Sat, 15 Nov 2026 09:12:40 UTC`).
+        public var date: String
+        public init(suite: String, date: String) {
+            self.suite = suite
+            self.date = date
+        }
+    }
+
     public var name: String
     /// The database element the image is for (`redis`…), when there is one.
     public var database: String?
@@ -79,6 +91,10 @@ public struct Manifest: Codable, Sendable {
     public var phases: [PhaseTiming]
     public var accelerator: String
     public var baseRootFromCache: Bool
+    /// The mirror's state the packages came from: each suite's `Release` date (nil in older manifests).
+    public var mirrorReleases: [SuiteRelease]?
+    /// How many packages of the cached base root the build upgraded to the mirror's versions.
+    public var baseRootUpgrades: Int?
     public var created: Date
     public var dibkitVersion: String
 

@@ -16,14 +16,14 @@ public enum Quantities {
         return bytes
     }
 
-    /// `90s`, `60m`, `2h` or plain seconds.
+    /// `90s`, `60m`, `2h`, `30d` or plain seconds.
     /// - Throws: `QuantityError` when `text` is not a positive duration.
     public static func duration(_ text: String) throws -> Duration {
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600]
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         let unit = text.last.flatMap { units[$0] }
         let number = unit == nil ? text : String(text.dropLast())
-        guard let value = Int64(number), value > 0, value <= Int64.max / 3600 else {
-            throw QuantityError("'\(text)' is not a duration such as 90s, 60m or 2h")
+        guard let value = Int64(number), value > 0, value <= Int64.max / 86400 else {
+            throw QuantityError("'\(text)' is not a duration such as 90s, 60m, 2h or 30d")
         }
         return .seconds(value * (unit ?? 1))
     }

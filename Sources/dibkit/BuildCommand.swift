@@ -65,6 +65,9 @@ extension Dibkit {
         @Option(help: "Login user name: the cloud's default user, and the user -k keys are for.")
         var loginUser = "dibkit"
 
+        @Flag(help: "Bootstrap the base root again instead of taking it from the cache (a cached one is otherwise brought up to the mirror with apt).")
+        var refresh = false
+
         @Flag(help: "Print only the manifest as JSON; no progress.")
         var json = false
 
@@ -93,6 +96,7 @@ extension Dibkit {
             settings.vendorPackage = package.map { URL(fileURLWithPath: $0) }
             settings.authorizedKeys = keys.map { URL(fileURLWithPath: $0) }
             settings.loginUser = loginUser
+            settings.refresh = refresh
             let request = settings
             do {
                 let (manifest, configuration) = try await Interruption.run {

@@ -10,7 +10,7 @@ struct Dibkit: AsyncParsableCommand {
         version: dibkitVersion,
         subcommands: [
             Build.self, Test.self, Patch.self, FlavorCommand.self, ElementsCommand.self, Info.self, Convert.self, Check.self,
-            Upload.self,
+            Upload.self, CacheCommand.self,
         ])
 
     /// Parses, runs, and maps failures to dibkit's messages and exit codes.

@@ -33,6 +33,10 @@ extension EndToEnd {
                 #expect(packages[name] != nil, "\(name) must be installed")
             }
             #expect(manifest.sizes.virtual == 3 << 30)
+            // The mirror's state the packages came from; a cached base root brought up to it.
+            #expect(manifest.mirrorReleases?.first?.suite == configuration.release, "\(String(describing: manifest.mirrorReleases))")
+            #expect(manifest.mirrorReleases?.allSatisfy { $0.date.hasSuffix("UTC") } == true)
+            #expect(manifest.baseRootUpgrades != nil)
             // Written by QcowIO: compressed qcow2 v3 that qemu-img and dibkit's own check find clean.
             let info = try QcowIO.info(of: configuration.output)
             #expect(info.format == .qcow2 && info.version == 3 && info.compressionType == "zlib")
