@@ -29,8 +29,8 @@ extension Dibkit {
         @Option(help: "Source tag in the image name (default: $DIBKIT_SOURCE or dib).")
         var source: String?
 
-        @Option(help: "Debian release.")
-        var release = "bookworm"
+        @Option(help: "Debian release: trixie or bookworm (default: the release that ships -v, else trixie).")
+        var release: String?
 
         @Option(help: "Archive mirror URL (default: the host's apt sources).")
         var mirror: String?
