@@ -161,8 +161,7 @@ private struct BuildContext {
         guard let selection else { return nil }
         let package = configuration.vendorPackage
         return .init(
-            version: package == nil ? selection.entry.version : configuration.version ?? selection.entry.version,
-            source: selection.source, edition: selection.edition?.rawValue,
+            version: configuration.installedVersion(of: selection), source: selection.source, edition: selection.edition?.rawValue,
             vendorPackage: package?.file.lastPathComponent, vendorPackageSHA256: try package.map { try sha256(of: $0.file) })
     }
 

@@ -74,6 +74,12 @@ public struct BuildConfiguration: Sendable {
             .first { !$0.manifest.versions.isEmpty || !$0.manifest.editions.isEmpty }
     }
 
+    /// The version of `selection` the image holds: `-v` as given with `-p` (the vendor's exact version),
+    /// else the table's row.
+    func installedVersion(of selection: VersionSelection) -> String {
+        vendorPackage == nil ? selection.entry.version : version ?? selection.entry.version
+    }
+
     /// The image's file name without extension, e.g. `redis-dib-2026-11-24`.
     public var imageName: String { output.deletingPathExtension().lastPathComponent }
 

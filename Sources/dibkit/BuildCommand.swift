@@ -65,7 +65,10 @@ extension Dibkit {
         @Option(help: "Login user name: the cloud's default user, and the user -k keys are for.")
         var loginUser = "dibkit"
 
-        @Flag(help: "Print only the manifest as JSON; no progress.")
+        @Flag(help: "Print the resolved plan (base and release, mirror, database version, elements, hooks and packages per phase) and build nothing.")
+        var plan = false
+
+        @Flag(help: "Print only the manifest (with --plan, the plan) as JSON; no progress.")
         var json = false
 
         func validate() throws {
@@ -94,6 +97,7 @@ extension Dibkit {
             settings.authorizedKeys = keys.map { URL(fileURLWithPath: $0) }
             settings.loginUser = loginUser
             let request = settings
+            if plan { return try await printPlan(request) }
             do {
                 let (manifest, configuration) = try await Interruption.run {
                     try await buildImage(
@@ -106,6 +110,22 @@ extension Dibkit {
             } catch {
                 throw CommandFailure(error, json: json)
             }
+        }
+    }
+}
+
+extension Dibkit.Build {
+    /// `--plan`: the resolved plan as text, or as JSON with `--json`.
+    private func printPlan(_ settings: BuildSettings) async throws {
+        do {
+            let report = try await Interruption.run {
+                try await planBuild(
+                    settings, environment: ProcessInfo.processInfo.environment,
+                    currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            }
+            if json { try printJSON(report) } else { print(report.text) }
+        } catch {
+            throw CommandFailure(error, json: json)
         }
     }
 }
