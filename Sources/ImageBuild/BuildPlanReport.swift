@@ -1,4 +1,4 @@
-public import Elements
+import Elements
 public import Foundation
 
 /// What `dibkit build … --plan` prints: the build resolved, nothing built — base and release, mirrors, the
