@@ -29,6 +29,14 @@ public enum ElementError: ClassifiedError, CustomStringConvertible, Sendable, Eq
     case unknownSource(element: String, requested: String, sources: [String])
     /// The version exists but not for the release being built.
     case unsupportedRelease(element: String, version: String, release: String, releases: [String])
+    /// `-v` asks for a version `--release` does not ship; `releases` are those that do.
+    case versionInOtherRelease(element: String, version: String, release: String, releases: [String])
+    /// `--release` names a release for which the database's table has no archive version; `available` is
+    /// "release: versions" for the releases it has.
+    case noVersionForRelease(element: String, release: String, available: [String])
+    /// The mirror's index of `release` does not hold the table's row: `found` is "package version" as the
+    /// index has it (`(none)` for a package it lacks).
+    case notInMirror(element: String, version: String, release: String, found: [String])
     /// The element has no version table at all, yet a version or edition was asked for.
     case noVersionTable(element: String)
     /// The database installs only from the user's package (its version tables are all `vendor`) and none was
@@ -81,6 +89,16 @@ public enum ElementError: ClassifiedError, CustomStringConvertible, Sendable, Eq
             return "\(element) has no source '\(requested)'; its sources: \(list(sources))"
         case .unsupportedRelease(let element, let version, let release, let releases):
             return "\(element) \(version) is not available for release \(release); it is for: \(list(releases))"
+        case .versionInOtherRelease(let element, let version, let release, let releases):
+            return "\(element) \(version) is not in Debian \(release): it is in \(list(releases)). "
+                + "Build it with --release \(releases.first ?? release), or leave out --release and dibkit picks the release that ships it"
+        case .noVersionForRelease(let element, let release, let available):
+            return "\(element) has no version for Debian \(release); its versions per release: \(available.joined(separator: "; ")). "
+                + "Pick one of those releases with --release"
+        case .notInMirror(let element, let version, let release, let found):
+            return "\(element) \(version): the mirror's \(release) does not ship it (its index has \(list(found))), "
+                + "though dibkit's version table says it does. Check --mirror (it must serve \(release)), "
+                + "or ask for another version (dibkit elements show \(element))"
         case .noVersionTable(let element):
             return "\(element) has no version table (element.yaml `versions`), so -v, -c and -e do not apply to it"
         case .needsUserPackage(let element, let requested, let supported):

@@ -41,6 +41,25 @@ public struct VersionSelection: Sendable, Equatable {
     public static func select(
         for element: Element, version: String?, edition: Edition?, source: String? = nil, release: String? = nil
     ) throws -> VersionSelection? {
+        guard let (usedEdition, rows) = try rows(for: element, version: version, edition: edition, source: source).map({ ($0.edition, $0.rows) })
+        else { return nil }
+        let fits = { (row: VersionTable.Entry) in release == nil || row.releases.isEmpty || row.releases.contains(release ?? "") }
+        guard let chosen = rows.first(where: { fits($0.row) }) else {
+            let row = rows.first?.row
+            throw ElementError.unsupportedRelease(
+                element: element.name, version: row?.version ?? "", release: release ?? "", releases: row?.releases ?? [])
+        }
+        return VersionSelection(element: element.name, edition: usedEdition, source: chosen.source, entry: chosen.row)
+    }
+
+    /// The rows `version` may select, in the order `select` tries them: with a version, the rows of the most
+    /// specific matching key; without, the `default: true` rows first, then the others in file order.
+    /// - Returns: the edition whose table is used and the rows; nil when the element has no version table and
+    ///   nothing was asked.
+    /// - Throws: as `select`, bar `.unsupportedRelease`.
+    static func rows(
+        for element: Element, version: String?, edition: Edition?, source: String?
+    ) throws -> (edition: Edition?, rows: [(source: String, row: VersionTable.Entry)])? {
         let manifest = element.manifest
         let defined = Edition.allCases.filter { manifest.editions[$0] != nil }
         let usedEdition: Edition?
@@ -66,25 +85,15 @@ public struct VersionSelection: Sendable, Equatable {
                 throw ElementError.unknownSource(element: element.name, requested: source, sources: table.sources.map(\.name))
             }
         }
-        let fits = { (row: VersionTable.Entry) in release == nil || row.releases.isEmpty || row.releases.contains(release ?? "") }
         let rows = sources.flatMap { source in source.entries.map { (source: source.name, row: $0) } }
         guard !rows.isEmpty else { throw ElementError.noVersionTable(element: element.name) }
-        let matching: [(source: String, row: VersionTable.Entry)]
-        if let version {
-            let keys = candidates(for: version)
-            matching = keys.lazy.map { key in rows.filter { $0.row.version == key } }.first { !$0.isEmpty } ?? []
-            guard !matching.isEmpty else {
-                throw ElementError.unsupportedVersion(
-                    element: element.name, requested: version, supported: VersionTable(sources: sources).supported)
-            }
-        } else {
-            matching = rows.filter(\.row.isDefault) + rows.filter { !$0.row.isDefault }
+        guard let version else { return (usedEdition, rows.filter(\.row.isDefault) + rows.filter { !$0.row.isDefault }) }
+        let keys = candidates(for: version)
+        let matching = keys.lazy.map { key in rows.filter { $0.row.version == key } }.first { !$0.isEmpty } ?? []
+        guard !matching.isEmpty else {
+            throw ElementError.unsupportedVersion(
+                element: element.name, requested: version, supported: VersionTable(sources: sources).supported)
         }
-        guard let chosen = matching.first(where: { fits($0.row) }) else {
-            let row = matching.first?.row
-            throw ElementError.unsupportedRelease(
-                element: element.name, version: row?.version ?? "", release: release ?? "", releases: row?.releases ?? [])
-        }
-        return VersionSelection(element: element.name, edition: usedEdition, source: chosen.source, entry: chosen.row)
+        return (usedEdition, matching)
     }
 }

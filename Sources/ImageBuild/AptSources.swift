@@ -3,9 +3,9 @@ import Foundation
 /// The Debian mirrors configured on the host, read from its apt sources (deb822 `.sources` and
 /// one-line `.list` files), so builds use the same mirror the host does.
 public struct AptSources: Sendable, Equatable {
-    /// The archive URL serving `RELEASE` and `RELEASE-updates`.
+    /// The Debian archive URL (it serves `RELEASE` and `RELEASE-updates` whichever suites the host lists).
     public var mirror: String?
-    /// The URL serving `RELEASE-security`, if any.
+    /// The URL serving Debian's security suites (`RELEASE-security`), if the host lists one.
     public var securityMirror: String?
 
     /// The files read, in order.
@@ -25,14 +25,24 @@ public struct AptSources: Sendable, Equatable {
         return select(entries, release: release)
     }
 
+    /// Debian's release names and aliases: a suite is Debian's when it is one of these, alone or with a suffix
+    /// such as `-updates`, `-backports` or `-security`.
+    static let debianSuites = ["buster", "bullseye", "bookworm", "trixie", "forky", "duke", "sid", "oldoldstable",
+                               "oldstable", "stable", "testing", "unstable", "experimental"]
+
+    /// The mirror and security mirror for `release`: an entry listing `release` itself (or `RELEASE-security`)
+    /// first, else the first entry listing any Debian suite — a host on bookworm names its mirror only with
+    /// bookworm's suites, and the same URL serves trixie.
     static func select(_ entries: [(uri: String, suites: [String])], release: String) -> AptSources {
-        var sources = AptSources()
-        for entry in entries {
-            if sources.mirror == nil, entry.suites.contains(release) { sources.mirror = entry.uri }
-            if sources.securityMirror == nil, entry.suites.contains("\(release)-security") {
-                sources.securityMirror = entry.uri
-            }
+        let isSecurity = { (suite: String) in suite.hasSuffix("-security") || suite.hasSuffix("/updates") }
+        let isDebian = { (suite: String) in
+            debianSuites.contains(String(suite.split(separator: "-").first ?? "").split(separator: "/").first.map(String.init) ?? "")
         }
+        var sources = AptSources()
+        sources.mirror = entries.first { $0.suites.contains(release) }?.uri
+            ?? entries.first { $0.suites.contains { isDebian($0) && !isSecurity($0) } }?.uri
+        sources.securityMirror = entries.first { $0.suites.contains("\(release)-security") }?.uri
+            ?? entries.first { $0.suites.contains { isDebian($0) && isSecurity($0) } }?.uri
         return sources
     }
 

@@ -21,7 +21,7 @@ public func build(
 ) async throws -> Manifest {
     let library = try ElementLibrary(searchPath: configuration.elementSearchPath)
     let timer = StepTimer(progress: progress)
-    let (plan, selection) = try await timer.time("resolve") { try resolve(configuration, in: library) }
+    let (plan, selection) = try await timer.time("resolve") { try await resolve(configuration, in: library) }
     try prepareOutputFolder(configuration.output)
     let log = try BuildLog(directory: configuration.cacheDirectory.appendingPathComponent("logs"), name: configuration.imageName)
     return try await WorkDirectory.with(in: configuration.temporaryDirectory) { work in
@@ -30,22 +30,24 @@ public func build(
     }
 }
 
-/// Picks the database version (`-v`, `-c`/`-e`, the `vendor` source with `-p`), then resolves the
-/// elements asked for, plus `vendor-package` with `-p` and `ssh-keys` with `-k`, under the variables
-/// that selection gives (so package-installs' `when: DIBKIT_DB_SOURCE != vendor` applies).
-private func resolve(
+/// Picks the database version (`-v`, `-c`/`-e`, the `vendor` source with `-p`) for the configuration's
+/// release, checked against the mirror's index of that release, then resolves the elements asked for, plus
+/// `vendor-package` with `-p` and `ssh-keys` with `-k`, under the variables that selection gives (so
+/// package-installs' `when: DIBKIT_DB_SOURCE != vendor` applies).
+func resolve(
     _ configuration: BuildConfiguration, in library: ElementLibrary
-) throws -> (BuildPlan, VersionSelection?) {
+) async throws -> (BuildPlan, VersionSelection?) {
     if let package = configuration.vendorPackage, configuration.version == nil {
         throw BuildError.vendorPackageNeedsVersion(path: package.file.path)
     }
-    let database = configuration.elements.lazy.compactMap { try? library.element(named: $0) }
-        .first { !$0.manifest.versions.isEmpty || !$0.manifest.editions.isEmpty }
+    let database = configuration.databaseElement(in: library)
     var selection: VersionSelection?
     if let database {
-        selection = try VersionSelection.select(
-            for: database, version: configuration.version, edition: configuration.edition,
-            source: configuration.vendorPackage == nil ? nil : VersionTable.vendorSource, release: configuration.release)
+        let index = MirrorIndex(mirror: configuration.mirror, arch: configuration.arch, cacheDirectory: configuration.cacheDirectory)
+        selection = try await ReleaseChoice.choose(
+            database: database, version: configuration.version, edition: configuration.edition,
+            source: configuration.vendorPackage == nil ? nil : VersionTable.vendorSource, release: configuration.release,
+            releases: BuildConfiguration.releases, archive: index.index(of:)).selection
         if selection?.source == VersionTable.vendorSource && configuration.vendorPackage == nil {
             throw ElementError.needsUserPackage(
                 element: database.name,
@@ -166,8 +168,7 @@ private struct BuildContext {
         guard let selection else { return nil }
         let package = configuration.vendorPackage
         return .init(
-            version: package == nil ? selection.entry.version : configuration.version ?? selection.entry.version,
-            source: selection.source, edition: selection.edition?.rawValue,
+            version: configuration.installedVersion(of: selection), source: selection.source, edition: selection.edition?.rawValue,
             vendorPackage: package?.file.lastPathComponent, vendorPackageSHA256: try package.map { try sha256(of: $0.file) })
     }
 

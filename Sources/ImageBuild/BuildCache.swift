@@ -3,11 +3,11 @@ public import Reporting
 
 /// What `dibkit build` keeps under its cache folder, as `dibkit cache list` shows it and `dibkit cache prune`
 /// removes it: base roots (`base/*.tar` with their checksums), downloaded packages and package lists per
-/// release (`apt/RELEASE-ARCH/`), and build logs (`logs/`).
+/// release (`apt/RELEASE-ARCH/`), the mirror's package indexes (`archive/`), and build logs (`logs/`).
 public struct BuildCache: Sendable {
     /// One thing in the cache.
     public struct Entry: Codable, Sendable, Equatable {
-        public enum Kind: String, Codable, Sendable { case baseRoot = "base-root", packages, packageLists = "package-lists", log }
+        public enum Kind: String, Codable, Sendable { case baseRoot = "base-root", packages, packageLists = "package-lists", packageIndex = "package-index", log }
         public var kind: Kind
         /// The file, or for packages and lists the folder.
         public var path: String
@@ -43,13 +43,15 @@ public struct BuildCache: Sendable {
                     files: contents.count, modified: contents.map(modified).max() ?? .distantPast))
             }
         }
-        for log in files(in: folder.appendingPathComponent("logs")) where !isDirectory(log) {
-            entries.append(Entry(kind: .log, path: log.path, bytes: size(log), files: 1, modified: modified(log)))
+        for (name, kind) in [("archive", Entry.Kind.packageIndex), ("logs", .log)] {
+            for file in files(in: folder.appendingPathComponent(name)) where !isDirectory(file) {
+                entries.append(Entry(kind: kind, path: file.path, bytes: size(file), files: 1, modified: modified(file)))
+            }
         }
         return entries
     }
 
-    /// Removes base roots and logs changed before `cutoff` (all when nil), and the packages and lists
+    /// Removes base roots, package indexes and logs changed before `cutoff` (all when nil), and the packages and lists
     /// downloaded before it, file by file; waits for builds using the cache first (their lock).
     /// - Returns: what was removed, as `list` gave it before.
     public func prune(changedBefore cutoff: Date?, progress: @escaping ProgressHandler) async throws -> [Entry] {
@@ -60,7 +62,7 @@ public struct BuildCache: Sendable {
         for var entry in list() {
             let url = URL(fileURLWithPath: entry.path)
             switch entry.kind {
-            case .baseRoot, .log:
+            case .baseRoot, .packageIndex, .log:
                 guard isOld(entry.modified) else { continue }
                 // The checksum goes after the tar: a tar without one is never used.
                 try remove(url)

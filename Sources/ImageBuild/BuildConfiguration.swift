@@ -15,8 +15,8 @@ public struct BuildConfiguration: Sendable {
 
     /// Elements asked for, first the database (e.g. `["redis", "my-element"]`).
     public var elements: [String]
-    /// Distribution release, e.g. `bookworm`.
-    public var release = "bookworm"
+    /// Distribution release, e.g. `trixie`.
+    public var release = BuildConfiguration.defaultRelease
     /// Debian architecture.
     public var arch = "amd64"
     /// Archive mirror URL.
@@ -63,6 +63,23 @@ public struct BuildConfiguration: Sendable {
         self.cacheDirectory = cacheDirectory
         self.elementSearchPath = elementSearchPath
         self.temporaryDirectory = temporaryDirectory
+    }
+
+    /// The release built when neither `--release` nor `-v` says otherwise.
+    public static let defaultRelease = "trixie"
+    /// The releases dibkit builds, newest first: `-v` without `--release` picks the first that ships it.
+    public static let releases = ["trixie", "bookworm"]
+
+    /// The element asked for whose `element.yaml` has a version table or editions (the database), if any.
+    func databaseElement(in library: ElementLibrary) -> Element? {
+        elements.lazy.compactMap { try? library.element(named: $0) }
+            .first { !$0.manifest.versions.isEmpty || !$0.manifest.editions.isEmpty }
+    }
+
+    /// The version of `selection` the image holds: `-v` as given with `-p` (the vendor's exact version),
+    /// else the table's row.
+    func installedVersion(of selection: VersionSelection) -> String {
+        vendorPackage == nil ? selection.entry.version : version ?? selection.entry.version
     }
 
     /// The image's file name without extension, e.g. `redis-dib-2026-11-24`.

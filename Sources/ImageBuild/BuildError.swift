@@ -15,6 +15,9 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
     case badVendorPackage(path: String, reason: String)
     /// `-p` was given without `-v`.
     case vendorPackageNeedsVersion(path: String)
+    /// The mirror's package index of a suite could not be read; `notServed` when the mirror answered that it
+    /// has no such file (the suite is not there).
+    case mirrorIndex(mirror: String, suite: String, reason: String, notServed: Bool)
     /// A mount was still present under the work folder, so it was not removed.
     case leakedMount(String)
 
@@ -24,6 +27,7 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
     public var isBadInput: Bool {
         switch self {
         case .badMirror, .badVendorPackage, .vendorPackageNeedsVersion: return true
+        case .mirrorIndex(_, _, _, let notServed): return notServed
         case .noMirror, .hookFailed, .stepFailed, .badOutput, .leakedMount: return false
         }
     }
@@ -47,6 +51,10 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
             return "-p \(path) \(reason)\nno image was written"
         case .vendorPackageNeedsVersion(let path):
             return "-p \(path) needs -v VERSION: say which version the package holds (e.g. -v 7.2.4)"
+        case .mirrorIndex(let mirror, let suite, let reason, let notServed):
+            return "cannot read the package index of Debian \(suite) from the mirror \(mirror): \(reason); "
+                + (notServed ? "the mirror does not serve \(suite): pass --mirror with one that does, or another --release"
+                             : "check the mirror (--mirror, or the host's apt sources) and the network")
         case .leakedMount(let path):
             return "a mount is still present at \(path); the work folder was left in place — unmount it, then remove it"
         }

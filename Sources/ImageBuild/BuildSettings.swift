@@ -14,7 +14,8 @@ public struct BuildSettings: Sendable {
     public var compression: BuildConfiguration.Compression = .deflate
     /// The source tag in the image's name (default: `$DIBKIT_SOURCE`, then `dib`).
     public var source: String?
-    public var release = "bookworm"
+    /// `--release`; nil: the release that ships `-v`, else `BuildConfiguration.defaultRelease`.
+    public var release: String?
     /// The archive (default: the host's apt sources).
     public var mirror: String?
     /// The security archive (default: the host's apt sources; `none` for none).
@@ -42,7 +43,8 @@ extension BuildConfiguration {
     ///   - currentDirectory: where `images/` is.
     /// - Throws: `BuildError.noMirror`, `ElementError` (the search path, `-k`), `BuildError` (`-p`).
     public init(_ settings: BuildSettings, environment: [String: String], currentDirectory: URL) throws {
-        let sources = AptSources.host(release: settings.release)
+        let release = settings.release ?? Self.defaultRelease
+        let sources = AptSources.host(release: release)
         guard let mirror = settings.mirror ?? sources.mirror else {
             throw BuildError.noMirror(searched: AptSources.defaultFiles + [AptSources.defaultFolder])
         }
@@ -55,7 +57,7 @@ extension BuildConfiguration {
             elements: settings.elements, mirror: mirror, output: outputURL, cacheDirectory: cache,
             elementSearchPath: try ElementLibrary.currentSearchPath(environment: environment),
             temporaryDirectory: URL(fileURLWithPath: environment["TMPDIR"] ?? "/var/tmp"))
-        release = settings.release
+        self.release = release
         securityMirror = settings.securityMirror == "none" ? nil : (settings.securityMirror ?? sources.securityMirror)
         diskSize = settings.diskSize
         format = settings.format
@@ -70,12 +72,32 @@ extension BuildConfiguration {
     }
 }
 
+extension BuildConfiguration {
+    /// The configuration `settings` ask for, its release chosen when `--release` was not given: the first of
+    /// `releases` whose archive, as the mirror's index shows, ships the `-v` asked for; else the default.
+    /// - Throws: as `init(_:environment:currentDirectory:)`, `ElementError` (`-v` in no release of the
+    ///   mirror), `BuildError.mirrorIndex`.
+    public static func resolving(
+        _ settings: BuildSettings, environment: [String: String], currentDirectory: URL
+    ) async throws -> BuildConfiguration {
+        var configuration = try BuildConfiguration(settings, environment: environment, currentDirectory: currentDirectory)
+        guard settings.release == nil, configuration.version != nil, configuration.vendorPackage == nil else { return configuration }
+        let library = try ElementLibrary(searchPath: configuration.elementSearchPath)
+        guard let database = configuration.databaseElement(in: library) else { return configuration }
+        let index = MirrorIndex(mirror: configuration.mirror, arch: configuration.arch, cacheDirectory: configuration.cacheDirectory)
+        configuration.release = try await ReleaseChoice.choose(
+            database: database, version: configuration.version, edition: configuration.edition, source: nil, release: nil,
+            releases: releases, archive: index.index(of:)).release
+        return configuration
+    }
+}
+
 /// `dibkit build`: the configuration from `settings`, the accelerator (said in a note), then `build`.
 /// - Returns: the manifest written beside the image, and the configuration it was built with.
 public func buildImage(
     _ settings: BuildSettings, environment: [String: String], currentDirectory: URL, progress: @escaping ProgressHandler
 ) async throws -> (manifest: Manifest, configuration: BuildConfiguration) {
-    let configuration = try BuildConfiguration(settings, environment: environment, currentDirectory: currentDirectory)
+    let configuration = try await BuildConfiguration.resolving(settings, environment: environment, currentDirectory: currentDirectory)
     let choice = await AcceleratorChoice.detect(reportingTo: progress)
     try Task.checkCancellation()
     return (try await build(configuration, accelerator: choice, progress: progress), configuration)

@@ -29,8 +29,8 @@ extension Dibkit {
         @Option(help: "Source tag in the image name (default: $DIBKIT_SOURCE or dib).")
         var source: String?
 
-        @Option(help: "Debian release.")
-        var release = "bookworm"
+        @Option(help: "Debian release: trixie or bookworm (default: the release that ships -v, else trixie).")
+        var release: String?
 
         @Option(help: "Archive mirror URL (default: the host's apt sources).")
         var mirror: String?
@@ -68,7 +68,10 @@ extension Dibkit {
         @Flag(help: "Bootstrap the base root again instead of taking it from the cache (a cached one is otherwise brought up to the mirror with apt).")
         var refresh = false
 
-        @Flag(help: "Print only the manifest as JSON; no progress.")
+        @Flag(help: "Print the resolved plan (base and release, mirror, database version, elements, hooks and packages per phase) and build nothing.")
+        var plan = false
+
+        @Flag(help: "Print only the manifest (with --plan, the plan) as JSON; no progress.")
         var json = false
 
         func validate() throws {
@@ -98,6 +101,7 @@ extension Dibkit {
             settings.loginUser = loginUser
             settings.refresh = refresh
             let request = settings
+            if plan { return try await printPlan(request) }
             do {
                 let (manifest, configuration) = try await Interruption.run {
                     try await buildImage(
@@ -110,6 +114,22 @@ extension Dibkit {
             } catch {
                 throw CommandFailure(error, json: json)
             }
+        }
+    }
+}
+
+extension Dibkit.Build {
+    /// `--plan`: the resolved plan as text, or as JSON with `--json`.
+    private func printPlan(_ settings: BuildSettings) async throws {
+        do {
+            let report = try await Interruption.run {
+                try await planBuild(
+                    settings, environment: ProcessInfo.processInfo.environment,
+                    currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            }
+            if json { try printJSON(report) } else { print(report.text) }
+        } catch {
+            throw CommandFailure(error, json: json)
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Elements
 import Foundation
+import ImageBuild
 
 extension Dibkit {
     /// `dibkit elements [show NAME]`: what can go into an image.
@@ -84,21 +85,40 @@ struct ElementReport {
 
     private var versions: String? {
         let manifest = element.manifest
-        var tables: [(String, VersionTable)] = manifest.versions.isEmpty ? [] : [("supported versions", manifest.versions)]
+        var tables: [(String, VersionTable)] = manifest.versions.isEmpty ? [] : [("versions", manifest.versions)]
         for edition in Edition.allCases {
             if let table = manifest.editions[edition] { tables.append(("\(edition.rawValue) edition", table)) }
         }
         guard !tables.isEmpty else { return nil }
         return tables.map { title, table in
-            ([title + " (-v takes the first two parts of a version, 7.0.15 → 7.0):"] + table.sources.map { source in
-                "  \(source.name): " + source.entries.map { entry in
-                    var details = entry.packages
-                    if !entry.releases.isEmpty { details.append(entry.releases.joined(separator: ", ")) }
-                    if entry.isDefault { details.append("default") }
-                    return entry.version + (details.isEmpty ? "" : " (\(details.joined(separator: "; ")))")
-                }.joined(separator: ", ")
-            }).joined(separator: "\n")
+            ([title + " per release (-v takes the first two parts of a version, 7.0.15 → 7.0; without --release, "
+                + "the first release that ships it is built):"] + table.sources.flatMap(rows)).joined(separator: "\n")
         }.joined(separator: "\n\n")
+    }
+
+    /// A source's versions: the vendor's for any release, an archive's per release (newest release first).
+    private func rows(_ source: VersionTable.Source) -> [String] {
+        let entries = { (rows: [VersionTable.Entry]) in
+            rows.map { entry in
+                var details = entry.packages
+                if entry.isDefault { details.append("default") }
+                return entry.version + (details.isEmpty ? "" : " (\(details.joined(separator: "; ")))")
+            }.joined(separator: ", ")
+        }
+        if source.name == VersionTable.vendorSource {
+            return ["  vendor, any release (-p FILE): " + entries(source.entries)]
+        }
+        let named = source.entries.flatMap(\.releases)
+        let releases = BuildConfiguration.releases.filter(named.contains)
+            + named.filter { !BuildConfiguration.releases.contains($0) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let label = source.name == "distro" ? "" : " (\(source.name))"
+        var lines = releases.map { release in
+            "  \(release)\(release == BuildConfiguration.defaultRelease ? " (default)" : "")\(label): "
+                + entries(source.entries.filter { $0.releases.contains(release) })
+        }
+        let anyRelease = source.entries.filter(\.releases.isEmpty)
+        if !anyRelease.isEmpty { lines.append("  \(source.name), any release: " + entries(anyRelease)) }
+        return lines
     }
 
     private func describe(_ entry: PackageInstall) -> String {

@@ -63,14 +63,37 @@ struct BinaryTests {
         #expect(show.status == 0)
         #expect(show.stdout.contains("  redis\n    firstboot\n      cloud-init\n        vm\n          debian\n    firewall"))
         #expect(show.stdout.contains("port [default: 6379]"))
-        #expect(show.stdout.contains("distro: 7.0 (redis-server; bookworm)"))
+        #expect(show.stdout.contains("  trixie (default): 8.0 (redis-server)\n  bookworm: 7.0 (redis-server)\n"
+            + "  vendor, any release (-p FILE): 6.2, 7.0, 7.2, 7.4, 8.0"), "\(show.stdout)")
         #expect(show.stdout.contains("install.d (in the root): packages redis-server"))
         let postgresql = try DibkitBinary.run(["elements", "show", "postgresql"])
         #expect(postgresql.stdout.contains("allowed_networks [default: [0.0.0.0/0, ::/0]]"), "\(postgresql.stdout)")
-        #expect(postgresql.stdout.contains("distro: 15 (postgresql-15; bookworm)"))
+        #expect(postgresql.stdout.contains("  trixie (default): 17 (postgresql-17)\n  bookworm: 15 (postgresql-15)"))
         let missing = try DibkitBinary.run(["elements", "show", "nope"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("elements that exist: cloud-init, debian"))
+    }
+
+    @Test("build --plan prints the resolved plan and builds nothing; --json gives it as JSON; -v picks the release")
+    func plan() throws {
+        let folder = try TemporaryFolder()
+        let text = try DibkitBinary.run(["build", "redis", "--plan", "-o", folder.url.path + "/redis"])
+        #expect(text.status == 0, "\(text.stderr)")
+        for line in ["base: debian (mmdebstrap minbase + ", "release: trixie (amd64)", "database: redis 8.0 (distro: redis-server)",
+                     "elements, in order:\n  debian: ", "  post-install.d (in the root)\n", "hooks: ", "redis/40-redis-config"] {
+            #expect(text.stdout.contains(line), "\(line) missing from \(text.stdout)")
+        }
+        let json = try DibkitBinary.run(["build", "postgresql", "-v", "15", "--plan", "--json", "-o", folder.url.path + "/pg"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let plan = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(plan?["release"] as? String == "bookworm")
+        #expect((plan?["database"] as? [String: Any])?["packages"] as? [String] == ["postgresql-15"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty, "--plan builds nothing")
+
+        let refused = try DibkitBinary.run(["build", "postgresql", "-v", "15", "--release", "trixie", "--plan"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("postgresql 15 is not in Debian trixie: it is in bookworm. Build it with --release bookworm"),
+                "\(refused.stderr)")
     }
 
     @Test("Ctrl-C during a build exits 130 and leaves no image, temp dir, mount or process", .tags(.endToEnd))

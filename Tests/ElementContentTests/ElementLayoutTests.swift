@@ -101,6 +101,7 @@ import Testing
         let versions = try #require(redis["versions"] as? [String: [String: [String: [String]]]])
         #expect(versions["distro"]?["7.0"]?["packages"] == ["redis-server"])
         #expect(versions["distro"]?["7.0"]?["releases"] == ["bookworm"])
+        #expect(versions["distro"]?["8.0"]?["releases"] == ["trixie"])
 
         let expected: [(element: String, ports: [Int], parameters: Set<String>)] = [
             ("postgresql", [5432], ["listen_addresses", "port", "user", "password", "database", "replication_user",
@@ -124,7 +125,9 @@ import Testing
         #expect(include.contains("systemd-sysv") && include.contains("openssh-server") && include.contains("python3"))
     }
 
-    /// Every package named by the elements, checked against the host's apt lists (Debian 12 here).
+    /// Every package named by the elements, checked against the host's apt lists (Debian 12 here), bar the
+    /// server packages of one version (`postgresql-17` is trixie's): MirrorIndexTests checks each release's
+    /// plan against the mirror's index of that release.
     @Test(.enabled(if: commandExists("apt-cache"), "needs apt-cache (a Debian host)"))
     func packagesExistInTheArchive() throws {
         var packages = try #require(
@@ -135,7 +138,7 @@ import Testing
             packages += try Self.yaml("\(element)/package-installs.yaml").keys
         }
         #expect(packages.count > 20)
-        for package in Set(packages) {
+        for package in Set(packages) where !package.hasPrefix("postgresql-") {
             let policy = try runCommand(["apt-cache", "policy", package])
             #expect(policy.output.contains("Candidate:") && !policy.output.contains("Candidate: (none)"),
                     "package \(package) is not in the archive")

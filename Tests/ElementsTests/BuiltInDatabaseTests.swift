@@ -8,8 +8,20 @@ import Testing
 struct BuiltInDatabaseTests {
     let library: ElementLibrary
 
-    init() throws {
-        library = try ElementLibrary(searchPath: [try BuiltInElements.directory()])
+    init() throws { library = try builtInLibrary() }
+
+    @Test("trixie's PostgreSQL 17, MariaDB 11.8 and Redis 8.0 beside bookworm's 15, 10.11 and 7.0; each release's default is its own")
+    func tablesPerRelease() throws {
+        let expected = [("postgresql", "17", "15", ["postgresql-17"]), ("mariadb", "11.8", "10.11", ["mariadb-server"]),
+                        ("redis", "8.0", "7.0", ["redis-server"])]
+        for (name, trixie, bookworm, packages) in expected {
+            let element = try library.element(named: name)
+            let newest = try #require(try VersionSelection.select(for: element, version: nil, edition: nil, release: "trixie"))
+            #expect(newest.source == "distro" && newest.entry.version == trixie && newest.entry.packages == packages)
+            #expect(try VersionSelection.select(for: element, version: nil, edition: nil, release: "bookworm")?.entry.version == bookworm)
+            // On trixie only the vendor's package (-p) gives bookworm's version; ReleaseChoiceTests: the refusal without -p.
+            #expect(try VersionSelection.select(for: element, version: bookworm, edition: nil, release: "trixie")?.source == "vendor")
+        }
     }
 
     @Test("postgresql 15 and mariadb 10.11 come from Debian bookworm; -v picks them by major or major.minor")
@@ -24,7 +36,7 @@ struct BuiltInDatabaseTests {
         #expect(try VersionSelection.select(for: postgresql, version: "16.4", edition: nil)?.source == "vendor")
         let error = elementError { _ = try VersionSelection.select(for: postgresql, version: "12", edition: nil) }
         #expect(error == .unsupportedVersion(
-            element: "postgresql", requested: "12", supported: ["distro": ["15"], "vendor": ["13", "14", "15", "16", "17"]]))
+            element: "postgresql", requested: "12", supported: ["distro": ["17", "15"], "vendor": ["13", "14", "15", "16", "17"]]))
         #expect(!postgresql.manifest.installsOnlyFromUserPackage && !mariadb.manifest.installsOnlyFromUserPackage)
     }
 

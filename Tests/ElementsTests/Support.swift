@@ -16,6 +16,9 @@ let debianVariables = ["DISTRO_NAME": "debian", "DIB_RELEASE": "bookworm"]
 
 func fixtureLibrary() throws -> ElementLibrary { try ElementLibrary(searchPath: [fixtures]) }
 
+/// dibkit's own elements, through the real loader.
+func builtInLibrary() throws -> ElementLibrary { try ElementLibrary(searchPath: [try BuiltInElements.directory()]) }
+
 func plan(_ names: [String], variables: [String: String] = buildVariables, arch: String = "amd64") throws -> BuildPlan {
     try BuildPlan.resolve(names, in: try fixtureLibrary(), variables: variables, arch: arch)
 }

@@ -96,11 +96,12 @@ struct BaseFreshnessTests {
         try file("apt/trixie-amd64/archives/valkey_8.1_amd64.deb", bytes: 400)
         try FileManager.default.createDirectory(at: cache.appendingPathComponent("apt/trixie-amd64/archives/partial"), withIntermediateDirectories: true)
         try file("apt/trixie-amd64/lists/x_dists_trixie_InRelease", bytes: 50)
+        try file("archive/trixie-amd64-cccc.tsv", bytes: 60)
         try file("logs/redis-dib-2026-10-01.log", bytes: 70, modified: old)
         let store = BuildCache(folder: cache)
         let listed = store.list()
-        #expect(listed.map(\.kind) == [.baseRoot, .baseRoot, .packages, .packageLists, .log])
-        #expect(listed.map(\.bytes) == [1010, 2010, 700, 50, 70])
+        #expect(listed.map(\.kind) == [.baseRoot, .baseRoot, .packages, .packageLists, .packageIndex, .log])
+        #expect(listed.map(\.bytes) == [1010, 2010, 700, 50, 60, 70])
         #expect(listed[2].files == 2)
 
         let removed = try await store.prune(changedBefore: Date().addingTimeInterval(-30 * 86400)) { _ in }
@@ -110,7 +111,7 @@ struct BaseFreshnessTests {
             cache.appendingPathComponent("logs/redis-dib-2026-10-01.log").path,
         ])
         #expect(removed[1].files == 1 && removed[1].bytes == 300)
-        #expect(store.list().map(\.bytes) == [2010, 400, 50])
+        #expect(store.list().map(\.bytes) == [2010, 400, 50, 60])
 
         _ = try await store.prune(changedBefore: nil) { _ in }
         #expect(store.list().isEmpty)

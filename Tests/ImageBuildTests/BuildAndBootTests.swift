@@ -10,11 +10,12 @@ import Testing
 extension EndToEnd {
     @Suite("Build a Redis image and boot it")
     struct BuildAndBootTests {
-        @Test("dibkit build redis makes a bootable qcow2 whose Redis takes the user-data's port and password, once per instance")
-        func buildAndBootRedis() async throws {
+        @Test("dibkit build redis (trixie, the default: Redis 8.0; bookworm: 7.0) makes a bootable qcow2 whose Redis takes the user-data's port and password, once per instance",
+              arguments: [("trixie", "8.0"), ("bookworm", "7.0")])
+        func buildAndBootRedis(release: String, version: String) async throws {
             let fixture = try BuildFixture()
             defer { fixture.remove() }
-            let configuration = try fixture.configuration(["redis"], name: "redis-e2e")
+            let configuration = try fixture.configuration(["redis"], name: "redis-\(release)-e2e", release: release)
             let events = EventLog()
             let choice = await AcceleratorChoice.detect()
             let manifest = try await build(configuration, accelerator: choice, progress: events.record)
@@ -26,6 +27,8 @@ extension EndToEnd {
             let onDisk = try Manifest.beside(configuration.output)
             #expect(onDisk.sha256 == manifest.sha256)
             #expect(manifest.database == "redis")
+            #expect(manifest.release == release && manifest.databaseVersion?.version == version)
+            #expect(manifest.packages.first { $0.name == "redis-server" }.map { $0.version.hasPrefix("5:\(version).") } == true)
             #expect(manifest.ports == [6379])
             #expect(["debian", "vm", "cloud-init", "firstboot", "firewall", "redis"].allSatisfy(manifest.elements.contains))
             let packages = Dictionary(manifest.packages.map { ($0.name, $0.version) }, uniquingKeysWith: { a, _ in a })
@@ -55,16 +58,17 @@ extension EndToEnd {
             #expect(report.checks.contains("first-boot step did not run again"))
         }
 
-        @Test("dibkit build postgresql and mariadb: the server takes the user-data's port, user and password; the client logs in",
-              arguments: [("postgresql", "postgresql-15", 5432), ("mariadb", "mariadb-server", 3306)])
-        func buildAndBootSQL(database: String, serverPackage: String, port: Int) async throws {
+        @Test("dibkit build postgresql and mariadb on trixie (PostgreSQL 17, MariaDB 11.8): the server takes the user-data's port, user and password; the client logs in",
+              arguments: [("postgresql", "postgresql-17", 5432, "17"), ("mariadb", "mariadb-server", 3306, "11.8")])
+        func buildAndBootSQL(database: String, serverPackage: String, port: Int, version: String) async throws {
             let fixture = try BuildFixture()
             defer { fixture.remove() }
             let configuration = try fixture.configuration([database], name: "\(database)-e2e")
             let choice = await AcceleratorChoice.detect()
             let manifest = try await build(configuration, accelerator: choice) { _ in }
             #expect(manifest.database == database && manifest.ports == [port])
-            #expect(manifest.databaseVersion?.source == "distro")
+            #expect(manifest.databaseVersion?.source == "distro" && manifest.databaseVersion?.version == version)
+            #expect(manifest.release == "trixie")
             #expect(manifest.packages.contains { $0.name == serverPackage })
             #expect(fixture.leftovers.isEmpty)
 

@@ -31,9 +31,12 @@ struct BuildFixture {
         URL(fileURLWithPath: ProcessInfo.processInfo.environment["DIBKIT_CACHE_DIR"] ?? (NSHomeDirectory() + "/.cache/dibkit"))
     }
 
-    func configuration(_ elements: [String], name: String) throws -> BuildConfiguration {
-        let sources = AptSources.host(release: "bookworm")
-        let mirror = try #require(sources.mirror, "the host's apt sources name no bookworm mirror")
+    /// A build of `elements` for `release` from the host's mirror (whatever suites the host lists).
+    func configuration(
+        _ elements: [String], name: String, release: String = BuildConfiguration.defaultRelease
+    ) throws -> BuildConfiguration {
+        let sources = AptSources.host(release: release)
+        let mirror = try #require(sources.mirror, "the host's apt sources name no Debian mirror")
         var configuration = BuildConfiguration(
             elements: elements, mirror: mirror,
             output: BuildConfiguration.outputURL(name: name, database: elements[0], source: "test", format: .qcow2, imagesDirectory: images),
@@ -41,6 +44,7 @@ struct BuildFixture {
             elementSearchPath: [Self.fixtureElements, try BuiltInElements.directory()],
             temporaryDirectory: temporary)
         configuration.securityMirror = sources.securityMirror
+        configuration.release = release
         return configuration
     }
 

@@ -32,7 +32,8 @@ extension EndToEnd {
             try #require(FileManager.default.fileExists(atPath: deb.path), "apt-get download redis-server failed")
             let (_, publicKey) = try files.keyPair()
 
-            var configuration = try fixture.configuration(["redis", "dib-fixture", "guest-agent"], name: "redis-vendor")
+            // apt-get download takes the host's (bookworm's) package, so the image is bookworm's too.
+            var configuration = try fixture.configuration(["redis", "dib-fixture", "guest-agent"], name: "redis-vendor", release: "bookworm")
             configuration.version = "7.0.15"
             configuration.vendorPackage = try VendorPackage(file: deb)
             configuration.authorizedKeys = try AuthorizedKeys(file: publicKey)

@@ -1,0 +1,123 @@
+import Crypto
+import DurableFiles
+public import Elements
+public import Foundation
+import HostProcesses
+
+/// The mirror's package index per suite, which version tables are checked against: `dists/SUITE/InRelease`
+/// names the SHA-256 of `main/binary-ARCH/Packages.xz`; that file is fetched once, checked against it,
+/// and kept as `NAME<TAB>VERSION` lines under `CACHE/archive/SUITE-ARCH-HASH.tsv`. Later builds fetch
+/// only InRelease (about 150 kB) and use the kept index while the suite is unchanged.
+///
+/// Fetched with curl, the URL given on its standard input so that a mirror's login stays off command lines;
+/// `file:` mirrors work too. InRelease's signature is not checked here: the index only chooses versions,
+/// and apt checks every package it installs.
+public actor MirrorIndex {
+    let mirror: String
+    let arch: String
+    let cacheDirectory: URL
+    private var read: [String: ArchiveIndex] = [:]
+
+    /// - Parameters:
+    ///   - mirror: the archive's URL, possibly with a login.
+    ///   - cacheDirectory: the build cache; indexes go in its `archive/` folder.
+    public init(mirror: String, arch: String = "amd64", cacheDirectory: URL) {
+        self.mirror = mirror.hasSuffix("/") ? String(mirror.dropLast()) : mirror
+        self.arch = arch
+        self.cacheDirectory = cacheDirectory
+    }
+
+    var folder: URL { cacheDirectory.appendingPathComponent("archive") }
+
+    /// The index of `suite`, from the cache when InRelease names the same Packages file.
+    /// - Throws: `BuildError.mirrorIndex` saying what could not be read, and where.
+    public func index(of suite: String) async throws -> ArchiveIndex {
+        if let known = read[suite] { return known }
+        let release = String(decoding: try await fetch("dists/\(suite)/InRelease", suite: suite), as: UTF8.self)
+        let path = "main/binary-\(arch)/Packages.xz"
+        guard let hash = Self.sha256(of: path, in: release) else {
+            throw BuildError.mirrorIndex(
+                mirror: MirrorLogin.strip(mirror), suite: suite, reason: "its InRelease lists no SHA256 for \(path)", notServed: false)
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let cached = folder.appendingPathComponent("\(suite)-\(arch)-\(hash.prefix(16)).tsv")
+        let index: ArchiveIndex
+        if let text = try? String(contentsOf: cached, encoding: .utf8), !text.isEmpty {
+            index = ArchiveIndex(suite: suite, lines: text)
+        } else {
+            index = try await download(path, suite: suite, sha256: hash)
+            try FilePublisher().write(Data(index.lines.utf8), to: cached)
+            removeOlder(than: cached, suite: suite)
+        }
+        read[suite] = index
+        return index
+    }
+
+    /// Fetches `dists/SUITE/PATH`, checks its SHA-256, unpacks it and reads it.
+    private func download(_ path: String, suite: String, sha256 expected: String) async throws -> ArchiveIndex {
+        let scratch = folder.appendingPathComponent(".\(suite)-\(arch)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let packed = scratch.appendingPathComponent("Packages.xz")
+        let data = try await fetch("dists/\(suite)/\(path)", suite: suite, into: packed)
+        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        guard digest == expected else {
+            throw BuildError.mirrorIndex(
+                mirror: MirrorLogin.strip(mirror), suite: suite,
+                reason: "\(path) has SHA-256 \(digest), not the \(expected) its InRelease names (the mirror is mid-update?)",
+                notServed: false)
+        }
+        try await CommandRunner.run(["xz", "--decompress", "--keep", packed.path], label: "xz (\(suite)'s package index)")
+        let text = try Data(contentsOf: scratch.appendingPathComponent("Packages"))
+        return ArchiveIndex(suite: suite, packages: Substring(String(decoding: text, as: UTF8.self)))
+    }
+
+    /// The body of `mirror/path`, through curl; written to `file` when given (binary bodies), else captured.
+    private func fetch(_ path: String, suite: String, into file: URL? = nil) async throws -> Data {
+        let url = "\(mirror)/\(path)"
+        let quoted = { (text: String) in
+            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        var config = "url = \(quoted(url))\n"
+        if let file { config += "output = \(quoted(file.path))\n" }
+        let output: CommandOutput
+        do {
+            output = try await CommandRunner.run(
+                ["curl", "--fail", "--silent", "--show-error", "--location", "--proto", "=http,https,file", "--config", "-"],
+                label: "curl", input: Data(config.utf8), check: false)
+        } catch let error as ProcessError {
+            throw BuildError.mirrorIndex(mirror: MirrorLogin.strip(mirror), suite: suite, reason: "\(error)", notServed: false)
+        }
+        guard output.status == 0 else {
+            // 22: the server answered 4xx/5xx; 37: a file: URL that is not there.
+            let reason = output.tail.last { !$0.isEmpty } ?? "curl exited with status \(output.status)"
+            throw BuildError.mirrorIndex(
+                mirror: MirrorLogin.strip(mirror), suite: suite,
+                reason: "\(MirrorLogin.strip(url)): \(reason)", notServed: output.status == 22 || output.status == 37)
+        }
+        return try file.map { try Data(contentsOf: $0) } ?? Data(output.standardOutput.utf8)
+    }
+
+    /// The SHA-256 InRelease gives `path` (its `SHA256:` section: ` HASH SIZE PATH` lines).
+    static func sha256(of path: String, in release: String) -> String? {
+        var inSection = false
+        for line in release.split(separator: "\n") {
+            if !line.hasPrefix(" ") {
+                inSection = line.hasPrefix("SHA256:")
+                continue
+            }
+            let fields = line.split(separator: " ")
+            if inSection, fields.count == 3, fields[2] == path { return String(fields[0]) }
+        }
+        return nil
+    }
+
+    /// Removes the suite's other kept indexes (older versions of the suite).
+    private func removeOlder(than kept: URL, suite: String) {
+        let prefix = "\(suite)-\(arch)-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where name.hasPrefix(prefix) && name.hasSuffix(".tsv") && name != kept.lastPathComponent {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Elements
+import Foundation
+import ImageBuild
+import Reporting
+import TestSupport
+import Testing
+
+@Suite("Releases and versions from the mirror: the host's apt sources, the suites' package indexes, the plan")
+struct MirrorIndexTests {
+    /// A `file:` mirror holding `dists/SUITE/InRelease` and `main/binary-amd64/Packages.xz` for each suite.
+    struct FixtureMirror {
+        let folder: TemporaryFolder
+        var url: String { "file://" + folder.url.path }
+
+        init() throws { folder = try TemporaryFolder() }
+
+        func add(suite: String, packages: String, claimedSHA256: String? = nil) throws {
+            let binary = folder.url.appendingPathComponent("dists/\(suite)/main/binary-amd64")
+            try FileManager.default.createDirectory(at: binary, withIntermediateDirectories: true)
+            try Data(packages.utf8).write(to: binary.appendingPathComponent("Packages"))
+            let packed = try runCommand(["xz", "--force", binary.appendingPathComponent("Packages").path], mergingErrors: true)
+            try #require(packed.status == 0, "xz: \(packed.output)")
+            let hash = try runCommand(["sha256sum", binary.appendingPathComponent("Packages.xz").path], mergingErrors: false)
+                .output.split(separator: " ")[0]
+            let release = "Origin: Debian\nSuite: \(suite)\nSHA256:\n \(claimedSHA256 ?? String(hash)) 100 main/binary-amd64/Packages.xz\n"
+            try Data(release.utf8).write(to: folder.url.appendingPathComponent("dists/\(suite)/InRelease"))
+        }
+    }
+
+    @Test("the host's mirror is found whatever suites its sources list: a bookworm-only host builds trixie")
+    func hostSources() throws {
+        let folder = try TemporaryFolder()
+        try Data("""
+            Types: deb
+            URIs: http://archive.invalid/debian
+            Suites: bookworm bookworm-updates
+            Components: main
+
+            Types: deb
+            URIs: http://security.invalid/debian-security
+            Suites: bookworm-security
+            Components: main
+            """.utf8).write(to: folder.url.appendingPathComponent("debian.sources"))
+        try Data("deb https://vendor.invalid/apt cloud-sdk-bookworm main\n".utf8)
+            .write(to: folder.url.appendingPathComponent("vendor.list"))
+        for release in ["trixie", "bookworm"] {
+            let sources = AptSources.host(release: release, folder: folder.url.path, files: [])
+            #expect(sources.mirror == "http://archive.invalid/debian", "\(release)")
+            #expect(sources.securityMirror == "http://security.invalid/debian-security", "\(release)")
+        }
+        let real = AptSources.host(release: "trixie")
+        #expect(real.mirror != nil, "this host's apt sources name a Debian mirror")
+    }
+
+    @Test("a suite's index is read once, checked by InRelease's SHA-256 and kept; a missing suite is bad input")
+    func fixtureMirror() async throws {
+        let mirror = try FixtureMirror()
+        try mirror.add(suite: "trixie", packages: "Package: redis-server\nVersion: 5:8.0.2-3\n\nPackage: jq\nVersion: 1.7.1-6\n")
+        let cache = try TemporaryFolder()
+        let index = try await MirrorIndex(mirror: mirror.url, cacheDirectory: cache.url).index(of: "trixie")
+        #expect(index.versions == ["redis-server": "5:8.0.2-3", "jq": "1.7.1-6"])
+        let kept = try FileManager.default.contentsOfDirectory(atPath: cache.url.appendingPathComponent("archive").path)
+        #expect(kept.count == 1 && kept[0].hasPrefix("trixie-amd64-") && kept[0].hasSuffix(".tsv"), "\(kept)")
+        // Kept: a later build reads InRelease only.
+        try FileManager.default.removeItem(at: mirror.folder.url.appendingPathComponent("dists/trixie/main/binary-amd64/Packages.xz"))
+        #expect(try await MirrorIndex(mirror: mirror.url, cacheDirectory: cache.url).index(of: "trixie") == index)
+
+        let missing = await #expect(throws: BuildError.self) {
+            try await MirrorIndex(mirror: mirror.url, cacheDirectory: cache.url).index(of: "forky")
+        }
+        #expect(missing?.failureKind == .badInput)
+        #expect(missing?.description.contains("the mirror does not serve forky") == true, "\(String(describing: missing))")
+
+        try mirror.add(suite: "bookworm", packages: "Package: jq\nVersion: 1.6-2.1\n", claimedSHA256: String(repeating: "0", count: 64))
+        let damaged = await #expect(throws: BuildError.self) {
+            try await MirrorIndex(mirror: mirror.url, cacheDirectory: cache.url).index(of: "bookworm")
+        }
+        #expect(damaged?.description.contains("not the 0000") == true, "\(String(describing: damaged))")
+    }
+
+    @Test("on the real mirror: postgresql 15 → bookworm, 17 → trixie; mariadb 10.11 / 11.8; redis 7.0 / 8.0")
+    func realMirror() async throws {
+        let mirror = try #require(AptSources.host(release: "trixie").mirror)
+        let index = MirrorIndex(mirror: mirror, cacheDirectory: BuildFixture.cache)
+        let library = try ElementLibrary(searchPath: [try BuiltInElements.directory()])
+        for (name, version, release) in [("postgresql", "15", "bookworm"), ("postgresql", "17", "trixie"),
+                                         ("mariadb", "10.11", "bookworm"), ("mariadb", "11.8", "trixie"),
+                                         ("redis", "7.0", "bookworm"), ("redis", "8.0", "trixie")] {
+            let choice = try await ReleaseChoice.choose(
+                database: try library.element(named: name), version: version, edition: nil, source: nil, release: nil,
+                releases: BuildConfiguration.releases, archive: index.index(of:))
+            #expect(choice.release == release, "\(name) \(version)")
+        }
+    }
+
+    @Test("every package of each database's plan, base root included, is in the mirror's index of its release",
+          arguments: ["trixie", "bookworm"])
+    func plannedPackagesExist(release: String) async throws {
+        let mirror = try #require(AptSources.host(release: release).mirror)
+        let index = try await MirrorIndex(mirror: mirror, cacheDirectory: BuildFixture.cache).index(of: release)
+        for database in ["redis", "postgresql", "mariadb"] {
+            var settings = BuildSettings(elements: [database, "guest-agent"])
+            settings.release = release
+            settings.mirror = mirror
+            settings.cacheDirectory = BuildFixture.cache
+            let report = try await planBuild(settings, environment: [:], currentDirectory: URL(fileURLWithPath: "/repo"))
+            for package in report.base.include + report.phases.flatMap(\.install) {
+                #expect(index.versions[package] != nil, "\(database) on \(release): \(package) is not in the mirror's \(release)")
+            }
+        }
+    }
+
+    @Test("--plan: release, mirror, version, elements in order, hooks and packages per phase, as text and JSON")
+    func plan() async throws {
+        let mirror = try #require(AptSources.host(release: "trixie").mirror)
+        var settings = BuildSettings(elements: ["postgresql"])
+        settings.version = "17"
+        settings.mirror = mirror
+        settings.cacheDirectory = BuildFixture.cache
+        let report = try await planBuild(settings, environment: [:], currentDirectory: URL(fileURLWithPath: "/repo"))
+        #expect(report.release == "trixie" && report.arch == "amd64" && report.mirror == mirror)
+        #expect(report.base.element == "debian" && report.base.tool == "mmdebstrap" && report.base.include.contains("openssh-server"))
+        let database = try #require(report.database)
+        #expect(database.element == "postgresql" && database.version == "17" && database.source == "distro")
+        #expect(database.edition == nil && database.packages == ["postgresql-17"])
+        #expect(report.elements.first?.name == "debian" && report.elements.last?.name == "postgresql")
+        #expect(report.elements.first { $0.name == "postgresql" }?.hooks["post-install.d"] == ["40-postgresql-config"])
+        let install = try #require(report.phases.first { $0.phase == "install.d" })
+        #expect(install.inRoot && install.install.contains("postgresql-17") && !install.install.contains("postgresql-15"))
+        #expect(report.phases.first { $0.phase == "post-install.d" }?.hooks.contains("postgresql/40-postgresql-config") == true)
+        #expect(report.text.contains("release: trixie (amd64)") && report.text.contains("database: postgresql 17 (distro: postgresql-17)"))
+        #expect(try JSONDecoder().decode(BuildPlanReport.self, from: try Manifest.encoder.encode(report)) == report)
+
+        settings.version = "15"
+        let bookworm = try await planBuild(settings, environment: [:], currentDirectory: URL(fileURLWithPath: "/repo"))
+        #expect(bookworm.release == "bookworm" && bookworm.database?.packages == ["postgresql-15"])
+    }
+}
