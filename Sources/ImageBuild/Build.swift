@@ -20,6 +20,7 @@ public func build(
     _ configuration: BuildConfiguration, accelerator: AcceleratorChoice, progress: @escaping ProgressHandler
 ) async throws -> Manifest {
     let library = try ElementLibrary(searchPath: configuration.elementSearchPath)
+    try FreeSpace.check(FreeSpace.needs(of: configuration))
     let timer = StepTimer(progress: progress)
     let (plan, selection) = try await timer.time("resolve") { try await resolve(configuration, in: library) }
     try prepareOutputFolder(configuration.output)

@@ -20,6 +20,8 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
     case mirrorIndex(mirror: String, suite: String, reason: String, notServed: Bool)
     /// A mount was still present under the work folder, so it was not removed.
     case leakedMount(String)
+    /// The filesystem holding `path` has less free space than the build needs there.
+    case notEnoughSpace(path: String, free: UInt64, needed: UInt64, what: String)
 
     public var failureKind: FailureKind { isBadInput ? .badInput : .failed }
 
@@ -28,7 +30,7 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
         switch self {
         case .badMirror, .badVendorPackage, .vendorPackageNeedsVersion: return true
         case .mirrorIndex(_, _, _, let notServed): return notServed
-        case .noMirror, .hookFailed, .stepFailed, .badOutput, .leakedMount: return false
+        case .noMirror, .hookFailed, .stepFailed, .badOutput, .leakedMount, .notEnoughSpace: return false
         }
     }
 
@@ -55,6 +57,10 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
             return "cannot read the package index of Debian \(suite) from the mirror \(mirror): \(reason); "
                 + (notServed ? "the mirror does not serve \(suite): pass --mirror with one that does, or another --release"
                              : "check the mirror (--mirror, or the host's apt sources) and the network")
+        case .notEnoughSpace(let path, let free, let needed, let what):
+            return "not enough space for the build: the filesystem holding \(path) has \(Quantities.format(bytes: free)) "
+                + "free, and needs about \(Quantities.format(bytes: needed)) for \(what); free space there, or point "
+                + "TMPDIR, -o or --cache-dir at another filesystem. Nothing was written"
         case .leakedMount(let path):
             return "a mount is still present at \(path); the work folder was left in place — unmount it, then remove it"
         }

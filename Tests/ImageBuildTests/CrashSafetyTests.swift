@@ -96,4 +96,22 @@ struct CrashSafetyTests {
         log.append("and one more")
         #expect(throws: FileWriteError.noSpace(path: log.url.path, call: "write")) { try log.checkWritten() }
     }
+
+    @Test("free space is checked per filesystem, the needs of folders on one filesystem added up",
+          .enabled(if: SmallTmpfs.canMount, "mounting a tmpfs needs root"))
+    func freeSpacePerFilesystem() throws {
+        let tmpfs = try SmallTmpfs(size: "8m")
+        defer { tmpfs.remove() }
+        let need = { (name: String, mebibytes: UInt64) in
+            FreeSpace.Need(folder: tmpfs.appendingPathComponent(name), bytes: mebibytes << 20, what: name)
+        }
+        try FreeSpace.check([need("a", 3), need("b/not/made/yet", 3)])
+        #expect(throws: BuildError.self) { try FreeSpace.check([need("a", 5), need("b", 4)]) }
+        do { try FreeSpace.check([need("a", 5), need("b", 4)]) } catch {
+            #expect("\(error)".hasPrefix("not enough space for the build: the filesystem holding \(tmpfs.url.path)/a has 8 MiB free, "
+                + "and needs about 9 MiB for a, b;"), "\(error)")
+        }
+        let elsewhere = FreeSpace.Need(folder: URL(fileURLWithPath: "/var/tmp"), bytes: 5 << 20, what: "elsewhere")
+        try FreeSpace.check([need("a", 5), elsewhere])
+    }
 }
