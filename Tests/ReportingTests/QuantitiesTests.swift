@@ -18,13 +18,14 @@ struct QuantitiesTests {
         #expect(failureKind(of: QuantityError("x")) == .badInput)
     }
 
-    @Test("durations: seconds, minutes, hours; junk is refused")
+    @Test("durations: seconds, minutes, hours, days; junk is refused")
     func durations() throws {
         #expect(try Quantities.duration("90s") == .seconds(90))
         #expect(try Quantities.duration("60m") == .seconds(3600))
         #expect(try Quantities.duration("2h") == .seconds(7200))
+        #expect(try Quantities.duration("30d") == .seconds(30 * 86400))
         #expect(try Quantities.duration("45") == .seconds(45))
-        for bad in ["", "m", "-5m", "0s", "1d", "ten"] {
+        for bad in ["", "m", "-5m", "0s", "1w", "ten"] {
             #expect(throws: QuantityError.self) { try Quantities.duration(bad) }
         }
     }
