@@ -22,9 +22,14 @@ public struct BuildCache: Sendable {
 
     public init(folder: URL) { self.folder = folder }
 
-    /// The cache `settings` and `environment` point at: `--cache-dir`, `$DIBKIT_CACHE_DIR`, `~/.cache/dibkit`.
+    /// The cache `folder` (`--cache-dir`) names, else the default one.
     public init(folder: URL?, environment: [String: String]) {
-        self.folder = folder ?? URL(fileURLWithPath: environment["DIBKIT_CACHE_DIR"] ?? (NSHomeDirectory() + "/.cache/dibkit"))
+        self.folder = folder ?? Self.defaultFolder(environment: environment)
+    }
+
+    /// Where builds cache when not told: `$DIBKIT_CACHE_DIR`, else `~/.cache/dibkit`.
+    static func defaultFolder(environment: [String: String]) -> URL {
+        URL(fileURLWithPath: environment["DIBKIT_CACHE_DIR"] ?? (NSHomeDirectory() + "/.cache/dibkit"))
     }
 
     /// Everything in the cache, base roots first, each kind by path.

@@ -48,8 +48,7 @@ extension BuildConfiguration {
         guard let mirror = settings.mirror ?? sources.mirror else {
             throw BuildError.noMirror(searched: AptSources.defaultFiles + [AptSources.defaultFolder])
         }
-        let cache = settings.cacheDirectory
-            ?? URL(fileURLWithPath: environment["DIBKIT_CACHE_DIR"] ?? (NSHomeDirectory() + "/.cache/dibkit"))
+        let cache = settings.cacheDirectory ?? BuildCache.defaultFolder(environment: environment)
         let outputURL = Self.outputURL(
             name: settings.output, database: settings.elements[0], source: settings.source ?? environment["DIBKIT_SOURCE"] ?? "dib",
             format: settings.format, imagesDirectory: currentDirectory.appendingPathComponent("images"))

@@ -7,7 +7,7 @@ enum MirrorReleases {
     /// order of `suites`. Files of other mirrors or suites (the lists folder is shared by builds of a release)
     /// are left out.
     static func read(lists: URL, mirrors: [String], suites: [String]) -> [Manifest.SuiteRelease] {
-        let prefixes = mirrors.map { listsFileName(of: MirrorLogin.strip($0)) + "_dists_" }
+        let prefixes = mirrors.map { listsFileName(of: $0) + "_dists_" }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: lists.path)) ?? []
         var dates: [String: String] = [:]
         for name in names where name.hasSuffix("_InRelease") || name.hasSuffix("_Release") {

@@ -6,7 +6,7 @@ import Synchronization
 /// killing the process mid-way: temp folders are removed and child processes stopped before exit.
 ///
 /// The wait is bounded: a cleanup that needs a cloud which does not answer (deleting an unfinished image)
-/// is abandoned after `cleanupLimit`, and a second signal ends dibkit at once; either way the exit status is
+/// is abandoned after `cleanupSeconds`, and a second signal ends dibkit at once; either way the exit status is
 /// 130, a line on standard error says what was abandoned, and the programs dibkit started die with it
 /// (`ProcessSpawner`'s parent-death signal).
 enum Interruption {
@@ -16,7 +16,7 @@ enum Interruption {
     }
 
     /// How long the cleanup may take after the first signal: with the exit itself, within 10 s.
-    static let cleanupLimit: Duration = .seconds(8)
+    static let cleanupSeconds = 8
 
     static func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let task = Task { try await operation() }
@@ -29,8 +29,8 @@ enum Interruption {
                     abandon("a second signal")
                 }
                 task.cancel()
-                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(cleanupLimit.inMilliseconds))) {
-                    abandon("it took more than \(cleanupLimit.inMilliseconds / 1000) s")
+                DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(cleanupSeconds)) {
+                    abandon("it took more than \(cleanupSeconds) s")
                 }
             }
             source.resume()
@@ -59,12 +59,5 @@ enum Interruption {
             + "as the lines above say\n"
         FileHandle.standardError.write(Data(line.utf8))
         _exit(130)
-    }
-}
-
-extension Duration {
-    /// The duration in whole milliseconds.
-    fileprivate var inMilliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }
