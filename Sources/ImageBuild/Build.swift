@@ -100,7 +100,7 @@ private struct BuildContext {
         timer.progress(.note(cached ? "base root from cache \(baseRoot.tarball.path)" : "base root cached as \(baseRoot.tarball.path)"))
         let runner = try phaseRunner()
         try await runner.stageHooks()
-        try installBuildGuards(mirrorLogins: try baseRoot.recipe.aptLogins())
+        let resolver = try installBuildGuards(mirrorLogins: try baseRoot.recipe.aptLogins())
         var upgrades: Int?
         for phase in Phase.allCases {
             try await step(phase.rawValue, timer) {
@@ -118,6 +118,7 @@ private struct BuildContext {
         let packages = try await installedPackages()
         let rootBytes = try await step("sysprep", timer) {
             try Sysprep.clean(root: root)
+            try resolver.restore(in: root)
             return try await treeSize(root)
         }
         let assembler = DiskAssembler(root: root, disk: disk, size: configuration.diskSize, rootUUID: rootUUID, log: log)
@@ -219,15 +220,13 @@ private struct BuildContext {
     }
 
     /// Keeps services from starting inside the root, gives it the host's DNS and apt the mirrors' logins;
-    /// all go in sysprep.
-    private func installBuildGuards(mirrorLogins: Data?) throws {
+    /// all go in sysprep (the resolver through the returned `BuildResolver`).
+    private func installBuildGuards(mirrorLogins: Data?) throws -> BuildResolver {
         if let mirrorLogins { try MirrorLogin.install(mirrorLogins, in: root) }
         let policy = root.appendingPathComponent("usr/sbin/policy-rc.d")
         try FileWriter.write(Data("#!/bin/sh\n# dibkit build: no service starts inside the image's root\nexit 101\n".utf8),
                              to: policy, mode: 0o755)
-        let resolv = root.appendingPathComponent("etc/resolv.conf")
-        try? FileManager.default.removeItem(at: resolv)
-        try FileWriter.copy(URL(fileURLWithPath: "/etc/resolv.conf"), to: resolv)
+        return try BuildResolver.lend(to: root)
     }
 
     private func installedPackages() async throws -> [Manifest.Package] {

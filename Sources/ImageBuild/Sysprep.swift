@@ -3,10 +3,11 @@ import Foundation
 
 /// Removes from a finished root what must not be baked into an image: identity (machine-id, ssh host
 /// keys), package lists, logs, cloud-init state, the build's own helpers (and the mirrors' logins) and temp files.
+/// The host's resolver goes with `BuildResolver.restore`.
 enum Sysprep {
     /// Paths removed, relative to the root; globs are expanded.
     static let removed = [
-        "usr/sbin/policy-rc.d", "tmp/in_target.d", "etc/resolv.conf", MirrorLogin.authFile, "etc/ssh/ssh_host_*",
+        "usr/sbin/policy-rc.d", "tmp/in_target.d", MirrorLogin.authFile, "etc/ssh/ssh_host_*",
         "var/lib/dbus/machine-id", "var/lib/systemd/random-seed", "var/lib/cloud/*", "var/lib/apt/lists/*",
         "var/cache/apt/*.bin", "var/cache/debconf/*-old", "var/lib/dpkg/*-old", "var/log/journal/*",
         "var/log/apt/*", "var/log/*.log", "var/log/installer", "root/.bash_history", "tmp/*", "var/tmp/*",
