@@ -81,6 +81,7 @@ final class BootRun {
         try await phase(.checking, detail: "127.0.0.1:\(report.hostPort)") {
             try await checkDatabase(on: first)
             try await checkFirstBoot(on: first, secondBoot: false)
+            try checkUnits(on: first)
         }
         if options.reboot {
             try await phase(.poweringDown, detail: "ACPI power button") { try await powerDown(first) }
@@ -90,6 +91,7 @@ final class BootRun {
             try await phase(.recheck, detail: "settings kept, first boot not repeated") {
                 try await checkDatabase(on: second)
                 try await checkFirstBoot(on: second, secondBoot: true)
+                try checkUnits(on: second)
             }
         }
         report.totalSeconds = Self.tenths((clock.now - start).inSeconds)
@@ -221,6 +223,20 @@ final class BootRun {
                 consoleTail: machine.console.tail())
         }
         report.checks.append(name)
+        progress(.passed(name))
+    }
+
+    /// No unit may have failed to start so far: a failed unit (a network that never came up, a timer's
+    /// service) is a defect of the image even when the database answers.
+    private func checkUnits(on machine: QemuMachine) throws {
+        let name = "no unit failed to start"
+        let failed = machine.console.failedUnits()
+        guard failed.isEmpty else {
+            throw BootCheckError.checkFailed(
+                check: name, reason: "systemd failed to start \(failed.joined(separator: ", ")) (see the console below)",
+                consoleTail: machine.console.tail())
+        }
+        if !report.checks.contains(name) { report.checks.append(name) }
         progress(.passed(name))
     }
 

@@ -24,6 +24,14 @@ struct SerialConsole {
         return Self.fatalMarkers.first { text.contains($0) }
     }
 
+    /// Units systemd said failed to start ("[FAILED] Failed to start networking.service - …"), in order.
+    func failedUnits() -> [String] {
+        text().split(separator: "\n").compactMap { line in
+            guard let range = line.range(of: "] Failed to start ") else { return nil }
+            return line[range.upperBound...].split(separator: " ").first.map(String.init)
+        }
+    }
+
     /// The last `count` non-empty lines.
     func tail(_ count: Int = 40) -> String {
         text().split(separator: "\n").suffix(count).joined(separator: "\n")

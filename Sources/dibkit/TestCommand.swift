@@ -11,8 +11,9 @@ extension Dibkit {
             discussion: """
                 Boots IMAGE (never modified: the guest writes to a temporary overlay), forwards the database \
                 port to 127.0.0.1, checks with the database's own client (redis RESP, psql, mariadb) that the \
-                password is required and accepted and a query runs, then powers the guest \
-                down and boots it again to check the settings persist and the first-boot step ran only once. \
+                password is required and accepted and a query runs, and that no systemd unit failed to start, \
+                then powers the guest down and boots it again to check the settings persist and the first-boot \
+                step ran only once. \
                 Exit status: 0 passed, 1 a check failed, 2 bad input (image, user-data, database), 130 interrupted.
                 """)
 
