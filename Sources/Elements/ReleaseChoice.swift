@@ -1,5 +1,6 @@
 /// The operating-system release a build is for, chosen together with the database version it installs:
-/// `--release` when given, else the release whose archive ships the `-v` asked for, else the default.
+/// `--release` when given, else the release whose archive ships the `-v` asked for, else the default (or,
+/// when the default's archive lacks the database, the first release whose archive has it).
 /// Every archive row is checked against the mirror's index of its suite before it is used.
 public struct ReleaseChoice: Sendable, Equatable {
     public let release: String
@@ -55,7 +56,9 @@ public struct ReleaseChoice: Sendable, Equatable {
                     })
             }
             chosen = release
-        } else if version != nil, !archiveRows.isEmpty, !anyRelease {
+        } else if !archiveRows.isEmpty, !anyRelease, version != nil || !named.contains(fallback) {
+            // With -v, the first release that ships it; without, the default release unless its archive lacks
+            // the database (MySQL is only in Debian's unstable suite), then the first that has it.
             var shipping: String?
             for candidate in named {
                 let index = try await archive(candidate)

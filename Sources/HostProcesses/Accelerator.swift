@@ -12,7 +12,8 @@ public enum Accelerator: String, Sendable, Codable, CaseIterable {
     public var qemuArguments: [String] {
         switch self {
         case .kvm: ["-accel", "kvm", "-cpu", "host"]
-        case .tcg: ["-accel", "tcg"]
+        // qemu64, TCG's default CPU, lacks what newer kernels expect (sid's 7.2 oopses on it at boot).
+        case .tcg: ["-accel", "tcg", "-cpu", "max"]
         }
     }
 }

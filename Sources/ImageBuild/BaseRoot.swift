@@ -18,11 +18,15 @@ public struct BaseRoot: Sendable {
         public var variant: String
         public var components: [String]
         public var include: [String]
+        /// apt takes the mirror's Release files past their Valid-Until (not part of the cache key: the root's
+        /// content is the same; the option is not kept in it).
+        public var acceptExpiredRelease: Bool
 
         public init(
             release: String, arch: String, mirror: String, securityMirror: String?, variant: String,
-            components: [String], include: [String]
+            components: [String], include: [String], acceptExpiredRelease: Bool = false
         ) {
+            self.acceptExpiredRelease = acceptExpiredRelease
             self.release = release
             self.arch = arch
             self.mirror = mirror
@@ -39,9 +43,11 @@ public struct BaseRoot: Sendable {
         }
 
         /// The suites the root's packages come from, each with its mirror: the release and its updates from
-        /// the mirror, its security updates from the security mirror when there is one.
+        /// the mirror (Debian's unstable suite has none), its security updates from the security mirror when
+        /// there is one.
         var suites: [(suite: String, mirror: String)] {
-            [(release, mirror), ("\(release)-updates", mirror)] + (securityMirror.map { [("\(release)-security", $0)] } ?? [])
+            let updates = BuildConfiguration.unstableReleases.contains(release) ? [] : [("\(release)-updates", mirror)]
+            return [(release, mirror)] + updates + (securityMirror.map { [("\(release)-security", $0)] } ?? [])
         }
 
         /// apt's auth.conf text for the mirrors' logins; nil when they have none.
@@ -159,6 +165,9 @@ public struct BaseRoot: Sendable {
         ]
         if !recipe.include.isEmpty { arguments.append("--include=\(recipe.include.joined(separator: ","))") }
         if let logins { arguments += MirrorLogin.bootstrapHooks(file: logins) }
+        if recipe.acceptExpiredRelease {
+            arguments += ["--aptopt=\(ExpiredRelease.aptOption)", "--customize-hook=\(ExpiredRelease.forgetHook)"]
+        }
         arguments += [recipe.release, tar.path] + recipe.sourceLines
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }

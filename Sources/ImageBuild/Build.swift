@@ -44,7 +44,7 @@ func resolve(
     let database = configuration.databaseElement(in: library)
     var selection: VersionSelection?
     if let database {
-        let index = MirrorIndex(mirror: configuration.mirror, arch: configuration.arch, cacheDirectory: configuration.cacheDirectory)
+        let index = configuration.mirrorIndex
         selection = try await ReleaseChoice.choose(
             database: database, version: configuration.version, edition: configuration.edition,
             source: configuration.vendorPackage == nil ? nil : VersionTable.vendorSource, release: configuration.release,
@@ -179,7 +179,8 @@ private struct BuildContext {
         return BaseRoot.Recipe(
             release: configuration.release, arch: configuration.arch, mirror: configuration.mirror,
             securityMirror: configuration.securityMirror, variant: bootstrap?.variant ?? "minbase",
-            components: bootstrap?.components ?? ["main"], include: bootstrap?.include ?? [])
+            components: bootstrap?.components ?? ["main"], include: bootstrap?.include ?? [],
+            acceptExpiredRelease: configuration.acceptExpiredRelease)
     }
 
     /// Stages what `-p` and `-k` give into the hooks folder; returns the variables hooks get for them.
@@ -223,6 +224,7 @@ private struct BuildContext {
     /// all go in sysprep (the resolver through the returned `BuildResolver`).
     private func installBuildGuards(mirrorLogins: Data?) throws -> BuildResolver {
         if let mirrorLogins { try MirrorLogin.install(mirrorLogins, in: root) }
+        if configuration.acceptExpiredRelease { try ExpiredRelease.install(in: root) }
         let policy = root.appendingPathComponent("usr/sbin/policy-rc.d")
         try FileWriter.write(Data("#!/bin/sh\n# dibkit build: no service starts inside the image's root\nexit 101\n".utf8),
                              to: policy, mode: 0o755)

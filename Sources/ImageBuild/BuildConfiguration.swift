@@ -50,6 +50,9 @@ public struct BuildConfiguration: Sendable {
     public var extraEnvironment: [String: String] = [:]
     /// Bootstrap the base root again even when the cache holds it.
     public var refreshBaseRoot = false
+    /// Accept the mirror's Release files past their Valid-Until (apt's `Acquire::Check-Valid-Until "false"`
+    /// while building; the image does not keep it).
+    public var acceptExpiredRelease = false
     /// Folder for temporary work (the root tree, the raw disk).
     public var temporaryDirectory: URL
 
@@ -67,8 +70,16 @@ public struct BuildConfiguration: Sendable {
 
     /// The release built when neither `--release` nor `-v` says otherwise.
     public static let defaultRelease = "trixie"
-    /// The releases dibkit builds, newest first: `-v` without `--release` picks the first that ships it.
-    public static let releases = ["trixie", "bookworm"]
+    /// The releases dibkit builds, stable ones newest first, then Debian's unstable suite: `-v` without
+    /// `--release` picks the first that ships it.
+    public static let releases = ["trixie", "bookworm", "sid"]
+    /// Debian's unstable suite: no `-updates` or `-security` suites beside it, and Release files valid a week.
+    public static let unstableReleases: Set<String> = ["sid"]
+
+    /// The mirror's package indexes, which version tables are checked against.
+    var mirrorIndex: MirrorIndex {
+        MirrorIndex(mirror: mirror, arch: arch, cacheDirectory: cacheDirectory, acceptExpiredRelease: acceptExpiredRelease)
+    }
 
     /// The element asked for whose `element.yaml` has a version table or editions (the database), if any.
     func databaseElement(in library: ElementLibrary) -> Element? {

@@ -18,6 +18,8 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
     /// The mirror's package index of a suite could not be read; `notServed` when the mirror answered that it
     /// has no such file (the suite is not there).
     case mirrorIndex(mirror: String, suite: String, reason: String, notServed: Bool)
+    /// The mirror's Release file of a suite is past its Valid-Until (a stale or snapshot mirror).
+    case releaseExpired(mirror: String, suite: String, validUntil: String)
     /// A mount was still present under the work folder, so it was not removed.
     case leakedMount(String)
     /// The filesystem holding `path` has less free space than the build needs there.
@@ -30,7 +32,7 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
         switch self {
         case .badMirror, .badVendorPackage, .vendorPackageNeedsVersion: return true
         case .mirrorIndex(_, _, _, let notServed): return notServed
-        case .noMirror, .hookFailed, .stepFailed, .badOutput, .leakedMount, .notEnoughSpace: return false
+        case .noMirror, .hookFailed, .stepFailed, .badOutput, .leakedMount, .notEnoughSpace, .releaseExpired: return false
         }
     }
 
@@ -61,6 +63,10 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
             return "not enough space for the build: the filesystem holding \(path) has \(Quantities.format(bytes: free)) "
                 + "free, and needs about \(Quantities.format(bytes: needed)) for \(what); free space there, or point "
                 + "TMPDIR, -o or --cache-dir at another filesystem. Nothing was written"
+        case .releaseExpired(let mirror, let suite, let validUntil):
+            return "the Release file of Debian \(suite) on the mirror \(mirror) expired on \(validUntil) (its Valid-Until): "
+                + "the mirror is stale or a snapshot, and apt refuses it; use a current mirror (--mirror), or pass "
+                + "--allow-expired-release to build from it anyway"
         case .leakedMount(let path):
             return "a mount is still present at \(path); the work folder was left in place — unmount it, then remove it"
         }

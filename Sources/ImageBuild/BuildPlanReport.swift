@@ -76,7 +76,8 @@ public struct BuildPlanReport: Codable, Sendable, Equatable {
     public var text: String {
         var lines = [
             "base: \(base.element) (\(base.tool) \(base.variant) + \(base.include.joined(separator: ", ")))",
-            "release: \(release) (\(arch))",
+            "release: \(release) (\(arch))"
+                + (BuildConfiguration.unstableReleases.contains(release) ? ", Debian's unstable suite" : ""),
             "mirror: \(mirror)",
             "security mirror: \(securityMirror ?? "(none)")",
         ]

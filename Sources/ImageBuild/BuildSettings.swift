@@ -32,6 +32,8 @@ public struct BuildSettings: Sendable {
     public var loginUser = "dibkit"
     /// `--refresh`: bootstrap the base root again even when the cache holds it.
     public var refresh = false
+    /// `--allow-expired-release`: accept the mirror's Release files past their Valid-Until.
+    public var allowExpiredRelease = false
 
     public init(elements: [String]) { self.elements = elements }
 }
@@ -57,7 +59,9 @@ extension BuildConfiguration {
             elementSearchPath: try ElementLibrary.currentSearchPath(environment: environment),
             temporaryDirectory: URL(fileURLWithPath: environment["TMPDIR"] ?? "/var/tmp"))
         self.release = release
-        securityMirror = settings.securityMirror == "none" ? nil : (settings.securityMirror ?? sources.securityMirror)
+        securityMirror = settings.securityMirror == "none" || Self.unstableReleases.contains(release)
+            ? nil : (settings.securityMirror ?? sources.securityMirror)
+        acceptExpiredRelease = settings.allowExpiredRelease
         diskSize = settings.diskSize
         format = settings.format
         compression = settings.compression
@@ -73,20 +77,22 @@ extension BuildConfiguration {
 
 extension BuildConfiguration {
     /// The configuration `settings` ask for, its release chosen when `--release` was not given: the first of
-    /// `releases` whose archive, as the mirror's index shows, ships the `-v` asked for; else the default.
+    /// `releases` whose archive, as the mirror's index shows, ships the `-v` asked for (without `-v`, the
+    /// default release when its archive has the database, else the first that does); else the default.
     /// - Throws: as `init(_:environment:currentDirectory:)`, `ElementError` (`-v` in no release of the
     ///   mirror), `BuildError.mirrorIndex`.
     public static func resolving(
         _ settings: BuildSettings, environment: [String: String], currentDirectory: URL
     ) async throws -> BuildConfiguration {
         var configuration = try BuildConfiguration(settings, environment: environment, currentDirectory: currentDirectory)
-        guard settings.release == nil, configuration.version != nil, configuration.vendorPackage == nil else { return configuration }
+        guard settings.release == nil, configuration.vendorPackage == nil else { return configuration }
         let library = try ElementLibrary(searchPath: configuration.elementSearchPath)
         guard let database = configuration.databaseElement(in: library) else { return configuration }
-        let index = MirrorIndex(mirror: configuration.mirror, arch: configuration.arch, cacheDirectory: configuration.cacheDirectory)
+        let index = configuration.mirrorIndex
         configuration.release = try await ReleaseChoice.choose(
             database: database, version: configuration.version, edition: configuration.edition, source: nil, release: nil,
             releases: releases, archive: index.index(of:)).release
+        if unstableReleases.contains(configuration.release) { configuration.securityMirror = nil }
         return configuration
     }
 }

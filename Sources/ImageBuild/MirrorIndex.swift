@@ -16,12 +16,15 @@ public actor MirrorIndex {
     let mirror: String
     let arch: String
     let cacheDirectory: URL
+    let acceptExpiredRelease: Bool
     private var read: [String: ArchiveIndex] = [:]
 
     /// - Parameters:
     ///   - mirror: the archive's URL, possibly with a login.
     ///   - cacheDirectory: the build cache; indexes go in its `archive/` folder.
-    public init(mirror: String, arch: String = "amd64", cacheDirectory: URL) {
+    ///   - acceptExpiredRelease: read a suite whose InRelease is past its Valid-Until (else refused, as apt does).
+    public init(mirror: String, arch: String = "amd64", cacheDirectory: URL, acceptExpiredRelease: Bool = false) {
+        self.acceptExpiredRelease = acceptExpiredRelease
         self.mirror = mirror.hasSuffix("/") ? String(mirror.dropLast()) : mirror
         self.arch = arch
         self.cacheDirectory = cacheDirectory
@@ -30,10 +33,13 @@ public actor MirrorIndex {
     var folder: URL { cacheDirectory.appendingPathComponent("archive") }
 
     /// The index of `suite`, from the cache when InRelease names the same Packages file.
-    /// - Throws: `BuildError.mirrorIndex` saying what could not be read, and where.
+    /// - Throws: `BuildError.mirrorIndex` saying what could not be read, and where; `.releaseExpired`.
     public func index(of suite: String) async throws -> ArchiveIndex {
         if let known = read[suite] { return known }
         let release = String(decoding: try await fetch("dists/\(suite)/InRelease", suite: suite), as: UTF8.self)
+        if !acceptExpiredRelease, let validUntil = ExpiredRelease.validUntil(in: release), validUntil.date < Date() {
+            throw BuildError.releaseExpired(mirror: MirrorLogin.strip(mirror), suite: suite, validUntil: validUntil.text)
+        }
         let path = "main/binary-\(arch)/Packages.xz"
         guard let hash = Self.sha256(of: path, in: release) else {
             throw BuildError.mirrorIndex(

@@ -7,7 +7,7 @@ import Foundation
 enum Sysprep {
     /// Paths removed, relative to the root; globs are expanded.
     static let removed = [
-        "usr/sbin/policy-rc.d", "tmp/in_target.d", MirrorLogin.authFile, "etc/ssh/ssh_host_*",
+        "usr/sbin/policy-rc.d", "tmp/in_target.d", MirrorLogin.authFile, ExpiredRelease.aptFile, "etc/ssh/ssh_host_*",
         "var/lib/dbus/machine-id", "var/lib/systemd/random-seed", "var/lib/cloud/*", "var/lib/apt/lists/*",
         "var/cache/apt/*.bin", "var/cache/debconf/*-old", "var/lib/dpkg/*-old", "var/log/journal/*",
         "var/log/apt/*", "var/log/*.log", "var/log/installer", "root/.bash_history", "tmp/*", "var/tmp/*",

@@ -29,7 +29,7 @@ extension Dibkit {
         @Option(help: "Source tag in the image name (default: $DIBKIT_SOURCE or dib).")
         var source: String?
 
-        @Option(help: "Debian release: trixie or bookworm (default: the release that ships -v, else trixie).")
+        @Option(help: "Debian release: trixie, bookworm or sid, Debian's unstable suite (default: the release that ships -v, else trixie).")
         var release: String?
 
         @Option(help: "Archive mirror URL (default: the host's apt sources).")
@@ -64,6 +64,9 @@ extension Dibkit {
 
         @Option(help: "Login user name: the cloud's default user, and the user -k keys are for.")
         var loginUser = "dibkit"
+
+        @Flag(help: "Build even when the mirror's Release files are past their Valid-Until date (a snapshot or a stale mirror; Debian's unstable suite expires within a week); apt refuses them otherwise.")
+        var allowExpiredRelease = false
 
         @Flag(help: "Bootstrap the base root again instead of taking it from the cache (a cached one is otherwise brought up to the mirror with apt).")
         var refresh = false
@@ -100,6 +103,7 @@ extension Dibkit {
             settings.authorizedKeys = keys.map { URL(fileURLWithPath: $0) }
             settings.loginUser = loginUser
             settings.refresh = refresh
+            settings.allowExpiredRelease = allowExpiredRelease
             let request = settings
             if plan { return try await printPlan(request) }
             do {

@@ -40,11 +40,12 @@ struct BuiltInDatabaseTests {
         #expect(!postgresql.manifest.installsOnlyFromUserPackage && !mariadb.manifest.installsOnlyFromUserPackage)
     }
 
-    @Test("mysql has vendor 8.0 and 8.4; mongodb community and enterprise editions of 6.0 and 7.0")
+    @Test("mysql has sid's 9.7 and vendor 8.0 and 8.4; mongodb community and enterprise editions of 6.0 and 7.0")
     func vendorTables() throws {
         let mysql = try library.element(named: "mysql")
-        #expect(mysql.manifest.installsOnlyFromUserPackage)
-        #expect(try VersionSelection.select(for: mysql, version: nil, edition: nil)?.entry.version == "8.4")
+        #expect(!mysql.manifest.installsOnlyFromUserPackage)
+        let sid = try VersionSelection.select(for: mysql, version: nil, edition: nil, release: "sid")
+        #expect(sid?.entry.version == "9.7" && sid?.source == "distro" && sid?.entry.packages == ["mysql-server"])
         #expect(try VersionSelection.select(for: mysql, version: "8.0.39", edition: nil)?.source == "vendor")
         let mongodb = try library.element(named: "mongodb")
         #expect(mongodb.manifest.installsOnlyFromUserPackage)

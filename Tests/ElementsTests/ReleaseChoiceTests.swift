@@ -31,6 +31,13 @@ struct ReleaseChoiceTests {
             Package: mariadb-server
             Version: 1:10.11.18-0+deb12u1
             """),
+        "sid": ArchiveIndex(suite: "sid", packages: """
+            Package: mysql-server
+            Version: 9.7.4-2
+
+            Package: redis-server
+            Version: 5:8.0.5-1
+            """),
     ]
 
     func choose(
@@ -39,7 +46,7 @@ struct ReleaseChoiceTests {
     ) async throws -> ReleaseChoice {
         try await ReleaseChoice.choose(
             database: try library.element(named: name), version: version, edition: nil, source: source, release: release,
-            releases: ["trixie", "bookworm"]) { suite in
+            releases: ["trixie", "bookworm", "sid"]) { suite in
                 guard let index = suites[suite] else { throw ElementError.badFile(path: suite, reason: "no such suite") }
                 return index
             }
@@ -71,6 +78,19 @@ struct ReleaseChoiceTests {
         }
         // A vendor package is for any release: the default one unless --release says otherwise.
         let vendor = try await choose("redis", version: "7.2", source: "vendor")
+        #expect(vendor.release == "trixie" && vendor.selection?.source == "vendor")
+    }
+
+    @Test("MySQL is in Debian's unstable suite only: without -v or with -v 9.7 the build is for sid; --release trixie names sid")
+    func mysqlFromSid() async throws {
+        let plain = try await choose("mysql")
+        #expect(plain.release == "sid" && plain.selection?.source == "distro" && plain.selection?.entry.version == "9.7")
+        let asked = try await choose("mysql", version: "9.7.4")
+        #expect(asked.release == "sid" && asked.selection?.entry.packages == ["mysql-server"])
+        let trixie = await #expect(throws: ElementError.self) { try await choose("mysql", version: "9.7", release: "trixie") }
+        #expect(trixie == .versionInOtherRelease(element: "mysql", version: "9.7", release: "trixie", releases: ["sid"]))
+        // The vendor's package is still for the default release.
+        let vendor = try await choose("mysql", version: "8.4", source: "vendor")
         #expect(vendor.release == "trixie" && vendor.selection?.source == "vendor")
     }
 

@@ -14,7 +14,7 @@ struct MirrorIndexTests {
 
         init() throws { folder = try TemporaryFolder() }
 
-        func add(suite: String, packages: String, claimedSHA256: String? = nil) throws {
+        func add(suite: String, packages: String, claimedSHA256: String? = nil, validUntil: String? = nil) throws {
             let binary = folder.url.appendingPathComponent("dists/\(suite)/main/binary-amd64")
             try FileManager.default.createDirectory(at: binary, withIntermediateDirectories: true)
             try Data(packages.utf8).write(to: binary.appendingPathComponent("Packages"))
@@ -22,7 +22,7 @@ struct MirrorIndexTests {
             try #require(packed.status == 0, "xz: \(packed.output)")
             let hash = try runCommand(["sha256sum", binary.appendingPathComponent("Packages.xz").path], mergingErrors: false)
                 .output.split(separator: " ")[0]
-            let release = "Origin: Debian\nSuite: \(suite)\nSHA256:\n \(claimedSHA256 ?? String(hash)) 100 main/binary-amd64/Packages.xz\n"
+            let release = "Origin: Debian\nSuite: \(suite)\n" + (validUntil.map { "Valid-Until: \($0)\n" } ?? "") + "SHA256:\n \(claimedSHA256 ?? String(hash)) 100 main/binary-amd64/Packages.xz\n"
             try Data(release.utf8).write(to: folder.url.appendingPathComponent("dists/\(suite)/InRelease"))
         }
     }
@@ -50,6 +50,22 @@ struct MirrorIndexTests {
         }
         let real = AptSources.host(release: "trixie")
         #expect(real.mirror != nil, "this host's apt sources name a Debian mirror")
+    }
+
+    @Test("a Release past its Valid-Until is refused (exit 1) naming suite, mirror, date and --allow-expired-release; accepted with it")
+    func expiredRelease() async throws {
+        let mirror = try FixtureMirror()
+        try mirror.add(suite: "sid", packages: "Package: mysql-server\nVersion: 9.7.4-2\n", validUntil: "Fri, 06 Nov 2026 08:08:01 UTC")
+        try mirror.add(suite: "trixie", packages: "Package: redis-server\nVersion: 5:8.0.2-3\n", validUntil: "Sat, 06 Nov 2100 08:08:01 UTC")
+        let cache = try TemporaryFolder()
+        let strict = MirrorIndex(mirror: mirror.url, cacheDirectory: cache.url)
+        let error = await #expect(throws: BuildError.self) { try await strict.index(of: "sid") }
+        #expect(error == .releaseExpired(mirror: mirror.url, suite: "sid", validUntil: "Fri, 06 Nov 2026 08:08:01 UTC"))
+        #expect(error?.isBadInput == false)
+        #expect(error.map { "\($0)" }?.contains("--allow-expired-release") == true)
+        #expect(try await strict.index(of: "trixie").versions["redis-server"] == "5:8.0.2-3")
+        let lenient = MirrorIndex(mirror: mirror.url, cacheDirectory: cache.url, acceptExpiredRelease: true)
+        #expect(try await lenient.index(of: "sid").versions["mysql-server"] == "9.7.4-2")
     }
 
     @Test("a suite's index is read once, checked by InRelease's SHA-256 and kept; a missing suite is bad input")
