@@ -54,14 +54,15 @@ struct BinaryTests {
     func elementsCommand() throws {
         let list = try DibkitBinary.run(["elements"])
         #expect(list.status == 0)
-        for name in ["debian", "vm", "cloud-init", "firstboot", "firewall", "redis", "postgresql", "mariadb", "mysql-common",
-                     "mysql", "mongodb"] {
+        for name in ["debian", "vm", "cloud-init", "firstboot", "firewall", "redis-common", "redis", "postgresql",
+                     "mariadb", "mysql-common", "mysql", "mongodb"] {
             let line = list.stdout.split(separator: "\n").first { $0.hasPrefix(name + " ") }
             #expect(line.map { $0.count > name.count + 10 } == true, "\(name) needs a line with a description")
         }
         let show = try DibkitBinary.run(["elements", "show", "redis"])
         #expect(show.status == 0)
-        #expect(show.stdout.contains("  redis\n    firstboot\n      cloud-init\n        vm\n          debian\n    firewall"))
+        #expect(show.stdout.contains("  redis\n    redis-common\n      firstboot\n        cloud-init\n          vm\n"
+            + "            debian\n      firewall\n    firstboot (see above)\n    firewall\n"), "\(show.stdout)")
         #expect(show.stdout.contains("port [default: 6379]"))
         #expect(show.stdout.contains("  trixie (default): 8.0 (redis-server)\n  bookworm: 7.0 (redis-server)\n"
             + "  vendor, any release (-p FILE): 6.2, 7.0, 7.2, 7.4, 8.0"), "\(show.stdout)")

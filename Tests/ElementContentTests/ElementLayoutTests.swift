@@ -5,8 +5,8 @@ import Testing
 /// The built-in elements' files: DIB layout, hook names, shell syntax, YAML and package names.
 @Suite struct ElementLayoutTests {
     static let elements = [
-        "debian", "vm", "cloud-init", "firstboot", "firewall", "redis", "postgresql", "mariadb", "mysql-common",
-        "mysql", "mongodb",
+        "debian", "vm", "cloud-init", "firstboot", "firewall", "redis-common", "redis", "postgresql",
+        "mariadb", "mysql-common", "mysql", "mongodb",
     ]
     static let phases = [
         "root.d", "extra-data.d", "pre-install.d", "install.d", "post-install.d", "block-device.d",
@@ -45,10 +45,22 @@ import Testing
         }
     }
 
+    @Test func redisCommonsBuildScriptIsExecutableBashWithValidSyntax() throws {
+        let script = elementsDirectory.appendingPathComponent("redis-common/bin/redis-common-config").path
+        #expect(FileManager.default.isExecutableFile(atPath: script))
+        let text = try String(contentsOfFile: script, encoding: .utf8)
+        #expect(text.hasPrefix("#!/bin/bash\n") && text.contains("set -eu -o pipefail"))
+        let syntax = try runCommand(["bash", "-n", script])
+        #expect(syntax.status == 0, "\(syntax.output)")
+        let refused = try runCommand(["bash", script, "memcached"])
+        #expect(refused.status == 2 && refused.output.contains("expected redis or valkey"), "\(refused.output)")
+    }
+
     @Test func pythonFilesCompile() throws {
         let files = [
             "firstboot/static/usr/lib/dibkit/firstboot",
             "firstboot/static/usr/lib/dibkit/python/dibkit_firstboot.py",
+            "redis-common/static/usr/lib/dibkit/python/dibkit_redis.py",
             "redis/static/usr/lib/dibkit/firstboot.d/50-redis",
             "postgresql/static/usr/lib/dibkit/firstboot.d/50-postgresql",
             "mysql-common/static/usr/lib/dibkit/python/dibkit_mysql.py",
@@ -93,17 +105,13 @@ import Testing
             #expect(description.count > 20)
         }
         let redis = try Self.yaml("redis/element.yaml")
-        #expect(redis["ports"] as? [Int] == [6379])
-        let firstboot = try #require(redis["firstboot"] as? [String: Any])
-        #expect(firstboot["section"] as? String == "redis")
-        let parameters = try #require(firstboot["parameters"] as? [String: Any])
-        #expect(Set(parameters.keys) == ["port", "password", "maxmemory", "maxmemory_policy", "bind"])
         let versions = try #require(redis["versions"] as? [String: [String: [String: [String]]]])
         #expect(versions["distro"]?["7.0"]?["packages"] == ["redis-server"])
         #expect(versions["distro"]?["7.0"]?["releases"] == ["bookworm"])
         #expect(versions["distro"]?["8.0"]?["releases"] == ["trixie"])
 
         let expected: [(element: String, ports: [Int], parameters: Set<String>)] = [
+            ("redis", [6379], ["port", "password", "maxmemory", "maxmemory_policy", "bind"]),
             ("postgresql", [5432], ["listen_addresses", "port", "user", "password", "database", "replication_user",
                                     "replication_password", "allowed_networks"]),
             ("mariadb", [3306], ["bind_address", "port", "database", "user", "password", "root_password", "root_host"]),
