@@ -2,14 +2,19 @@ public import Foundation
 import Reporting
 
 /// The databases `BootCheck` knows how to probe from the host; the raw value is the element's name and its
-/// user-data section (`dibkit: {postgresql: {...}}`).
+/// user-data section (`dibkit: {postgresql: {...}}`). Valkey is Redis's fork: the same settings and protocol.
 public enum DatabaseKind: String, Sendable, Codable, CaseIterable {
-    case redis, postgresql, mariadb, mysql
+    case redis, valkey, postgresql, mariadb, mysql
+
+    /// Redis and Valkey: RESP, a password and no users or databases.
+    public var speaksRESP: Bool {
+        self == .redis || self == .valkey
+    }
 
     /// The port the image's first-boot step uses when user-data names none (the element's default).
     public var imagePort: Int {
         switch self {
-        case .redis: 6379
+        case .redis, .valkey: 6379
         case .postgresql: 5432
         case .mariadb, .mysql: 3306
         }
@@ -19,9 +24,9 @@ public enum DatabaseKind: String, Sendable, Codable, CaseIterable {
     /// step applied it.
     public var testPort: Int { imagePort + 1 }
 
-    /// The login the image's first-boot step makes when user-data names none; nil for Redis (no users).
+    /// The login the image's first-boot step makes when user-data names none; nil for Redis and Valkey (no users).
     public var defaultUser: String? {
-        self == .redis ? nil : "dibkit"
+        speaksRESP ? nil : "dibkit"
     }
 
     /// The database the image's first-boot step makes when user-data names none: PostgreSQL's is named
@@ -30,10 +35,11 @@ public enum DatabaseKind: String, Sendable, Codable, CaseIterable {
         self == .postgresql ? user : "dibkit"
     }
 
-    /// The protocol probe that speaks to this database (MySQL's is MariaDB's: the clients speak both).
+    /// The protocol probe that speaks to this database (Valkey's is Redis's, MySQL's is MariaDB's: the same
+    /// protocol, checks named after the database).
     public var probe: any DatabaseProbe {
         switch self {
-        case .redis: RedisProbe()
+        case .redis, .valkey: RedisProbe(product: rawValue)
         case .postgresql: PostgreSQLProbe()
         case .mariadb, .mysql: MariaDBProbe(product: rawValue)
         }
@@ -66,9 +72,9 @@ public struct DatabaseSettings: Sendable, Equatable, Codable {
     public var port: Int
     /// The password user-data sets.
     public var password: String
-    /// The login user-data makes (PostgreSQL role, MariaDB user); nil for Redis.
+    /// The login user-data makes (PostgreSQL role, MariaDB user); nil for Redis and Valkey.
     public var user: String?
-    /// The database the user logs in to; nil for Redis.
+    /// The database the user logs in to; nil for Redis and Valkey.
     public var database: String?
 
     /// Makes settings from their parts.

@@ -1,5 +1,5 @@
 /// Speaks one database's protocol from the host to tell whether it is up and whether authentication holds.
-/// Redis is spoken natively; PostgreSQL and MariaDB/MySQL through their command-line clients.
+/// Redis and Valkey (RESP) are spoken natively; PostgreSQL and MariaDB/MySQL through their command-line clients.
 public protocol DatabaseProbe: Sendable {
     /// True once a server on `127.0.0.1:port` answers in its protocol (a refusal to authenticate counts as
     /// an answer; a closed connection or a "still loading" reply does not).
@@ -23,14 +23,20 @@ public struct ProbeFailure: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String { "check '\(check)' failed: \(reason)" }
 }
 
-/// Probes Redis through RESP: `AUTH` + `PING` → `PONG`, bare `PING` → `-NOAUTH`, wrong `AUTH` → `-WRONGPASS`.
+/// Probes Redis, or Valkey, through RESP: `AUTH` + `PING` → `PONG`, bare `PING` → `-NOAUTH`, wrong `AUTH` →
+/// `-WRONGPASS`.
 public struct RedisProbe: DatabaseProbe {
+    /// `redis` or `valkey`, naming the checks.
+    public var product: String
     /// Bound on each connect, read and write during the checks.
     public var timeout: Duration = .seconds(5)
     /// Bound on the readiness probe, kept short so that a cancelled boot stops promptly.
     public var readinessTimeout: Duration = .seconds(2)
 
-    public init() {}
+    /// A probe whose checks are named after `product`.
+    public init(product: String = "redis") {
+        self.product = product
+    }
 
     public func answers(loopbackPort port: Int) async -> Bool {
         let timeout = readinessTimeout
@@ -48,15 +54,16 @@ public struct RedisProbe: DatabaseProbe {
         loopbackPort port: Int, settings: DatabaseSettings
     ) async throws(ProbeFailure) -> [String] {
         let password = settings.password
+        let product = product
         let checks: [(String, [String], @Sendable ([RESPValue]) -> String?)] = [
-            ("redis: PING with the password gives PONG", ["AUTH", password], { replies in
+            ("\(product): PING with the password gives PONG", ["AUTH", password], { replies in
                 replies == [.simple("OK"), .simple("PONG")] ? nil : "expected +OK, +PONG; got \(Self.show(replies))"
             }),
-            ("redis: PING without a password is refused", [], { replies in
+            ("\(product): PING without a password is refused", [], { replies in
                 if case .error(let message) = replies.last, message.hasPrefix("NOAUTH") { return nil }
                 return "expected -NOAUTH; got \(Self.show(replies))"
             }),
-            ("redis: a wrong password is refused", ["AUTH", "wrong-\(password)"], { replies in
+            ("\(product): a wrong password is refused", ["AUTH", "wrong-\(password)"], { replies in
                 if case .error(let message) = replies.first, message.hasPrefix("WRONGPASS") { return nil }
                 return "expected -WRONGPASS; got \(Self.show(replies))"
             }),

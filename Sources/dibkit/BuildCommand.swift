@@ -9,7 +9,7 @@ extension Dibkit {
         static let configuration = CommandConfiguration(
             abstract: "Build a bootable database image from elements, offline.",
             discussion: """
-                The first element names the database (redis, postgresql, mariadb…); further elements are \
+                The first element names the database (redis, valkey, postgresql, mariadb…); further elements are \
                 added, found in ELEMENTS_PATH before the built-in elements/. The image and its manifest \
                 (.json) land in images/ as <db>-<source>-<YYYY-MM-DD>.<format> unless -o says otherwise.
                 """)

@@ -24,7 +24,7 @@ extension Dibkit.FlavorCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the flavors of a database (all databases without -d).")
 
-        @Option(name: .customShort("d"), help: "The database: redis, postgresql, mariadb, mysql or mongodb.")
+        @Option(name: .customShort("d"), help: "The database: redis, valkey, postgresql, mariadb, mysql or mongodb.")
         var database: String?
 
         @Flag(name: .customShort("p"), help: "Show the predefined defaults instead of the current values.")

@@ -10,7 +10,7 @@ extension Dibkit {
             abstract: "Boot an image under qemu with a NoCloud seed and check its database from the host.",
             discussion: """
                 Boots IMAGE (never modified: the guest writes to a temporary overlay), forwards the database \
-                port to 127.0.0.1, checks with the database's own client (redis RESP, psql, mariadb) that the \
+                port to 127.0.0.1, checks with the database's own client (RESP for redis and valkey, psql, mariadb) that the \
                 password is required and accepted and a query runs, and that no systemd unit failed to start, \
                 then powers the guest down and boots it again to check the settings persist and the first-boot \
                 step ran only once. \

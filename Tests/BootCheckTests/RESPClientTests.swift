@@ -24,17 +24,19 @@ struct RedisProbeTests {
         #expect(replies == [.simple("OK"), .simple("OK"), .bulk("välue\r\n"), .bulk(nil), .integer(1)])
     }
 
-    @Test("the right password passes all three checks")
-    func passes() async throws {
+    @Test("the right password passes all three checks, named after the database (Valkey's probe is Redis's)",
+          arguments: [DatabaseKind.redis, .valkey])
+    func passes(kind: DatabaseKind) async throws {
         let directory = try TemporaryFolder()
         let server = try await RedisServer(in: directory.url)
-        #expect(await RedisProbe().answers(loopbackPort: server.port))
-        let passed = try await RedisProbe().checkAuthentication(
-            loopbackPort: server.port, settings: DatabaseSettings(kind: .redis, port: 6379, password: server.password))
+        #expect(await kind.probe.answers(loopbackPort: server.port))
+        let passed = try await kind.probe.checkAuthentication(
+            loopbackPort: server.port, settings: DatabaseSettings(kind: kind, port: 6379, password: server.password))
         await server.stop()
+        let name = kind.rawValue
         #expect(passed == [
-            "redis: PING with the password gives PONG", "redis: PING without a password is refused",
-            "redis: a wrong password is refused",
+            "\(name): PING with the password gives PONG", "\(name): PING without a password is refused",
+            "\(name): a wrong password is refused",
         ])
     }
 

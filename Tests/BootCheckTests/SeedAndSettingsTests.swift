@@ -59,7 +59,7 @@ struct SeedAndSettingsTests {
         let directory = try TemporaryFolder()
         let settings = DatabaseSettings.random(kind: kind)
         #expect(settings.port == kind.imagePort + 1)
-        #expect(settings.user == (kind == .redis ? nil : "dibkit_test") && settings.database == settings.user)
+        #expect(settings.user == (kind.speaksRESP ? nil : "dibkit_test") && settings.database == settings.user)
         let file = directory.url.appendingPathComponent("user-data")
         try Data(settings.userData.utf8).write(to: file)
         #expect(settings.userData.hasPrefix("#cloud-config\ndibkit:\n  \(kind.rawValue):\n"))

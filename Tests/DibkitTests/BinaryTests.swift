@@ -54,18 +54,22 @@ struct BinaryTests {
     func elementsCommand() throws {
         let list = try DibkitBinary.run(["elements"])
         #expect(list.status == 0)
-        for name in ["debian", "vm", "cloud-init", "firstboot", "firewall", "redis", "postgresql", "mariadb", "mysql-common",
-                     "mysql", "mongodb"] {
+        for name in ["debian", "vm", "cloud-init", "firstboot", "firewall", "redis-common", "redis", "valkey", "postgresql",
+                     "mariadb", "mysql-common", "mysql", "mongodb"] {
             let line = list.stdout.split(separator: "\n").first { $0.hasPrefix(name + " ") }
             #expect(line.map { $0.count > name.count + 10 } == true, "\(name) needs a line with a description")
         }
         let show = try DibkitBinary.run(["elements", "show", "redis"])
         #expect(show.status == 0)
-        #expect(show.stdout.contains("  redis\n    firstboot\n      cloud-init\n        vm\n          debian\n    firewall"))
+        #expect(show.stdout.contains("  redis\n    redis-common\n      firstboot\n        cloud-init\n          vm\n"
+            + "            debian\n      firewall\n    firstboot (see above)\n    firewall\n"), "\(show.stdout)")
         #expect(show.stdout.contains("port [default: 6379]"))
         #expect(show.stdout.contains("  trixie (default): 8.0 (redis-server)\n  bookworm: 7.0 (redis-server)\n"
             + "  vendor, any release (-p FILE): 6.2, 7.0, 7.2, 7.4, 8.0"), "\(show.stdout)")
         #expect(show.stdout.contains("install.d (in the root): packages redis-server"))
+        let valkey = try DibkitBinary.run(["elements", "show", "valkey"])
+        #expect(valkey.stdout.contains("  trixie (default): 8.1 (valkey-server)\n"), "\(valkey.stdout)")
+        #expect(!valkey.stdout.contains("bookworm:") && valkey.stdout.contains("port [default: 6379]"))
         let postgresql = try DibkitBinary.run(["elements", "show", "postgresql"])
         #expect(postgresql.stdout.contains("allowed_networks [default: [0.0.0.0/0, ::/0]]"), "\(postgresql.stdout)")
         #expect(postgresql.stdout.contains("  trixie (default): 17 (postgresql-17)\n  bookworm: 15 (postgresql-15)"))
@@ -94,6 +98,10 @@ struct BinaryTests {
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("postgresql 15 is not in Debian trixie: it is in bookworm. Build it with --release bookworm"),
                 "\(refused.stderr)")
+        let noValkey = try DibkitBinary.run(["build", "valkey", "--release", "bookworm", "--plan"])
+        #expect(noValkey.status == 2)
+        #expect(noValkey.stderr.contains("valkey has no version for Debian bookworm; its versions per release: trixie: 8.1"),
+                "\(noValkey.stderr)")
     }
 
     @Test("Ctrl-C during a build exits 130 and leaves no image, temp dir, mount or process", .tags(.endToEnd))

@@ -5,8 +5,8 @@ import Testing
 /// The built-in elements' files: DIB layout, hook names, shell syntax, YAML and package names.
 @Suite struct ElementLayoutTests {
     static let elements = [
-        "debian", "vm", "cloud-init", "firstboot", "firewall", "redis", "postgresql", "mariadb", "mysql-common",
-        "mysql", "mongodb",
+        "debian", "vm", "cloud-init", "firstboot", "firewall", "redis-common", "redis", "valkey", "postgresql",
+        "mariadb", "mysql-common", "mysql", "mongodb",
     ]
     static let phases = [
         "root.d", "extra-data.d", "pre-install.d", "install.d", "post-install.d", "block-device.d",
@@ -45,11 +45,24 @@ import Testing
         }
     }
 
+    @Test func redisCommonsBuildScriptIsExecutableBashWithValidSyntax() throws {
+        let script = elementsDirectory.appendingPathComponent("redis-common/bin/redis-common-config").path
+        #expect(FileManager.default.isExecutableFile(atPath: script))
+        let text = try String(contentsOfFile: script, encoding: .utf8)
+        #expect(text.hasPrefix("#!/bin/bash\n") && text.contains("set -eu -o pipefail"))
+        let syntax = try runCommand(["bash", "-n", script])
+        #expect(syntax.status == 0, "\(syntax.output)")
+        let refused = try runCommand(["bash", script, "memcached"])
+        #expect(refused.status == 2 && refused.output.contains("expected redis or valkey"), "\(refused.output)")
+    }
+
     @Test func pythonFilesCompile() throws {
         let files = [
             "firstboot/static/usr/lib/dibkit/firstboot",
             "firstboot/static/usr/lib/dibkit/python/dibkit_firstboot.py",
+            "redis-common/static/usr/lib/dibkit/python/dibkit_redis.py",
             "redis/static/usr/lib/dibkit/firstboot.d/50-redis",
+            "valkey/static/usr/lib/dibkit/firstboot.d/50-valkey",
             "postgresql/static/usr/lib/dibkit/firstboot.d/50-postgresql",
             "mysql-common/static/usr/lib/dibkit/python/dibkit_mysql.py",
             "mariadb/static/usr/lib/dibkit/firstboot.d/50-mariadb",
@@ -93,17 +106,17 @@ import Testing
             #expect(description.count > 20)
         }
         let redis = try Self.yaml("redis/element.yaml")
-        #expect(redis["ports"] as? [Int] == [6379])
-        let firstboot = try #require(redis["firstboot"] as? [String: Any])
-        #expect(firstboot["section"] as? String == "redis")
-        let parameters = try #require(firstboot["parameters"] as? [String: Any])
-        #expect(Set(parameters.keys) == ["port", "password", "maxmemory", "maxmemory_policy", "bind"])
         let versions = try #require(redis["versions"] as? [String: [String: [String: [String]]]])
         #expect(versions["distro"]?["7.0"]?["packages"] == ["redis-server"])
         #expect(versions["distro"]?["7.0"]?["releases"] == ["bookworm"])
         #expect(versions["distro"]?["8.0"]?["releases"] == ["trixie"])
+        let valkey = try Self.yaml("valkey/element.yaml")
+        let valkeyVersions = try #require(valkey["versions"] as? [String: [String: [String: [String]]]])
+        #expect(valkeyVersions == ["distro": ["8.1": ["packages": ["valkey-server"], "releases": ["trixie"]]]])
 
         let expected: [(element: String, ports: [Int], parameters: Set<String>)] = [
+            ("redis", [6379], ["port", "password", "maxmemory", "maxmemory_policy", "bind"]),
+            ("valkey", [6379], ["port", "password", "maxmemory", "maxmemory_policy", "bind"]),
             ("postgresql", [5432], ["listen_addresses", "port", "user", "password", "database", "replication_user",
                                     "replication_password", "allowed_networks"]),
             ("mariadb", [3306], ["bind_address", "port", "database", "user", "password", "root_password", "root_host"]),
@@ -126,8 +139,8 @@ import Testing
     }
 
     /// Every package named by the elements, checked against the host's apt lists (Debian 12 here), bar the
-    /// server packages of one version (`postgresql-17` is trixie's): MirrorIndexTests checks each release's
-    /// plan against the mirror's index of that release.
+    /// server packages of one release (`postgresql-17` and `valkey-server` are trixie's): MirrorIndexTests
+    /// checks each release's plan against the mirror's index of that release.
     @Test(.enabled(if: commandExists("apt-cache"), "needs apt-cache (a Debian host)"))
     func packagesExistInTheArchive() throws {
         var packages = try #require(
@@ -138,7 +151,7 @@ import Testing
             packages += try Self.yaml("\(element)/package-installs.yaml").keys
         }
         #expect(packages.count > 20)
-        for package in Set(packages) where !package.hasPrefix("postgresql-") {
+        for package in Set(packages) where !package.hasPrefix("postgresql-") && package != "valkey-server" {
             let policy = try runCommand(["apt-cache", "policy", package])
             #expect(policy.output.contains("Candidate:") && !policy.output.contains("Candidate: (none)"),
                     "package \(package) is not in the archive")

@@ -62,6 +62,21 @@ extension EndToEnd {
         @Test("dibkit build postgresql and mariadb on trixie (PostgreSQL 17, MariaDB 11.8): the server takes the user-data's port, user and password; the client logs in",
               arguments: [("postgresql", "postgresql-17", 5432, "17"), ("mariadb", "mariadb-server", 3306, "11.8")])
         func buildAndBootSQL(database: String, serverPackage: String, port: Int, version: String) async throws {
+            try await buildAndBootFromTheArchive(database, serverPackage: serverPackage, port: port, version: version)
+        }
+
+        /// Valkey on its own (not an argument of `buildAndBootSQL`), so that it can be run by name.
+        @Test("dibkit build valkey (trixie: Valkey 8.1) makes a bootable image whose valkey-server takes the user-data's port and password, once per instance")
+        func buildAndBootValkey() async throws {
+            try await buildAndBootFromTheArchive("valkey", serverPackage: "valkey-server", port: 6379, version: "8.1")
+        }
+
+        /// Builds `database` on trixie from the Debian archive and boots it with generated user-data: the
+        /// manifest names the database, its version and port; the database's checks pass (a wrong password
+        /// refused), first boot ran once and no unit failed to start.
+        private func buildAndBootFromTheArchive(
+            _ database: String, serverPackage: String, port: Int, version: String
+        ) async throws {
             let fixture = try BuildFixture()
             defer { fixture.remove() }
             let configuration = try fixture.configuration([database], name: "\(database)-e2e")
@@ -79,6 +94,9 @@ extension EndToEnd {
                 BootCheckOptions(image: configuration.output, database: .random(kind: kind)), accelerator: choice) { _ in }
             #expect(report.checks.filter { $0.hasPrefix("\(database): ") }.count >= 3, "\(report.checks)")
             #expect(report.checks.contains { $0.hasPrefix("\(database): ") && $0.hasSuffix("a wrong password is refused") })
+            if kind.speaksRESP {
+                #expect(report.checks.contains("\(database): PING with the password gives PONG"), "\(report.checks)")
+            }
             #expect(report.checks.contains("first-boot step configured the instance"))
             #expect(report.checks.contains("first-boot step did not run again"))
             #expect(report.checks.contains("no unit failed to start"))

@@ -94,14 +94,15 @@ struct MirrorIndexTests {
         #expect(damaged?.description.contains("not the 0000") == true, "\(String(describing: damaged))")
     }
 
-    @Test("on the real mirror: postgresql 15 → bookworm, 17 → trixie; mariadb 10.11 / 11.8; redis 7.0 / 8.0")
+    @Test("on the real mirror: postgresql 15 → bookworm, 17 → trixie; mariadb 10.11 / 11.8; redis 7.0 / 8.0; valkey 8.1 → trixie")
     func realMirror() async throws {
         let mirror = try #require(AptSources.host(release: "trixie").mirror)
         let index = MirrorIndex(mirror: mirror, cacheDirectory: BuildFixture.cache)
         let library = try ElementLibrary(searchPath: [try BuiltInElements.directory()])
         for (name, version, release) in [("postgresql", "15", "bookworm"), ("postgresql", "17", "trixie"),
                                          ("mariadb", "10.11", "bookworm"), ("mariadb", "11.8", "trixie"),
-                                         ("redis", "7.0", "bookworm"), ("redis", "8.0", "trixie")] {
+                                         ("redis", "7.0", "bookworm"), ("redis", "8.0", "trixie"),
+                                         ("valkey", "8.1", "trixie")] {
             let choice = try await ReleaseChoice.choose(
                 database: try library.element(named: name), version: version, edition: nil, source: nil, release: nil,
                 releases: BuildConfiguration.releases, archive: index.index(of:))
@@ -114,7 +115,7 @@ struct MirrorIndexTests {
     func plannedPackagesExist(release: String) async throws {
         let mirror = try #require(AptSources.host(release: release).mirror)
         let index = try await MirrorIndex(mirror: mirror, cacheDirectory: BuildFixture.cache).index(of: release)
-        for database in ["redis", "postgresql", "mariadb"] {
+        for database in ["redis", "postgresql", "mariadb"] + (release == "trixie" ? ["valkey"] : []) {
             var settings = BuildSettings(elements: [database, "guest-agent"])
             settings.release = release
             settings.mirror = mirror

@@ -153,20 +153,21 @@ func yamlQuoted(_ text: String) -> String {
 
 let canRunRedis = commandExists("redis-server") && commandExists("redis-cli")
 
-/// The host's redis-server run on the `dibkit.conf` first boot wrote in a fake root (its port and bind), with
+/// The host's redis-server run on the `dibkit.conf` first boot wrote in a fake root (`config`, Redis's by
+/// default; Valkey's reads the same; its port and bind), with
 /// no persistence, in a temporary folder; `cli` talks to it with `redis-cli`, the password through `REDISCLI_AUTH`.
 final class FakeRedis {
     let port: Int
     private let server: Process
     private let folder: URL
 
-    init(root: FakeRoot, port: Int) throws {
+    init(root: FakeRoot, config: String = "/etc/redis/dibkit.conf", port: Int) throws {
         self.port = port
         folder = root.url.appendingPathComponent("run/redis-check")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["redis-server", root.path("/etc/redis/dibkit.conf"), "--dir", folder.path, "--save", "",
+        server.arguments = ["redis-server", root.path(config), "--dir", folder.path, "--save", "",
                             "--appendonly", "no", "--daemonize", "no", "--logfile", folder.appendingPathComponent("log").path]
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice

@@ -8,13 +8,14 @@ let elementsDirectory: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().appendingPathComponent("elements")
 
 /// A temporary tree standing for an image's `/`, holding the `static/` files of the first-boot and firewall
-/// elements and of `database` (Redis by default) and the elements it depends on, and an `/etc/group` with the groups the hooks chown to:
-/// `redis` (the caller's own gid, so the hook may chown to it without privileges), and `postgres`, `ssl-cert`
-/// and `mysql` with the host's gids when the host has them (so the host's servers can read what the hooks
+/// elements and of `database` (Redis by default) and the elements it depends on, and an `/etc/group` with the
+/// groups the hooks chown to: `redis` and `valkey` (the caller's own gid, so the hook may chown to it without
+/// privileges), and `postgres`, `ssl-cert` and `mysql` with the host's gids when the host has them (so the host's servers can read what the hooks
 /// write). Removed by `remove()`.
 struct FakeRoot {
     let url: URL
-    let redisGroup: gid_t = getgid()
+    /// The gid of groups `redis` and `valkey`.
+    let serverGroup: gid_t = getgid()
 
     init(database: String = "redis") throws {
         url = FileManager.default.temporaryDirectory
@@ -32,7 +33,7 @@ struct FakeRoot {
         let hostGroups = ["postgres", "ssl-cert", "mysql"].map { name in
             "\(name):x:\(getgrnam(name)?.pointee.gr_gid ?? getgid()):\n"
         }
-        try write("/etc/group", "root:x:0:\nredis:x:\(redisGroup):\n" + hostGroups.joined())
+        try write("/etc/group", "root:x:0:\nredis:x:\(serverGroup):\nvalkey:x:\(serverGroup):\n" + hostGroups.joined())
     }
 
     /// The path of `absolute` inside the tree.
