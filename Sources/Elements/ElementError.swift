@@ -90,10 +90,10 @@ public enum ElementError: ClassifiedError, CustomStringConvertible, Sendable, Eq
         case .unsupportedRelease(let element, let version, let release, let releases):
             return "\(element) \(version) is not available for release \(release); it is for: \(list(releases))"
         case .versionInOtherRelease(let element, let version, let release, let releases):
-            return "\(element) \(version) is not in Debian \(release): it is in \(list(releases)). "
+            return "\(element) \(version) is not in \(Distribution.describe(release)): it is in \(list(releases)). "
                 + "Build it with --release \(releases.first ?? release), or leave out --release and dibkit picks the release that ships it"
         case .noVersionForRelease(let element, let release, let available):
-            return "\(element) has no version for Debian \(release); its versions per release: \(available.joined(separator: "; ")). "
+            return "\(element) has no version for \(Distribution.describe(release)); its versions per release: \(available.joined(separator: "; ")). "
                 + "Pick one of those releases with --release"
         case .notInMirror(let element, let version, let release, let found):
             return "\(element) \(version): the mirror's \(release) does not ship it (its index has \(list(found))), "

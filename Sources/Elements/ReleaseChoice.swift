@@ -56,11 +56,13 @@ public struct ReleaseChoice: Sendable, Equatable {
                     })
             }
             chosen = release
-        } else if !archiveRows.isEmpty, !anyRelease, version != nil || !named.contains(fallback) {
+        } else if !archiveRows.isEmpty, !anyRelease, version != nil || !named.contains(fallback),
+                  case let candidates = named.filter(releases.contains), !candidates.isEmpty {
             // With -v, the first release that ships it; without, the default release unless its archive lacks
-            // the database (MySQL is only in Debian's unstable suite), then the first that has it.
+            // the database (MySQL is only in Debian's unstable suite), then the first that has it. Only the
+            // releases builds pick are tried (Debian's): another distribution's rows need its own mirror.
             var shipping: String?
-            for candidate in named {
+            for candidate in candidates {
                 let index = try await archive(candidate)
                 if archiveRows.contains(where: { $0.releases.contains(candidate) && index.ships($0) }) {
                     shipping = candidate
@@ -68,10 +70,10 @@ public struct ReleaseChoice: Sendable, Equatable {
                 }
             }
             guard let shipping else {
-                let row = archiveRows[0]
-                let index = try await archive(named[0])
+                let row = archiveRows.first { $0.releases.contains(candidates[0]) } ?? archiveRows[0]
+                let index = try await archive(candidates[0])
                 throw ElementError.notInMirror(
-                    element: database.name, version: row.version, release: named.joined(separator: ", "),
+                    element: database.name, version: row.version, release: candidates.joined(separator: ", "),
                     found: row.packages.map { "\($0) \(index.versions[$0] ?? "(none)")" })
             }
             chosen = shipping
@@ -89,6 +91,15 @@ public struct ReleaseChoice: Sendable, Equatable {
             }
         }
         return ReleaseChoice(release: chosen, selection: selection)
+    }
+
+    /// Whether choosing the release needs the mirror's indexes: `-v` given, or the default release's archive
+    /// lacks the database (MySQL) — else the default release is built and no index is read yet.
+    public static func dependsOnArchive(database: Element, version: String?, edition: Edition?, defaultRelease: String) throws -> Bool {
+        if version != nil { return true }
+        guard let rows = try VersionSelection.rows(for: database, version: nil, edition: edition, source: nil)?.rows else { return false }
+        let archive = rows.filter { $0.source != VersionTable.vendorSource }.map(\.row)
+        return !archive.isEmpty && !archive.contains { $0.releases.isEmpty || $0.releases.contains(defaultRelease) }
     }
 
     /// `names` without repeats, those of `preferred` first in its order, then the others as they came.

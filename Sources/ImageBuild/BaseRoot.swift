@@ -1,6 +1,7 @@
 import Chroot
 import Crypto
 import DurableFiles
+import Elements
 public import Foundation
 import HostProcesses
 import Archive
@@ -18,14 +19,17 @@ public struct BaseRoot: Sendable {
         public var variant: String
         public var components: [String]
         public var include: [String]
+        /// The archive's keyring mmdebstrap checks the mirror with; nil for the host's default (Debian's).
+        public var keyring: URL?
         /// apt takes the mirror's Release files past their Valid-Until (not part of the cache key: the root's
         /// content is the same; the option is not kept in it).
         public var acceptExpiredRelease: Bool
 
         public init(
             release: String, arch: String, mirror: String, securityMirror: String?, variant: String,
-            components: [String], include: [String], acceptExpiredRelease: Bool = false
+            components: [String], include: [String], keyring: URL? = nil, acceptExpiredRelease: Bool = false
         ) {
+            self.keyring = keyring
             self.acceptExpiredRelease = acceptExpiredRelease
             self.release = release
             self.arch = arch
@@ -42,12 +46,9 @@ public struct BaseRoot: Sendable {
             return suites.map { "deb \(MirrorLogin.strip($0.mirror)) \($0.suite) \(components)" }
         }
 
-        /// The suites the root's packages come from, each with its mirror: the release and its updates from
-        /// the mirror (Debian's unstable suite has none), its security updates from the security mirror when
-        /// there is one.
+        /// The suites the root's packages come from, each with its mirror (`Distribution.suites`).
         var suites: [(suite: String, mirror: String)] {
-            let updates = BuildConfiguration.unstableReleases.contains(release) ? [] : [("\(release)-updates", mirror)]
-            return [(release, mirror)] + updates + (securityMirror.map { [("\(release)-security", $0)] } ?? [])
+            Distribution(release: release).suites(of: release, mirror: mirror, securityMirror: securityMirror)
         }
 
         /// apt's auth.conf text for the mirrors' logins; nil when they have none.
@@ -165,6 +166,7 @@ public struct BaseRoot: Sendable {
         ]
         if !recipe.include.isEmpty { arguments.append("--include=\(recipe.include.joined(separator: ","))") }
         if let logins { arguments += MirrorLogin.bootstrapHooks(file: logins) }
+        if let keyring = recipe.keyring { arguments.append("--keyring=\(keyring.path)") }
         if recipe.acceptExpiredRelease {
             arguments += ["--aptopt=\(ExpiredRelease.aptOption)", "--customize-hook=\(ExpiredRelease.forgetHook)"]
         }

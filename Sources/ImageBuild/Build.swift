@@ -58,7 +58,9 @@ func resolve(
     } else if configuration.version != nil || configuration.edition != nil {
         throw ElementError.noVersionTable(element: configuration.elements.first ?? "")
     }
-    var names = configuration.elements
+    // The release's operating-system element (debian, ubuntu), unless an element asked for provides one.
+    let providesSystem = configuration.elements.contains { (try? library.element(named: $0))?.provides.contains("operating-system") == true }
+    var names = (providesSystem ? [] : [configuration.distribution.element]) + configuration.elements
     if configuration.vendorPackage != nil { names.append("vendor-package") }
     if configuration.authorizedKeys != nil { names.append("ssh-keys") }
     let variables = ["DIB_RELEASE": configuration.release, "ARCH": configuration.arch, "DIB_ARCH": configuration.arch]
@@ -90,7 +92,10 @@ private struct BuildContext {
 
     /// Runs every step after resolution; returns the manifest written beside the image.
     func run(timer: StepTimer, accelerator: AcceleratorChoice) async throws -> Manifest {
-        let baseRoot = BaseRoot(recipe: try recipe(), cacheDirectory: configuration.cacheDirectory)
+        let keyring = try await ArchiveKeyring.locate(
+            for: configuration.distribution, given: configuration.keyring, debianMirror: configuration.debianMirror,
+            cacheDirectory: configuration.cacheDirectory)
+        let baseRoot = BaseRoot(recipe: try recipe(keyring: keyring), cacheDirectory: configuration.cacheDirectory)
         let cacheLock = try await CacheLock(cache: configuration.cacheDirectory, progress: timer.progress)
         let cached = try await step("base-root", timer) {
             try await baseRoot.materialize(
@@ -100,7 +105,7 @@ private struct BuildContext {
         timer.progress(.note(cached ? "base root from cache \(baseRoot.tarball.path)" : "base root cached as \(baseRoot.tarball.path)"))
         let runner = try phaseRunner()
         try await runner.stageHooks()
-        let resolver = try installBuildGuards(mirrorLogins: try baseRoot.recipe.aptLogins())
+        var resolver = try installBuildGuards(mirrorLogins: try baseRoot.recipe.aptLogins())
         var upgrades: Int?
         for phase in Phase.allCases {
             try await step(phase.rawValue, timer) {
@@ -110,6 +115,7 @@ private struct BuildContext {
                     upgrades = count
                 }
                 try await runner.run(phase, detail: timer.progress)
+                if phase.runsInTarget { resolver = try resolver.afterPhase(in: root) }
             }
         }
         cacheLock.release()
@@ -174,13 +180,13 @@ private struct BuildContext {
             vendorPackage: package?.file.lastPathComponent, vendorPackageSHA256: try package.map { try sha256(of: $0.file) })
     }
 
-    private func recipe() throws -> BaseRoot.Recipe {
+    private func recipe(keyring: URL?) throws -> BaseRoot.Recipe {
         let bootstrap = plan.operatingSystem.manifest.bootstrap
         return BaseRoot.Recipe(
             release: configuration.release, arch: configuration.arch, mirror: configuration.mirror,
             securityMirror: configuration.securityMirror, variant: bootstrap?.variant ?? "minbase",
             components: bootstrap?.components ?? ["main"], include: bootstrap?.include ?? [],
-            acceptExpiredRelease: configuration.acceptExpiredRelease)
+            keyring: keyring, acceptExpiredRelease: configuration.acceptExpiredRelease)
     }
 
     /// Stages what `-p` and `-k` give into the hooks folder; returns the variables hooks get for them.
@@ -201,7 +207,7 @@ private struct BuildContext {
         var environment: [String: String] = [
             "DISTRO_NAME": plan.operatingSystem.name, "DIB_RELEASE": configuration.release,
             "ARCH": configuration.arch, "DIB_ARCH": configuration.arch,
-            "DIB_DISTRIBUTION_MIRROR": mirror, "DIB_DEBIAN_MIRROR": mirror,
+            "DIB_DISTRIBUTION_MIRROR": mirror, configuration.distribution == .ubuntu ? "DIB_UBUNTU_MIRROR" : "DIB_DEBIAN_MIRROR": mirror,
             "DIB_INIT_SYSTEM": "systemd", "DIB_PYTHON_VERSION": "3", "DIB_PYTHON": "python3",
             "IMAGE_NAME": configuration.imageName, "IMAGE_ELEMENT": plan.elements.map(\.name).joined(separator: " "),
             "ELEMENTS_PATH": configuration.elementSearchPath.map(\.path).joined(separator: ":"),
@@ -209,7 +215,10 @@ private struct BuildContext {
             "DEBIAN_FRONTEND": "noninteractive", "LANG": "C.UTF-8", "HOME": "/root", "TMPDIR": "/tmp",
             "TMP_HOOKS_PATH": PhaseRunner.inTargetHooks,
         ]
-        if let security = configuration.securityMirror { environment["DIB_DEBIAN_SECURITY_MIRROR"] = MirrorLogin.strip(security) }
+        if let security = configuration.securityMirror {
+            environment[configuration.distribution == .ubuntu ? "DIB_UBUNTU_SECURITY_MIRROR" : "DIB_DEBIAN_SECURITY_MIRROR"] =
+                MirrorLogin.strip(security)
+        }
         environment.merge(selection?.environment ?? [:]) { $1 }
         let hooks = work.appendingPathComponent("in_target.d")
         environment.merge(try stageUserFiles(into: hooks)) { $1 }

@@ -50,6 +50,10 @@ public struct BuildConfiguration: Sendable {
     public var extraEnvironment: [String: String] = [:]
     /// Bootstrap the base root again even when the cache holds it.
     public var refreshBaseRoot = false
+    /// `--keyring`: the archive keyring mmdebstrap checks the mirror with (nil: the distribution's own).
+    public var keyring: URL?
+    /// The host's Debian mirror, where an Ubuntu build takes `ubuntu-keyring` from when the host lacks it.
+    public var debianMirror: String?
     /// Accept the mirror's Release files past their Valid-Until (apt's `Acquire::Check-Valid-Until "false"`
     /// while building; the image does not keep it).
     public var acceptExpiredRelease = false
@@ -73,12 +77,14 @@ public struct BuildConfiguration: Sendable {
     /// The releases dibkit builds, stable ones newest first, then Debian's unstable suite: `-v` without
     /// `--release` picks the first that ships it.
     public static let releases = ["trixie", "bookworm", "sid"]
-    /// Debian's unstable suite: no `-updates` or `-security` suites beside it, and Release files valid a week.
-    public static let unstableReleases: Set<String> = ["sid"]
+
+    /// The release's distribution.
+    public var distribution: Distribution { Distribution(release: release) }
 
     /// The mirror's package indexes, which version tables are checked against.
     var mirrorIndex: MirrorIndex {
-        MirrorIndex(mirror: mirror, arch: arch, cacheDirectory: cacheDirectory, acceptExpiredRelease: acceptExpiredRelease)
+        MirrorIndex(mirror: mirror, arch: arch, cacheDirectory: cacheDirectory, acceptExpiredRelease: acceptExpiredRelease,
+                    components: distribution.components)
     }
 
     /// The element asked for whose `element.yaml` has a version table or editions (the database), if any.

@@ -18,6 +18,12 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
     /// The mirror's package index of a suite could not be read; `notServed` when the mirror answered that it
     /// has no such file (the suite is not there).
     case mirrorIndex(mirror: String, suite: String, reason: String, notServed: Bool)
+    /// An Ubuntu release was asked for without an Ubuntu mirror (`--mirror`, `DIBKIT_UBUNTU_MIRROR`).
+    case noUbuntuMirror(release: String)
+    /// `--keyring` names no readable, non-empty file.
+    case badKeyring(path: String)
+    /// The archive keyring could not be found or fetched.
+    case noKeyring(path: String, reason: String)
     /// The mirror's Release file of a suite is past its Valid-Until (a stale or snapshot mirror).
     case releaseExpired(mirror: String, suite: String, validUntil: String)
     /// A mount was still present under the work folder, so it was not removed.
@@ -30,9 +36,9 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
     /// True when what the user gave is wrong (the CLI exits 2), not the build.
     public var isBadInput: Bool {
         switch self {
-        case .badMirror, .badVendorPackage, .vendorPackageNeedsVersion: return true
+        case .badMirror, .badVendorPackage, .vendorPackageNeedsVersion, .noUbuntuMirror, .badKeyring: return true
         case .mirrorIndex(_, _, _, let notServed): return notServed
-        case .noMirror, .hookFailed, .stepFailed, .badOutput, .leakedMount, .notEnoughSpace, .releaseExpired: return false
+        case .noMirror, .hookFailed, .stepFailed, .badOutput, .leakedMount, .notEnoughSpace, .releaseExpired, .noKeyring: return false
         }
     }
 
@@ -56,13 +62,22 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
         case .vendorPackageNeedsVersion(let path):
             return "-p \(path) needs -v VERSION: say which version the package holds (e.g. -v 7.2.4)"
         case .mirrorIndex(let mirror, let suite, let reason, let notServed):
-            return "cannot read the package index of Debian \(suite) from the mirror \(mirror): \(reason); "
+            return "cannot read the package index of \(suite) from the mirror \(mirror): \(reason); "
                 + (notServed ? "the mirror does not serve \(suite): pass --mirror with one that does, or another --release"
                              : "check the mirror (--mirror, or the host's apt sources) and the network")
         case .notEnoughSpace(let path, let free, let needed, let what):
             return "not enough space for the build: the filesystem holding \(path) has \(Quantities.format(bytes: free)) "
                 + "free, and needs about \(Quantities.format(bytes: needed)) for \(what); free space there, or point "
                 + "TMPDIR, -o or --cache-dir at another filesystem. Nothing was written"
+        case .noUbuntuMirror(let release):
+            return "no Ubuntu mirror for \(release): the host's apt sources name Debian's only; pass --mirror URL "
+                + "(an Ubuntu archive or a mirror of it) or set DIBKIT_UBUNTU_MIRROR"
+        case .badKeyring(let path):
+            return "--keyring \(path) is not a readable, non-empty file; give an archive keyring (e.g. "
+                + "/usr/share/keyrings/ubuntu-archive-keyring.gpg from the ubuntu-keyring package)"
+        case .noKeyring(let path, let reason):
+            return "no Ubuntu archive keyring to check the mirror with: \(path) is not on this host, and \(reason); "
+                + "install ubuntu-keyring, or pass --keyring FILE"
         case .releaseExpired(let mirror, let suite, let validUntil):
             return "the Release file of Debian \(suite) on the mirror \(mirror) expired on \(validUntil) (its Valid-Until): "
                 + "the mirror is stale or a snapshot, and apt refuses it; use a current mirror (--mirror), or pass "

@@ -43,6 +43,10 @@ public struct BuildPlanReport: Codable, Sendable, Equatable {
     /// Without their logins.
     public var mirror: String
     public var securityMirror: String?
+    /// The apt sources of the base root (and the image), one-line form, without logins.
+    public var sources: [String]
+    /// The keyring the mirror is checked with: a file, or where it will be taken from.
+    public var keyring: String
     public var database: Database?
     public var elements: [ElementStep]
     public var phases: [PhaseStep]
@@ -56,6 +60,11 @@ public struct BuildPlanReport: Codable, Sendable, Equatable {
         arch = configuration.arch
         mirror = MirrorLogin.strip(configuration.mirror)
         securityMirror = configuration.securityMirror.map(MirrorLogin.strip)
+        let components = (bootstrap?.components ?? ["main"]).joined(separator: " ")
+        sources = configuration.distribution.suites(
+            of: configuration.release, mirror: configuration.mirror, securityMirror: configuration.securityMirror
+        ).map { "deb \(MirrorLogin.strip($0.mirror)) \($0.suite) \(components)" }
+        keyring = ArchiveKeyring.planned(for: configuration)
         database = selection.map {
             Database(element: $0.element, version: configuration.installedVersion(of: $0), source: $0.source, edition: $0.edition?.rawValue, packages: $0.entry.packages)
         }
@@ -77,10 +86,12 @@ public struct BuildPlanReport: Codable, Sendable, Equatable {
         var lines = [
             "base: \(base.element) (\(base.tool) \(base.variant) + \(base.include.joined(separator: ", ")))",
             "release: \(release) (\(arch))"
-                + (BuildConfiguration.unstableReleases.contains(release) ? ", Debian's unstable suite" : ""),
+                + (Distribution.unstableReleases.contains(release) ? ", Debian's unstable suite" : ""),
             "mirror: \(mirror)",
             "security mirror: \(securityMirror ?? "(none)")",
-        ]
+            "keyring: \(keyring)",
+            "sources:",
+        ] + sources.map { "  \($0)" }
         if let database {
             lines.append("database: \(database.element) \(database.version) (\(database.source)"
                 + (database.edition.map { ", \($0) edition" } ?? "")

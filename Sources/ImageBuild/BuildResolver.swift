@@ -18,6 +18,16 @@ struct BuildResolver {
         return BuildResolver(imageLink: link)
     }
 
+    /// After a phase: a package that made `/etc/resolv.conf` a link (systemd-resolved's postinst) made the
+    /// image's own; the root gets the host's resolver back for the phases after it.
+    func afterPhase(in root: URL) throws -> BuildResolver {
+        let file = root.appendingPathComponent(Self.path)
+        guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: file.path) else { return self }
+        try FileManager.default.removeItem(at: file)
+        try FileWriter.copy(URL(fileURLWithPath: "/etc/resolv.conf"), to: file)
+        return BuildResolver(imageLink: link)
+    }
+
     /// Takes the host's resolver out of `root`. A link a package made during the build is the image's and
     /// stays; otherwise the image's own link, if it had one, is put back.
     func restore(in root: URL) throws {

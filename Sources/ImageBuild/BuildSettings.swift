@@ -32,6 +32,8 @@ public struct BuildSettings: Sendable {
     public var loginUser = "dibkit"
     /// `--refresh`: bootstrap the base root again even when the cache holds it.
     public var refresh = false
+    /// `--keyring`: the archive keyring (default: the distribution's, from the host or the Debian mirror).
+    public var keyring: URL?
     /// `--allow-expired-release`: accept the mirror's Release files past their Valid-Until.
     public var allowExpiredRelease = false
 
@@ -46,9 +48,19 @@ extension BuildConfiguration {
     /// - Throws: `BuildError.noMirror`, `ElementError` (the search path, `-k`), `BuildError` (`-p`).
     public init(_ settings: BuildSettings, environment: [String: String], currentDirectory: URL) throws {
         let release = settings.release ?? Self.defaultRelease
-        let sources = AptSources.host(release: release)
-        guard let mirror = settings.mirror ?? sources.mirror else {
-            throw BuildError.noMirror(searched: AptSources.defaultFiles + [AptSources.defaultFolder])
+        let distribution = Distribution(release: release)
+        let sources = AptSources.host(release: distribution == .debian ? release : ArchiveKeyring.sourceSuite)
+        let mirror: String
+        if distribution == .ubuntu {
+            guard let ubuntu = settings.mirror ?? environment["DIBKIT_UBUNTU_MIRROR"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+                throw BuildError.noUbuntuMirror(release: release)
+            }
+            mirror = ubuntu
+        } else {
+            guard let debian = settings.mirror ?? sources.mirror else {
+                throw BuildError.noMirror(searched: AptSources.defaultFiles + [AptSources.defaultFolder])
+            }
+            mirror = debian
         }
         let cache = settings.cacheDirectory ?? BuildCache.defaultFolder(environment: environment)
         let outputURL = Self.outputURL(
@@ -59,8 +71,16 @@ extension BuildConfiguration {
             elementSearchPath: try ElementLibrary.currentSearchPath(environment: environment),
             temporaryDirectory: URL(fileURLWithPath: environment["TMPDIR"] ?? "/var/tmp"))
         self.release = release
-        securityMirror = settings.securityMirror == "none" || Self.unstableReleases.contains(release)
-            ? nil : (settings.securityMirror ?? sources.securityMirror)
+        securityMirror = settings.securityMirror == "none" || Distribution.unstableReleases.contains(release)
+            ? nil : (settings.securityMirror ?? (distribution == .debian ? sources.securityMirror : nil))
+        if let given = settings.keyring {
+            var status = stat()
+            guard stat(given.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_size > 0,
+                  FileManager.default.isReadableFile(atPath: given.path)
+            else { throw BuildError.badKeyring(path: given.path) }
+        }
+        keyring = settings.keyring
+        debianMirror = sources.mirror
         acceptExpiredRelease = settings.allowExpiredRelease
         diskSize = settings.diskSize
         format = settings.format
@@ -87,12 +107,15 @@ extension BuildConfiguration {
         var configuration = try BuildConfiguration(settings, environment: environment, currentDirectory: currentDirectory)
         guard settings.release == nil, configuration.vendorPackage == nil else { return configuration }
         let library = try ElementLibrary(searchPath: configuration.elementSearchPath)
-        guard let database = configuration.databaseElement(in: library) else { return configuration }
+        guard let database = configuration.databaseElement(in: library),
+              try ReleaseChoice.dependsOnArchive(
+                database: database, version: configuration.version, edition: configuration.edition, defaultRelease: defaultRelease)
+        else { return configuration }
         let index = configuration.mirrorIndex
         configuration.release = try await ReleaseChoice.choose(
             database: database, version: configuration.version, edition: configuration.edition, source: nil, release: nil,
             releases: releases, archive: index.index(of:)).release
-        if unstableReleases.contains(configuration.release) { configuration.securityMirror = nil }
+        if Distribution.unstableReleases.contains(configuration.release) { configuration.securityMirror = nil }
         return configuration
     }
 }

@@ -17,13 +17,20 @@ public actor MirrorIndex {
     let arch: String
     let cacheDirectory: URL
     let acceptExpiredRelease: Bool
+    /// The archive components read (Debian: main; Ubuntu: main and universe).
+    let components: [String]
     private var read: [String: ArchiveIndex] = [:]
 
     /// - Parameters:
     ///   - mirror: the archive's URL, possibly with a login.
     ///   - cacheDirectory: the build cache; indexes go in its `archive/` folder.
     ///   - acceptExpiredRelease: read a suite whose InRelease is past its Valid-Until (else refused, as apt does).
-    public init(mirror: String, arch: String = "amd64", cacheDirectory: URL, acceptExpiredRelease: Bool = false) {
+    ///   - components: the archive components whose indexes are read together.
+    public init(
+        mirror: String, arch: String = "amd64", cacheDirectory: URL, acceptExpiredRelease: Bool = false,
+        components: [String] = ["main"]
+    ) {
+        self.components = components
         self.acceptExpiredRelease = acceptExpiredRelease
         self.mirror = mirror.hasSuffix("/") ? String(mirror.dropLast()) : mirror
         self.arch = arch
@@ -40,22 +47,32 @@ public actor MirrorIndex {
         if !acceptExpiredRelease, let validUntil = ExpiredRelease.validUntil(in: release), validUntil.date < Date() {
             throw BuildError.releaseExpired(mirror: MirrorLogin.strip(mirror), suite: suite, validUntil: validUntil.text)
         }
-        let path = "main/binary-\(arch)/Packages.xz"
+        var versions: [String: String] = [:]
+        for component in components {
+            let part = try await index(of: suite, component: component, release: release)
+            versions.merge(part.versions) { first, _ in first }
+        }
+        let index = ArchiveIndex(suite: suite, versions: versions)
+        read[suite] = index
+        return index
+    }
+
+    /// One component's index of `suite`, kept as `SUITE-ARCH-HASH.tsv` (main) or `SUITE-COMPONENT-ARCH-HASH.tsv`.
+    private func index(of suite: String, component: String, release: String) async throws -> ArchiveIndex {
+        let path = "\(component)/binary-\(arch)/Packages.xz"
         guard let hash = Self.sha256(of: path, in: release) else {
             throw BuildError.mirrorIndex(
                 mirror: MirrorLogin.strip(mirror), suite: suite, reason: "its InRelease lists no SHA256 for \(path)", notServed: false)
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let cached = folder.appendingPathComponent("\(suite)-\(arch)-\(hash.prefix(16)).tsv")
-        let index: ArchiveIndex
+        let prefix = component == "main" ? "\(suite)-\(arch)-" : "\(suite)-\(component)-\(arch)-"
+        let cached = folder.appendingPathComponent("\(prefix)\(hash.prefix(16)).tsv")
         if let text = try? String(contentsOf: cached, encoding: .utf8), !text.isEmpty {
-            index = ArchiveIndex(suite: suite, lines: text)
-        } else {
-            index = try await download(path, suite: suite, sha256: hash)
-            try FilePublisher().write(Data(index.lines.utf8), to: cached)
-            removeOlder(than: cached, suite: suite)
+            return ArchiveIndex(suite: suite, lines: text)
         }
-        read[suite] = index
+        let index = try await download(path, suite: suite, sha256: hash)
+        try FilePublisher().write(Data(index.lines.utf8), to: cached)
+        removeOlder(than: cached, prefix: prefix)
         return index
     }
 
@@ -79,7 +96,7 @@ public actor MirrorIndex {
     }
 
     /// The body of `mirror/path`, through curl; written to `file` when given (binary bodies), else captured.
-    private func fetch(_ path: String, suite: String, into file: URL? = nil) async throws -> Data {
+    func fetch(_ path: String, suite: String, into file: URL? = nil) async throws -> Data {
         let url = "\(mirror)/\(path)"
         let quoted = { (text: String) in
             "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
@@ -89,7 +106,9 @@ public actor MirrorIndex {
         let output: CommandOutput
         do {
             output = try await CommandRunner.run(
-                ["curl", "--fail", "--silent", "--show-error", "--location", "--proto", "=http,https,file", "--config", "-"],
+                ["curl", "--fail", "--silent", "--show-error", "--location", "--proto", "=http,https,file",
+                 // A mirror that does not answer fails within a minute, not curl's five.
+                 "--connect-timeout", "20", "--speed-limit", "1024", "--speed-time", "30", "--config", "-"],
                 label: "curl", input: Data(config.utf8), check: false)
         } catch let error as ProcessError {
             throw BuildError.mirrorIndex(mirror: MirrorLogin.strip(mirror), suite: suite, reason: "\(error)", notServed: false)
@@ -118,9 +137,8 @@ public actor MirrorIndex {
         return nil
     }
 
-    /// Removes the suite's other kept indexes (older versions of the suite).
-    private func removeOlder(than kept: URL, suite: String) {
-        let prefix = "\(suite)-\(arch)-"
+    /// Removes the other kept indexes of the same suite and component (older versions of it).
+    private func removeOlder(than kept: URL, prefix: String) {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         where name.hasPrefix(prefix) && name.hasSuffix(".tsv") && name != kept.lastPathComponent {
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))

@@ -29,7 +29,7 @@ extension Dibkit {
         @Option(help: "Source tag in the image name (default: $DIBKIT_SOURCE or dib).")
         var source: String?
 
-        @Option(help: "Debian release: trixie, bookworm or sid, Debian's unstable suite (default: the release that ships -v, else trixie).")
+        @Option(help: "Release: Debian's trixie, bookworm or sid (Debian's unstable suite), or Ubuntu's noble or jammy (with --mirror or DIBKIT_UBUNTU_MIRROR) (default: the Debian release that ships -v, else trixie).")
         var release: String?
 
         @Option(help: "Archive mirror URL (default: the host's apt sources).")
@@ -64,6 +64,9 @@ extension Dibkit {
 
         @Option(help: "Login user name: the cloud's default user, and the user -k keys are for.")
         var loginUser = "dibkit"
+
+        @Option(help: "The archive keyring the mirror is checked with (default: the distribution's; for Ubuntu, the host's ubuntu-keyring or the one in the Debian mirror's trixie suite).", completion: .file())
+        var keyring: String?
 
         @Flag(help: "Build even when the mirror's Release files are past their Valid-Until date (a snapshot or a stale mirror; Debian's unstable suite expires within a week); apt refuses them otherwise.")
         var allowExpiredRelease = false
@@ -104,6 +107,7 @@ extension Dibkit {
             settings.loginUser = loginUser
             settings.refresh = refresh
             settings.allowExpiredRelease = allowExpiredRelease
+            settings.keyring = keyring.map { URL(fileURLWithPath: $0) }
             let request = settings
             if plan { return try await printPlan(request) }
             do {

@@ -92,7 +92,7 @@ struct ElementReport {
         guard !tables.isEmpty else { return nil }
         return tables.map { title, table in
             ([title + " per release (-v takes the first two parts of a version, 7.0.15 → 7.0; without --release, "
-                + "the first release that ships it is built):"] + table.sources.flatMap(rows)).joined(separator: "\n")
+                + "the first Debian release that ships it is built; Ubuntu's only with --release):"] + table.sources.flatMap(rows)).joined(separator: "\n")
         }.joined(separator: "\n\n")
     }
 

@@ -5,7 +5,7 @@ import Testing
 /// The built-in elements' files: DIB layout, hook names, shell syntax, YAML and package names.
 @Suite struct ElementLayoutTests {
     static let elements = [
-        "debian", "vm", "cloud-init", "firstboot", "firewall", "redis-common", "redis", "valkey", "postgresql",
+        "debian", "ubuntu", "vm", "cloud-init", "firstboot", "firewall", "redis-common", "redis", "valkey", "postgresql",
         "mariadb", "mysql-common", "mysql", "mongodb",
     ]
     static let phases = [
@@ -77,17 +77,20 @@ import Testing
         }
     }
 
-    @Test func dependenciesResolveAndDebianProvidesTheOperatingSystem() throws {
+    @Test func dependenciesResolveAndDebianAndUbuntuProvideTheOperatingSystem() throws {
+        for system in ["debian", "ubuntu"] {
+            let provides = try String(
+                contentsOf: elementsDirectory.appendingPathComponent("\(system)/element-provides"), encoding: .utf8)
+            #expect(provides == "operating-system\n")
+        }
         for element in Self.elements {
             let deps = elementsDirectory.appendingPathComponent("\(element)/element-deps")
             guard let text = try? String(contentsOf: deps, encoding: .utf8) else { continue }
             for dependency in text.split(separator: "\n") where !dependency.hasPrefix("#") {
-                #expect(Self.elements.contains(String(dependency)), "\(element) needs unknown \(dependency)")
+                #expect(Self.elements.contains(String(dependency)) || dependency == "operating-system",
+                        "\(element) needs unknown \(dependency)")
             }
         }
-        let provides = try String(
-            contentsOf: elementsDirectory.appendingPathComponent("debian/element-provides"), encoding: .utf8)
-        #expect(provides == "operating-system\n")
     }
 
     /// Each element's YAML, as JSON from python3-yaml (the test target has no YAML library of its own).
@@ -108,7 +111,8 @@ import Testing
         let redis = try Self.yaml("redis/element.yaml")
         let versions = try #require(redis["versions"] as? [String: [String: [String: [String]]]])
         #expect(versions["distro"]?["7.0"]?["packages"] == ["redis-server"])
-        #expect(versions["distro"]?["7.0"]?["releases"] == ["bookworm"])
+        #expect(versions["distro"]?["7.0"]?["releases"] == ["bookworm", "noble"])
+        #expect(versions["distro"]?["6.0"]?["releases"] == ["jammy"])
         #expect(versions["distro"]?["8.0"]?["releases"] == ["trixie"])
         let valkey = try Self.yaml("valkey/element.yaml")
         let valkeyVersions = try #require(valkey["versions"] as? [String: [String: [String: [String]]]])
@@ -139,8 +143,8 @@ import Testing
     }
 
     /// Every package named by the elements, checked against the host's apt lists (Debian 12 here), bar the
-    /// server packages of one release (`postgresql-17` and `valkey-server` are trixie's): MirrorIndexTests
-    /// checks each release's plan against the mirror's index of that release.
+    /// server packages of one release (`postgresql-17` and `valkey-server` are trixie's, `mysql-server` sid's)
+    /// and Ubuntu's names: MirrorIndexTests checks each Debian release's plan against the mirror's index of it.
     @Test(.enabled(if: commandExists("apt-cache"), "needs apt-cache (a Debian host)"))
     func packagesExistInTheArchive() throws {
         var packages = try #require(
@@ -151,7 +155,8 @@ import Testing
             packages += try Self.yaml("\(element)/package-installs.yaml").keys
         }
         #expect(packages.count > 20)
-        for package in Set(packages) where !package.hasPrefix("postgresql-") && package != "valkey-server" {
+        let otherReleases: Set = ["valkey-server", "mysql-server", "mysql-client"]
+        for package in Set(packages) where !package.hasPrefix("postgresql-") && !otherReleases.contains(package) {
             let policy = try runCommand(["apt-cache", "policy", package])
             #expect(policy.output.contains("Candidate:") && !policy.output.contains("Candidate: (none)"),
                     "package \(package) is not in the archive")

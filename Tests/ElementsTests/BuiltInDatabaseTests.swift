@@ -33,10 +33,12 @@ struct BuiltInDatabaseTests {
         let mariadb = try library.element(named: "mariadb")
         #expect(try VersionSelection.select(for: mariadb, version: "10.11.6", edition: nil, release: "bookworm")?
             .entry.packages == ["mariadb-server"])
-        #expect(try VersionSelection.select(for: postgresql, version: "16.4", edition: nil)?.source == "vendor")
+        // 16 is Ubuntu noble's: on Debian trixie it is the vendor's package.
+        #expect(try VersionSelection.select(for: postgresql, version: "16.4", edition: nil, release: "trixie")?.source == "vendor")
+        #expect(try VersionSelection.select(for: postgresql, version: "16.4", edition: nil, release: "noble")?.entry.packages == ["postgresql-16"])
         let error = elementError { _ = try VersionSelection.select(for: postgresql, version: "12", edition: nil) }
         #expect(error == .unsupportedVersion(
-            element: "postgresql", requested: "12", supported: ["distro": ["17", "15"], "vendor": ["13", "14", "15", "16", "17"]]))
+            element: "postgresql", requested: "12", supported: ["distro": ["17", "15", "16", "14"], "vendor": ["13", "14", "15", "16", "17"]]))
         #expect(!postgresql.manifest.installsOnlyFromUserPackage && !mariadb.manifest.installsOnlyFromUserPackage)
     }
 
@@ -46,7 +48,8 @@ struct BuiltInDatabaseTests {
         #expect(!mysql.manifest.installsOnlyFromUserPackage)
         let sid = try VersionSelection.select(for: mysql, version: nil, edition: nil, release: "sid")
         #expect(sid?.entry.version == "9.7" && sid?.source == "distro" && sid?.entry.packages == ["mysql-server"])
-        #expect(try VersionSelection.select(for: mysql, version: "8.0.39", edition: nil)?.source == "vendor")
+        #expect(try VersionSelection.select(for: mysql, version: "8.0.39", edition: nil, release: "trixie")?.source == "vendor")
+        #expect(try VersionSelection.select(for: mysql, version: "8.0.39", edition: nil, release: "noble")?.source == "distro")
         let mongodb = try library.element(named: "mongodb")
         #expect(mongodb.manifest.installsOnlyFromUserPackage)
         let enterprise = try #require(try VersionSelection.select(for: mongodb, version: "6.0.19", edition: .enterprise))

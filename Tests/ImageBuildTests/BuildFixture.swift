@@ -43,7 +43,7 @@ struct BuildFixture {
             cacheDirectory: Self.cache,
             elementSearchPath: [Self.fixtureElements, try BuiltInElements.directory()],
             temporaryDirectory: temporary)
-        configuration.securityMirror = BuildConfiguration.unstableReleases.contains(release) ? nil : sources.securityMirror
+        configuration.securityMirror = Distribution.unstableReleases.contains(release) ? nil : sources.securityMirror
         configuration.release = release
         return configuration
     }

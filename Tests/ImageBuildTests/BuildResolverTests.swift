@@ -40,6 +40,19 @@ struct BuildResolverTests {
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: file.path)) == nil)
     }
 
+    @Test("a link a package makes in a phase: the host's resolver again for the next phases, the link in the image")
+    func lendsAgainAfterAPhase() throws {
+        let (folder, file) = try root(resolver: nil)
+        var resolver = try BuildResolver.lend(to: folder.url)
+        try FileManager.default.removeItem(at: file)
+        try FileManager.default.createSymbolicLink(atPath: file.path, withDestinationPath: Self.stub)
+        resolver = try resolver.afterPhase(in: folder.url)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: file.path)) == nil)
+        #expect(try Data(contentsOf: file) == (try Data(contentsOf: URL(fileURLWithPath: "/etc/resolv.conf"))))
+        try resolver.restore(in: folder.url)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: file.path) == Self.stub)
+    }
+
     @Test("a link a package made during the build is the image's and stays")
     func keepsALinkMadeDuringTheBuild() throws {
         let (folder, file) = try root(resolver: nil)
