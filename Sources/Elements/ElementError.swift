@@ -32,8 +32,8 @@ public enum ElementError: ClassifiedError, CustomStringConvertible, Sendable, Eq
     /// `-v` asks for a version `--release` does not ship; `releases` are those that do.
     case versionInOtherRelease(element: String, version: String, release: String, releases: [String])
     /// `--release` names a release for which the database's table has no archive version; `available` is
-    /// "release: versions" for the releases it has.
-    case noVersionForRelease(element: String, release: String, available: [String])
+    /// "release: versions" for the releases it has, `vendor` the versions a vendor's package (`-p`) may be.
+    case noVersionForRelease(element: String, release: String, available: [String], vendor: [String] = [])
     /// The mirror's index of `release` does not hold the table's row: `found` is "package version" as the
     /// index has it (`(none)` for a package it lacks).
     case notInMirror(element: String, version: String, release: String, found: [String])
@@ -92,9 +92,10 @@ public enum ElementError: ClassifiedError, CustomStringConvertible, Sendable, Eq
         case .versionInOtherRelease(let element, let version, let release, let releases):
             return "\(element) \(version) is not in \(Distribution.describe(release)): it is in \(list(releases)). "
                 + "Build it with --release \(releases.first ?? release), or leave out --release and dibkit picks the release that ships it"
-        case .noVersionForRelease(let element, let release, let available):
+        case .noVersionForRelease(let element, let release, let available, let vendor):
             return "\(element) has no version for \(Distribution.describe(release)); its versions per release: \(available.joined(separator: "; ")). "
                 + "Pick one of those releases with --release"
+                + (vendor.isEmpty ? "" : ", or give the vendor's package with -p FILE and -v VERSION (vendor: \(vendor.joined(separator: ", ")))")
         case .notInMirror(let element, let version, let release, let found):
             return "\(element) \(version): the mirror's \(release) does not ship it (its index has \(list(found))), "
                 + "though dibkit's version table says it does. Check --mirror (it must serve \(release)), "

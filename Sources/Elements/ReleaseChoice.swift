@@ -53,7 +53,8 @@ public struct ReleaseChoice: Sendable, Equatable {
                     element: database.name, release: release,
                     available: named.map { name in
                         "\(name): " + archiveRows.filter { $0.releases.contains(name) }.map(\.version).joined(separator: ", ")
-                    })
+                    },
+                    vendor: rows.filter { $0.source == VersionTable.vendorSource }.map(\.row.version))
             }
             chosen = release
         } else if !archiveRows.isEmpty, !anyRelease, version != nil || !named.contains(fallback),

@@ -100,7 +100,8 @@ struct ReleaseChoiceTests {
         #expect(fifteen == .versionInOtherRelease(element: "postgresql", version: "15", release: "trixie", releases: ["bookworm"]))
         #expect(fifteen?.description.contains("Build it with --release bookworm") == true)
         let forky = await #expect(throws: ElementError.self) { try await choose("redis", release: "forky") }
-        #expect(forky == .noVersionForRelease(element: "redis", release: "forky", available: ["trixie: 8.0", "bookworm: 7.0", "noble: 7.0", "jammy: 6.0"]))
+        #expect(forky == .noVersionForRelease(element: "redis", release: "forky", available: ["trixie: 8.0", "bookworm: 7.0", "noble: 7.0", "jammy: 6.0"],
+                                                    vendor: ["6.2", "7.0", "7.2", "7.4", "8.0"]))
         let explicit = try await choose("postgresql", version: "15", release: "bookworm")
         #expect(explicit.release == "bookworm" && explicit.selection?.entry.packages == ["postgresql-15"])
     }
