@@ -88,7 +88,7 @@ public struct BuildPlanReport: Codable, Sendable, Equatable {
             "release: \(release) (\(arch))"
                 + (Distribution.unstableReleases.contains(release) ? ", Debian's unstable suite" : ""),
             "mirror: \(mirror)",
-            "security mirror: \(securityMirror ?? "(none)")",
+            "security mirror: \(securityMirror ?? (Distribution(release: release) == .ubuntu ? "(the mirror: it serves \(release)-security)" : "(none)"))",
             "keyring: \(keyring)",
             "sources:",
         ] + sources.map { "  \($0)" }
