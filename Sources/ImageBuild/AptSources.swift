@@ -47,13 +47,9 @@ public struct AptSources: Sendable, Equatable {
     }
 
     static func deb822Entries(_ text: String) -> [(uri: String, suites: [String])] {
-        text.components(separatedBy: "\n\n").compactMap { stanza in
-            var fields: [String: String] = [:]
-            for line in stanza.split(separator: "\n") where !line.hasPrefix("#") {
-                guard let colon = line.firstIndex(of: ":") else { continue }
-                fields[line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()] =
-                    line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
+        Deb822.stanzas(text).compactMap { stanza in
+            // Field names are case-insensitive in sources files.
+            let fields = Dictionary(stanza.map { ($0.key.lowercased(), $0.value) }) { first, _ in first }
             guard fields["types"]?.split(separator: " ").contains("deb") == true,
                 fields["enabled"]?.lowercased() != "no",
                 let uri = fields["uris"]?.split(separator: " ").first, let suites = fields["suites"]

@@ -69,7 +69,7 @@ enum ArchiveKeyring {
         guard sha256(packedData) == indexHash else { throw failure("\(indexPath) does not have the SHA-256 InRelease names") }
         try await CommandRunner.run(["xz", "--decompress", packed.path], label: "xz")
         let packages = try String(contentsOf: scratch.appendingPathComponent("Packages"), encoding: .utf8)
-        guard let stanza = stanza(of: distribution.keyringPackage, in: packages),
+        guard let stanza = Deb822.stanzas(packages).first(where: { $0["Package"] == distribution.keyringPackage }),
               let filename = stanza["Filename"], let packageHash = stanza["SHA256"]
         else { throw failure("its index has no \(distribution.keyringPackage)") }
         let deb = scratch.appendingPathComponent("keyring.deb")
@@ -82,19 +82,6 @@ enum ArchiveKeyring {
             throw failure("\(filename) holds no \(distribution.keyringPath)")
         }
         try FilePublisher().write(data, to: kept)
-    }
-
-    /// The fields of `package`'s stanza in a Packages index.
-    static func stanza(of package: String, in packages: String) -> [String: String]? {
-        for block in packages.components(separatedBy: "\n\n") {
-            var fields: [String: String] = [:]
-            for line in block.split(separator: "\n") where !line.hasPrefix(" ") {
-                guard let colon = line.firstIndex(of: ":") else { continue }
-                fields[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
-            if fields["Package"] == package { return fields }
-        }
-        return nil
     }
 
     private static func sha256(_ data: Data) -> String {

@@ -55,6 +55,18 @@ struct MirrorIndexTests {
             #expect(sources.mirror == "http://archive.invalid/debian", "\(release)")
             #expect(sources.securityMirror == "http://security.invalid/debian-security", "\(release)")
         }
+        // An inline Signed-By key: its continuation lines (one with a colon) are not fields; names any case.
+        try Data("""
+            types: deb
+            URIs: http://inline.invalid/debian
+            Signed-By:
+             -----BEGIN PGP PUBLIC KEY BLOCK-----
+             URIs: http://wrong.invalid/debian
+             -----END PGP PUBLIC KEY BLOCK-----
+            Suites: forky
+            Components: main
+            """.utf8).write(to: folder.url.appendingPathComponent("inline.sources"))
+        #expect(AptSources.host(release: "forky", folder: folder.url.path, files: []).mirror == "http://inline.invalid/debian")
         let real = AptSources.host(release: "trixie")
         #expect(real.mirror != nil, "this host's apt sources name a Debian mirror")
     }
