@@ -19,14 +19,13 @@ enum ArchiveKeyring {
         for distribution: Distribution, given: URL?, debianMirror: String?, cacheDirectory: URL
     ) async throws -> URL? {
         guard distribution == .ubuntu else { return given }
-        if let given { return given }
-        let host = URL(fileURLWithPath: distribution.keyringPath)
-        if FileManager.default.isReadableFile(atPath: host.path) { return host }
-        let kept = cacheDirectory.appendingPathComponent("keyrings/\(host.lastPathComponent)")
-        if FileManager.default.isReadableFile(atPath: kept.path) { return kept }
+        if let found = atHand(for: distribution, given: given, cacheDirectory: cacheDirectory) { return found }
         guard let debianMirror else {
-            throw BuildError.noKeyring(path: host.path, reason: "the host's apt sources name no Debian mirror to take \(distribution.keyringPackage) from")
+            throw BuildError.noKeyring(
+                path: distribution.keyringPath,
+                reason: "the host's apt sources name no Debian mirror to take \(distribution.keyringPackage) from")
         }
+        let kept = kept(for: distribution, cacheDirectory: cacheDirectory)
         try await fetch(distribution, from: debianMirror, to: kept)
         return kept
     }
@@ -34,13 +33,26 @@ enum ArchiveKeyring {
     /// The keyring a build of `configuration` will use, said without fetching anything.
     static func planned(for configuration: BuildConfiguration) -> String {
         let distribution = configuration.distribution
-        if let given = configuration.keyring { return given.path }
-        let host = distribution.keyringPath
-        guard distribution == .ubuntu, !FileManager.default.isReadableFile(atPath: host) else { return host }
-        let kept = configuration.cacheDirectory.appendingPathComponent("keyrings/\(URL(fileURLWithPath: host).lastPathComponent)")
-        if FileManager.default.isReadableFile(atPath: kept.path) { return kept.path }
+        if let found = atHand(for: distribution, given: configuration.keyring, cacheDirectory: configuration.cacheDirectory) {
+            return found.path
+        }
         return "\(distribution.keyringPackage) from \(configuration.debianMirror.map(MirrorLogin.strip) ?? "(no Debian mirror)") "
             + "\(sourceSuite), checked by Debian's signature (taken when building)"
+    }
+
+    /// The keyring at hand, nil when it must be taken from the Debian mirror: `--keyring`, the host's (always
+    /// for Debian, mmdebstrap's default), or one kept in the cache.
+    private static func atHand(for distribution: Distribution, given: URL?, cacheDirectory: URL) -> URL? {
+        if let given { return given }
+        let host = URL(fileURLWithPath: distribution.keyringPath)
+        if distribution == .debian || FileManager.default.isReadableFile(atPath: host.path) { return host }
+        let kept = kept(for: distribution, cacheDirectory: cacheDirectory)
+        return FileManager.default.isReadableFile(atPath: kept.path) ? kept : nil
+    }
+
+    /// Where a keyring taken from the Debian mirror is kept: the cache's `keyrings/`.
+    private static func kept(for distribution: Distribution, cacheDirectory: URL) -> URL {
+        cacheDirectory.appendingPathComponent("keyrings/\(URL(fileURLWithPath: distribution.keyringPath).lastPathComponent)")
     }
 
     /// Takes `distribution`'s keyring package from the Debian mirror's trixie suite and keeps its keyring.
