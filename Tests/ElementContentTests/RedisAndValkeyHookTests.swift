@@ -28,7 +28,7 @@ import TestSupport
         let password = String(line.dropFirst(credential.count))
         #expect(password.count >= 32)
         #expect(try root.mode("/etc/dibkit/credentials") == 0o600)
-        #expect(try root.mode("/etc/dibkit") == 0o700)
+        #expect(try root.mode("/etc/dibkit") == 0o711)
         #expect(!result.output.contains(password))
 
         let config = try root.read("/etc/\(server)/dibkit.conf")

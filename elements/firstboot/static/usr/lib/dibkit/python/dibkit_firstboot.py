@@ -14,6 +14,9 @@ import tempfile
 
 CREDENTIALS = "/etc/dibkit/credentials"
 FIREWALL = "/etc/nftables.d"
+# /etc/dibkit: root's files (credentials, 0600) and, in tls/, what servers and clients read: others may pass
+# through to named files but not list it.
+FOLDER_MODE = 0o711
 
 
 class FirstbootError(Exception):
@@ -86,7 +89,7 @@ def read_credentials():
 
 def set_credential(key, value):
     """Store (or with `value` None, remove) `key` in /etc/dibkit/credentials, root-only (0600, dir 0700)."""
-    os.makedirs(path("/etc/dibkit"), mode=0o700, exist_ok=True)
+    make_dibkit_folder()
     values = read_credentials()
     if value is None:
         values.pop(key, None)
@@ -94,6 +97,13 @@ def set_credential(key, value):
         values[key] = value
     text = "".join(f"{name}={values[name]}\n" for name in sorted(values))
     write_file(CREDENTIALS, text, mode=0o600)
+
+
+def make_dibkit_folder():
+    """Make /etc/dibkit (root, FOLDER_MODE) if missing, and give an existing one that mode."""
+    folder = path("/etc/dibkit")
+    os.makedirs(folder, mode=FOLDER_MODE, exist_ok=True)
+    os.chmod(folder, FOLDER_MODE)
 
 
 def systemctl(*arguments):
@@ -183,11 +193,53 @@ def password_for(credential, given):
     return secret
 
 
-def open_port(name, port):
-    """Write /etc/nftables.d/NAME.nft accepting TCP `port` and reload the firewall."""
-    write_file(f"{FIREWALL}/{name}.nft", f"# Written by dibkit-firstboot: the {name} port.\n"
-                                         f"add rule inet filter input tcp dport {port} accept comment \"{name}\"\n")
+def check_networks(key, value):
+    """`value` (CIDRs: a list, or text separated by commas or spaces) as a list of networks in CIDR notation;
+    `key` (e.g. `redis.allowed_networks`) names it in the error."""
+    entries = value.replace(",", " ").split() if isinstance(value, str) else value
+    if not isinstance(entries, list) or not entries:
+        raise FirstbootError(f"{key} {value!r} must be networks in CIDR notation (e.g. 10.0.0.0/8), a list")
+    parsed = []
+    for entry in map(str, entries):
+        network = ip_network(entry)
+        if network is None:
+            raise FirstbootError(f"{key} entry {entry!r} is not a network in CIDR notation with no host bits "
+                                 f"set (e.g. 10.0.0.0/8, 192.168.1.7/32)")
+        parsed.append(str(network))
+    return parsed
+
+
+def firewall_rules(name, ports, networks=None):
+    """nftables lines accepting TCP `ports` (a port or a list) from `networks` (CIDRs; None: from anywhere)."""
+    ports = [ports] if isinstance(ports, int) else list(ports)
+    dport = str(ports[0]) if len(ports) == 1 else "{ " + ", ".join(map(str, ports)) + " }"
+    comment = f'comment "{name}"'
+    if networks is None:
+        return [f"add rule inet filter input tcp dport {dport} accept {comment}"]
+    lines = []
+    for family, version in (("ip", 4), ("ip6", 6)):
+        chosen = [network for network in networks if ipaddress.ip_network(network).version == version]
+        if chosen:
+            lines.append(f"add rule inet filter input {family} saddr {{ {', '.join(chosen)} }} "
+                         f"tcp dport {dport} accept {comment}")
+    return lines
+
+
+def open_port(name, ports, networks=None):
+    """Write /etc/nftables.d/NAME.nft accepting TCP `ports` (a port or a list) from `networks` (CIDRs; None:
+    from anywhere; the firewall drops the rest) and reload the firewall."""
+    scope = "from " + ", ".join(networks) if networks is not None else "from anywhere"
+    text = f"# Written by dibkit-firstboot: the {name} port(s), {scope}.\n"
+    write_file(f"{FIREWALL}/{name}.nft", text + "\n".join(firewall_rules(name, ports, networks)) + "\n")
     systemctl("reload-or-restart", "nftables.service")
+
+
+def close_port(name):
+    """Remove /etc/nftables.d/NAME.nft if there is one (and reload the firewall then)."""
+    target = path(f"{FIREWALL}/{name}.nft")
+    if os.path.exists(target):
+        os.unlink(target)
+        systemctl("reload-or-restart", "nftables.service")
 
 
 def hidden(output, hide):
