@@ -11,7 +11,8 @@ let elementsDirectory: URL = URL(fileURLWithPath: #filePath)
 /// elements and of `database` (Redis by default) and the elements it depends on, and an `/etc/group` with the
 /// groups the hooks chown to: `redis` and `valkey` (the caller's own gid, so the hook may chown to it without
 /// privileges), and `postgres`, `ssl-cert` and `mysql` with the host's gids when the host has them (so the host's servers can read what the hooks
-/// write). Removed by `remove()`.
+/// write), and an `/etc/passwd` with users `redis` and `valkey` (the caller's uid, owners of Sentinel's file).
+/// Removed by `remove()`.
 struct FakeRoot {
     let url: URL
     /// The gid of groups `redis` and `valkey`.
@@ -34,6 +35,8 @@ struct FakeRoot {
             "\(name):x:\(getgrnam(name)?.pointee.gr_gid ?? getgid()):\n"
         }
         try write("/etc/group", "root:x:0:\nredis:x:\(serverGroup):\nvalkey:x:\(serverGroup):\n" + hostGroups.joined())
+        try write("/etc/passwd", ["root:x:0:0::/root:/bin/sh", "redis:x:\(getuid()):\(serverGroup)::/var/lib/redis:/bin/false",
+                                  "valkey:x:\(getuid()):\(serverGroup)::/var/lib/valkey:/bin/false"].joined(separator: "\n") + "\n")
     }
 
     /// The path of `absolute` inside the tree.

@@ -38,8 +38,8 @@ def log(message):
     print(f"dibkit-firstboot: {message}", flush=True)
 
 
-def write_file(absolute, text, mode=0o644, group=None):
-    """Write `text` to `absolute` atomically with `mode` and optional group id; the mode is set
+def write_file(absolute, text, mode=0o644, group=None, owner=None):
+    """Write `text` to `absolute` atomically with `mode` and optional group and owner ids; they are set
     before any byte is written, so a secret is never readable by others."""
     target = path(absolute)
     directory = os.path.dirname(target)
@@ -47,8 +47,8 @@ def write_file(absolute, text, mode=0o644, group=None):
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=".dibkit-")
     try:
         os.fchmod(fd, mode)
-        if group is not None:
-            os.fchown(fd, -1, group)
+        if group is not None or owner is not None:
+            os.fchown(fd, -1 if owner is None else owner, -1 if group is None else group)
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
             handle.flush()
@@ -62,8 +62,18 @@ def write_file(absolute, text, mode=0o644, group=None):
 
 def group_id(name):
     """The gid of group `name` in the root's /etc/group, or None."""
+    return account_id("/etc/group", name)
+
+
+def user_id(name):
+    """The uid of user `name` in the root's /etc/passwd, or None."""
+    return account_id("/etc/passwd", name)
+
+
+def account_id(table, name):
+    """The third field (the id) of `name`'s line in the root's `table` (/etc/passwd, /etc/group), or None."""
     try:
-        with open(path("/etc/group"), encoding="utf-8") as handle:
+        with open(path(table), encoding="utf-8") as handle:
             for line in handle:
                 fields = line.rstrip("\n").split(":")
                 if len(fields) >= 3 and fields[0] == name:
