@@ -4,22 +4,29 @@ import PrivateYAML
 
 /// A NoCloud seed: an ISO 9660 volume labelled `cidata` holding `user-data` and `meta-data`.
 enum NoCloudSeed {
-    /// Writes `meta-data` with `instanceID` and a copy of `userData` into `directory`, then packs them into
-    /// `iso` with `cloud-localds` (cloud-image-utils). user-data holds passwords: its copy and the ISO are this
-    /// user's alone (0600, created with `O_EXCL`, never through a link), in a folder that should be 0700 too.
+    /// Writes `meta-data` with `instanceID` and `hostname`, a copy of `userData` and, when given, `network-config`
+    /// into `directory`, then packs them into `iso` with `cloud-localds` (cloud-image-utils). user-data holds
+    /// passwords: its copy and the ISO are this user's alone (0600, created with `O_EXCL`, never through a link),
+    /// in a folder that should be 0700 too.
     /// - Throws: `BootCheckError.toolFailed` when a file exists already or cannot be written.
-    static func make(iso: URL, userData: Data, instanceID: String, in directory: URL) async throws {
+    static func make(
+        iso: URL, userData: Data, instanceID: String, hostname: String = "dibkit-test", networkConfig: String? = nil,
+        in directory: URL
+    ) async throws {
         let userDataFile = directory.appendingPathComponent("user-data")
         let metaDataFile = directory.appendingPathComponent("meta-data")
-        let files = [(userDataFile, userData), (metaDataFile, Data("instance-id: \(instanceID)\nlocal-hostname: dibkit-test\n".utf8)),
+        let networkFile = directory.appendingPathComponent("network-config")
+        var files = [(userDataFile, userData), (metaDataFile, Data("instance-id: \(instanceID)\nlocal-hostname: \(hostname)\n".utf8)),
                      (iso, Data())]
+        if let networkConfig { files.append((networkFile, Data(networkConfig.utf8))) }
         for (file, contents) in files {
             guard try createPrivateFile(at: file, contents: contents) else {
                 throw BootCheckError.toolFailed(tool: "open \(file.path)", message: "it exists already; not written through")
             }
         }
+        let network = networkConfig == nil ? [] : ["--network-config=\(networkFile.path)"]
         try await ChildProcess.run(
-            "cloud-localds", [iso.path, userDataFile.path, metaDataFile.path],
+            "cloud-localds", network + [iso.path, userDataFile.path, metaDataFile.path],
             log: directory.appendingPathComponent("cloud-localds.log"))
     }
 
@@ -41,7 +48,7 @@ extension DatabaseSettings {
 
     /// `text` as a YAML double-quoted scalar that YAML 1.1 and 1.2 parsers (the image's PyYAML, Yams) read back
     /// exactly: `\` and `"` escaped, characters outside printable text written `\uXXXX`.
-    static func yamlDoubleQuoted(_ text: String) -> String {
+    public static func yamlDoubleQuoted(_ text: String) -> String {
         var quoted = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

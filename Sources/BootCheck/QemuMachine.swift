@@ -14,6 +14,24 @@ struct QemuMachine {
         overlay: URL, seed: URL, accelerator: Accelerator, options: BootCheckOptions, hostPort: Int,
         directory: URL, tag: String
     ) throws -> QemuMachine {
+        try start(overlay: overlay, seed: seed, accelerator: accelerator, memoryMiB: options.memoryMiB,
+                  cpus: options.cpus, forwards: [(hostPort, options.database.port)], link: nil,
+                  directory: directory, tag: tag)
+    }
+
+    /// A second network card on a private link between qemu processes: a multicast group on the loopback
+    /// (`-netdev socket,mcast=`), every guest on it seeing the others' frames, and the card's MAC address.
+    struct Link {
+        var group: String
+        var mac: String
+    }
+
+    /// Starts qemu with `forwards` (host port on 127.0.0.1 → guest port) on its user network card (MAC
+    /// 52:54:00:12:34:56) and, when given, a card on `link`.
+    static func start(
+        overlay: URL, seed: URL, accelerator: Accelerator, memoryMiB: Int, cpus: Int, forwards: [(Int, Int)],
+        link: Link?, directory: URL, tag: String
+    ) throws -> QemuMachine {
         let console = directory.appendingPathComponent("console-\(tag).log")
         let qmp = directory.appendingPathComponent("qmp-\(tag).sock")
         let stderrLog = directory.appendingPathComponent("qemu-\(tag).log")
@@ -23,20 +41,28 @@ struct QemuMachine {
                 message: "the QMP socket path \(qmp.path) is longer than a Unix socket allows (107 bytes); "
                     + "use a shorter temporary directory (TMPDIR)")
         }
-        let arguments = accelerator.qemuArguments + [
-            "-m", "\(options.memoryMiB)", "-smp", "\(options.cpus)",
+        let hostForwards = forwards.map { ",hostfwd=tcp:127.0.0.1:\($0.0)-:\($0.1)" }.joined()
+        var arguments = accelerator.qemuArguments + [
+            "-m", "\(memoryMiB)", "-smp", "\(cpus)",
             "-nodefaults", "-display", "none", "-no-reboot",
             "-serial", "file:\(console.path)",
             "-drive", "file=\(overlay.path),if=virtio,format=qcow2",
             "-drive", "file=\(seed.path),if=virtio,format=raw,readonly=on",
-            "-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:\(hostPort)-:\(options.database.port)",
-            "-device", "virtio-net-pci,netdev=n0",
+            "-netdev", "user,id=n0\(hostForwards)",
+            "-device", "virtio-net-pci,netdev=n0,mac=\(userNetworkMAC)",
             "-qmp", "unix:\(qmp.path),server=on,wait=off",
         ]
+        if let link {
+            arguments += ["-netdev", "socket,id=n1,mcast=\(link.group),localaddr=127.0.0.1",
+                          "-device", "virtio-net-pci,netdev=n1,mac=\(link.mac)"]
+        }
         let process = try ChildProcess("qemu-system-x86_64", arguments, output: stderrLog)
         return QemuMachine(
             process: process, console: SerialConsole(file: console), qmpSocket: qmp, stderrLog: stderrLog)
     }
+
+    /// The MAC address of the user network card (qemu's default one, named so network-config can match it).
+    static let userNetworkMAC = "52:54:00:12:34:56"
 
     /// What qemu printed on stderr, trimmed.
     func qemuMessages() -> String {

@@ -39,3 +39,24 @@ public func testImage(_ request: TestRequest, progress: @escaping ProgressHandle
     try Task.checkCancellation()
     return try await runBootCheck(options, accelerator: choice, progress: progress)
 }
+
+/// `dibkit test --topology FILE`: the database as for `testImage`, the topology read from `file`, then
+/// `runTopologyCheck`. `keepConsoles` is a folder for each instance's console.
+/// - Throws: `BootCheckError` (bad input: no database known, an unreadable topology or user-data), what
+///   `runTopologyCheck` throws.
+public func testTopology(
+    image: URL, file: URL, database: DatabaseKind?, bootTimeout: Duration?, keepConsoles: URL?,
+    progress: @escaping ProgressHandler
+) async throws -> TopologyReport {
+    guard let kind = try database ?? DatabaseKind.fromManifest(of: image) else {
+        throw BootCheckError.unknownDatabase(
+            "no manifest \(Manifest.url(beside: image).path) says which database the image holds; pass --database NAME")
+    }
+    _ = try BootRun.format(of: image.standardizedFileURL)
+    var options = TopologyOptions(image: image, topology: try Topology.read(file, kind: kind), database: kind)
+    options.bootTimeout = bootTimeout
+    options.keepConsoles = keepConsoles
+    let choice = await AcceleratorChoice.detect(reportingTo: progress)
+    try Task.checkCancellation()
+    return try await runTopologyCheck(options, accelerator: choice, progress: progress)
+}

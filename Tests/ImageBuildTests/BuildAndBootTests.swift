@@ -13,17 +13,14 @@ extension EndToEnd {
         @Test("dibkit build redis (trixie, the default: Redis 8.0; bookworm: 7.0) makes a bootable qcow2 whose Redis takes the user-data's port and password, once per instance",
               arguments: [("trixie", "8.0"), ("bookworm", "7.0")])
         func buildAndBootRedis(release: String, version: String) async throws {
-            let fixture = try BuildFixture()
-            defer { fixture.remove() }
-            let configuration = try fixture.configuration(["redis"], name: "redis-\(release)-e2e", release: release)
-            let events = EventLog()
+            let built = try await SharedBuilds.shared.image("redis", release: release)
+            let (configuration, manifest, events) = (built.configuration, built.manifest, built.events)
             let choice = await AcceleratorChoice.detect()
-            let manifest = try await build(configuration, accelerator: choice, progress: events.record)
 
             // The image and its manifest, under their final names only; nothing left in the temp folder.
             #expect(FileManager.default.fileExists(atPath: configuration.output.path))
             #expect(FileManager.default.fileExists(atPath: configuration.manifestURL.path))
-            #expect(fixture.leftovers.isEmpty)
+            #expect(built.leftovers.isEmpty)
             let onDisk = try Manifest.beside(configuration.output)
             #expect(onDisk.sha256 == manifest.sha256)
             #expect(manifest.database == "redis")
@@ -86,17 +83,14 @@ extension EndToEnd {
             _ database: String, serverPackage: String, port: Int, version: String, release: String = "trixie",
             acceptExpiredRelease: Bool = false
         ) async throws {
-            let fixture = try BuildFixture()
-            defer { fixture.remove() }
-            var configuration = try fixture.configuration([database], name: "\(database)-e2e", release: release)
-            configuration.acceptExpiredRelease = acceptExpiredRelease
+            let built = try await SharedBuilds.shared.image(database, release: release, acceptExpiredRelease: acceptExpiredRelease)
+            let (configuration, manifest) = (built.configuration, built.manifest)
             let choice = await AcceleratorChoice.detect()
-            let manifest = try await build(configuration, accelerator: choice) { _ in }
             #expect(manifest.database == database && manifest.ports == [port])
             #expect(manifest.databaseVersion?.source == "distro" && manifest.databaseVersion?.version == version)
             #expect(manifest.release == release)
             #expect(manifest.packages.contains { $0.name == serverPackage })
-            #expect(fixture.leftovers.isEmpty)
+            #expect(built.leftovers.isEmpty)
 
             // The generated password holds a space, both quotes, a backslash, $, #, a backtick and a colon.
             let kind = try #require(DatabaseKind(rawValue: database))

@@ -18,8 +18,9 @@ struct BuildFixture {
     static let fixtureElements = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/elements")
 
-    init() throws {
-        folder = URL(fileURLWithPath: "/var/tmp/dibkit-tests-\(UUID().uuidString.prefix(8))")
+    /// - Parameter folder: where the build's temp and output folders go; a fresh one under /var/tmp by default.
+    init(folder: URL = URL(fileURLWithPath: "/var/tmp/dibkit-tests-\(UUID().uuidString.prefix(8))")) throws {
+        self.folder = folder
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
     }

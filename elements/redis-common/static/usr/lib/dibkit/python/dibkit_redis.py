@@ -9,7 +9,8 @@ it is running. A configuration the server refuses fails the hook and leaves the 
 it generates one into /etc/dibkit/credentials (NAME_PASSWORD=, e.g. REDIS_PASSWORD) and never prints it.
 
 Roles (see docs/elements.md): `tls` (the port speaks TLS only: `tls-port`, `port 0`; replication over TLS too),
-`replica_of: "HOST:PORT"` with `primary_password` (default: `password`), `sentinel: {monitor, quorum, port,
+`replica_of: "HOST:PORT"` with `primary_password` (default: `password`) and `replica_priority` (0: Sentinel
+never promotes it), `sentinel: {monitor, quorum, port,
 name, down_after_ms}` (NAME-sentinel beside the server, its own config file /etc/NAME/sentinel.conf owned by
 NAME, 0600) and `allowed_networks` (the firewall opens the ports to those networks only).
 """
@@ -60,6 +61,12 @@ def checks(name):
                                         f"(a leading '-' marks it optional)")
         return " ".join(str(address) for address in addresses)
 
+    def replica_priority(value):
+        if isinstance(value, bool) or not str(value).isdigit() or int(value) > 1000:
+            raise fb.FirstbootError(f"{name}.replica_priority {value!r} must be an integer from 0 (never promoted "
+                                    f"by Sentinel) to 1000 (lower is preferred)")
+        return int(value)
+
     return {"port": lambda value: fb.check_port(f"{name}.port", value),
             "password": lambda value: fb.check_password(f"{name}.password", value),
             "maxmemory": maxmemory, "maxmemory_policy": policy, "bind": bind,
@@ -67,6 +74,7 @@ def checks(name):
             "replica_of": lambda value: endpoint(f"{name}.replica_of", value),
             "primary_password": lambda value: fb.check_password(f"{name}.primary_password", value),
             "sentinel": lambda value: sentinel_settings(name, value),
+            "replica_priority": replica_priority,
             "allowed_networks": lambda value: fb.check_networks(f"{name}.allowed_networks", value)}
 
 
@@ -195,6 +203,8 @@ def server_lines(chosen, secret, tls_files):
     if "replica_of" in chosen:
         host, port = chosen["replica_of"]
         lines += [f"replicaof {host} {port}", "replica-read-only yes"]
+    if "replica_priority" in chosen:
+        lines.append(f"replica-priority {chosen['replica_priority']}")
     if "maxmemory" in chosen:
         lines.append(f"maxmemory {chosen['maxmemory']}")
     if "maxmemory_policy" in chosen:
