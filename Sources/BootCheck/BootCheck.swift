@@ -20,25 +20,44 @@ public func runBootCheck(
     _ options: BootCheckOptions, accelerator: AcceleratorChoice,
     progress: @escaping ProgressHandler
 ) async throws -> BootReport {
-    let parent = options.workParent ?? FileManager.default.temporaryDirectory
-    let directory = parent.appendingPathComponent("dibkit-test-\(UUID().uuidString.prefix(8))")
+    let directory = try makePrivateDirectory(in: options.workParent, prefix: "dibkit-test")
+    let run = BootRun(options: options, accelerator: accelerator, directory: directory, progress: progress)
+    return try await run.execute(cleaningUp: run.cleanUp)
+}
+
+/// A new directory `<prefix>-XXXXXXXX` in `parent` (default: the system temporary directory) that only this
+/// user may look inside: the NoCloud seeds in it hold the user-data's passwords.
+func makePrivateDirectory(in parent: URL?, prefix: String) throws -> URL {
+    let parent = parent ?? FileManager.default.temporaryDirectory
+    let directory = parent.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-    // Only this user may look inside: the seed holds the user-data's passwords.
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false,
                                             attributes: [.posixPermissions: 0o700])
-    let run = BootRun(options: options, accelerator: accelerator, directory: directory, progress: progress)
-    do {
-        let report = try await run.execute()
-        await run.cleanUp()
-        return report
-    } catch {
-        await run.cleanUp()
-        throw error
+    return directory
+}
+
+/// A run that stops its guests and removes its directory on every way out.
+protocol GuestRun {
+    associatedtype Report
+    func execute() async throws -> Report
+}
+
+extension GuestRun {
+    /// `execute()`, then `cleanUp`, also when it throws (a cancelled task too).
+    func execute(cleaningUp cleanUp: () async -> Void) async throws -> Report {
+        do {
+            let report = try await execute()
+            await cleanUp()
+            return report
+        } catch {
+            await cleanUp()
+            throw error
+        }
     }
 }
 
 /// One boot check's mutable state; used from one task.
-final class BootRun {
+final class BootRun: GuestRun {
     let options: BootCheckOptions
     let accelerator: AcceleratorChoice
     let directory: URL

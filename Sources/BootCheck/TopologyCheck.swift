@@ -57,24 +57,13 @@ public struct TopologyReport: Sendable, Codable, Equatable {
 public func runTopologyCheck(
     _ options: TopologyOptions, accelerator: AcceleratorChoice, progress: @escaping ProgressHandler
 ) async throws -> TopologyReport {
-    let parent = options.workParent ?? FileManager.default.temporaryDirectory
-    let directory = parent.appendingPathComponent("dibkit-topo-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false,
-                                            attributes: [.posixPermissions: 0o700])
+    let directory = try makePrivateDirectory(in: options.workParent, prefix: "dibkit-topo")
     let run = TopologyRun(options: options, accelerator: accelerator, directory: directory, progress: progress)
-    do {
-        let report = try await run.execute()
-        await run.cleanUp()
-        return report
-    } catch {
-        await run.cleanUp()
-        throw error
-    }
+    return try await run.execute(cleaningUp: run.cleanUp)
 }
 
 /// One topology check's state; used from one task.
-final class TopologyRun {
+final class TopologyRun: GuestRun {
     /// One booted instance: its topology entry, its qemu, and a client for its database (and its Sentinel).
     struct Member {
         let instance: Topology.Instance
