@@ -122,7 +122,7 @@ import Testing
             ("redis", [6379], ["port", "password", "maxmemory", "maxmemory_policy", "bind"]),
             ("valkey", [6379], ["port", "password", "maxmemory", "maxmemory_policy", "bind"]),
             ("postgresql", [5432], ["listen_addresses", "port", "user", "password", "database", "replication_user",
-                                    "replication_password", "allowed_networks"]),
+                                    "replication_password", "allowed_networks", "tls", "standby_of"]),
             ("mariadb", [3306], ["bind_address", "port", "database", "user", "password", "root_password", "root_host"]),
             ("mysql", [3306], ["bind_address", "port", "database", "user", "password"]),
             ("mongodb", [27017], ["bind_ip", "port", "admin_user", "admin_password"]),
