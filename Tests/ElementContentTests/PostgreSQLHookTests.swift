@@ -2,7 +2,6 @@ import Foundation
 import HostProcesses
 import TestSupport
 import Testing
-import TestSupport
 
 /// The PostgreSQL first-boot hook (`50-postgresql`) through the runner on a fake root holding a real cluster:
 /// the configuration it writes, and the host's server started on it accepting exactly what user-data asked.
@@ -41,14 +40,17 @@ import TestSupport
         let etc = "/etc/postgresql/\(cluster.version)/main"
         let settings = try root.read("\(etc)/conf.d/50-dibkit.conf")
         #expect(settings.contains("port = \(port)\n") && settings.contains("listen_addresses = '127.0.0.1'\n"))
-        #expect(settings.contains("ssl = on\n"))
+        #expect(settings.contains("ssl = on\n") && settings.contains("ssl_key_file = '/etc/dibkit/tls/server.key'\n"))
+        #expect(!settings.contains("ssl_ca_file"))
         let rules = try root.read("\(etc)/pg_hba.conf").split(separator: "\n").map { $0.split(separator: " ") }
         #expect(rules.contains(["host", "all", "app", "127.0.0.0/8", "scram-sha-256"]))
         #expect(rules.contains(["host", "replication", "repl", "127.0.0.0/8", "scram-sha-256"]))
         #expect(!rules.contains { $0.last == "trust" || $0.last == "md5" })
-        #expect(try root.mode("/etc/ssl/private/ssl-cert-snakeoil.key") == 0o640)
-        #expect(try root.group("/etc/ssl/private/ssl-cert-snakeoil.key") == Int(getgrnam("ssl-cert")?.pointee.gr_gid ?? 0))
-        #expect(try root.read("/etc/nftables.d/postgresql.nft").contains("tcp dport \(port) accept"))
+        #expect(try root.mode("/etc/dibkit/tls/server.key") == 0o640)
+        #expect(try root.group("/etc/dibkit/tls/server.key") == postgresGroup)
+        #expect(try root.read("/etc/nftables.d/postgresql.nft")
+            .contains("add rule inet filter input ip saddr { 127.0.0.0/8 } tcp dport \(port) accept"))
+        #expect(try !root.read("/etc/nftables.d/postgresql.nft").contains("ip6 saddr"))
 
         let server = try cluster.start(port: port)
         defer { cluster.stop(server) }
@@ -83,6 +85,12 @@ import TestSupport
         try root.setInstance("iid-one")
         #expect(try root.runFirstboot().status == 0)
         let first = try generated()
+        #expect(try root.read("/etc/nftables.d/postgresql.nft")
+            .contains("\nadd rule inet filter input tcp dport \(port) accept comment \"postgresql\"\n"))
+        let rules = try root.read("/etc/postgresql/\(cluster.version)/main/pg_hba.conf")
+            .split(separator: "\n").map { $0.split(separator: " ") }
+        #expect(rules.contains(["host", "all", "dibkit", "0.0.0.0/0", "scram-sha-256"])
+            && rules.contains(["host", "all", "dibkit", "::/0", "scram-sha-256"]))
         let again = try root.runFirstboot()
         #expect(again.output == "dibkit-firstboot: instance iid-one already configured\n")
         #expect(try generated() == first)
@@ -174,5 +182,239 @@ import TestSupport
     ])
     func rejectsBadValuesBeforeTouchingTheCluster(setting: String, message: String) throws {
         try expectHookRejects("postgresql", setting: setting, message: message)
+    }
+
+    @Test(.enabled(if: canRunPostgreSQL, "needs root and the postgresql package"))
+    func tlsTrueMakesTheInstancesCertificateAndRefusesPlaintextOverTCP() throws {
+        let root = try FakeRoot(database: "postgresql")
+        defer { root.remove() }
+        let cluster = try FakePostgreSQLCluster(in: root)
+        let port = try freeLoopbackPort()
+        try root.setInstance("iid-pg-tls")
+        try root.setUserData("#cloud-config\ndibkit:\n  postgresql: {port: \(port), listen_addresses: 127.0.0.1, "
+            + "password: App-pass-123, replication_user: repl, tls: true}\n")
+
+        let run = try root.runFirstboot()
+        #expect(run.status == 0, "\(run.output)")
+        let settings = try root.read("/etc/postgresql/\(cluster.version)/main/conf.d/50-dibkit.conf")
+        for line in ["ssl = on", "ssl_cert_file = '/etc/dibkit/tls/server.pem'",
+                     "ssl_key_file = '/etc/dibkit/tls/server.key'", "ssl_ca_file = '/etc/dibkit/tls/ca.pem'"] {
+            #expect(settings.contains(line + "\n"), "\(settings)")
+        }
+        #expect(try root.read("/etc/dibkit/tls/ca.pem") == root.read("/etc/dibkit/tls/server.pem"))
+        #expect(try root.mode("/etc/dibkit/tls/server.key") == 0o640)
+        #expect(try root.group("/etc/dibkit/tls/server.key") == postgresGroup)
+        let rules = try root.read("/etc/postgresql/\(cluster.version)/main/pg_hba.conf")
+            .split(separator: "\n").filter { !$0.hasPrefix("#") }.map { String($0.split(separator: " ")[0]) }
+        #expect(Set(rules) == ["local", "hostssl"] && rules.filter { $0 == "hostssl" }.count == 6, "\(rules)")
+
+        let server = try cluster.start(port: port)
+        defer { cluster.stop(server) }
+        let verified = try cluster.psql(port: port, user: "dibkit", password: "App-pass-123", database: "dibkit",
+                                        "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                                        options: "sslmode=verify-ca sslrootcert=\(root.path("/etc/dibkit/tls/ca.pem"))")
+        #expect(verified.status == 0 && verified.output == "t\n", "\(verified.output)")
+        let plain = try cluster.psql(port: port, user: "dibkit", password: "App-pass-123", database: "dibkit",
+                                     "SELECT 1", options: "sslmode=disable")
+        #expect(plain.status != 0 && plain.output.contains("no pg_hba.conf entry"), "\(plain.output)")
+    }
+
+    @Test(.enabled(if: canRunPostgreSQL, "needs root and the postgresql package"))
+    func givenCertificateKeyAndCAAreInstalledAndClientsVerifyTheServerWithTheCA() throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let server = try certificates.issue("db1")
+        let root = try FakeRoot(database: "postgresql")
+        defer { root.remove() }
+        let cluster = try FakePostgreSQLCluster(in: root)
+        let port = try freeLoopbackPort()
+        try root.setInstance("iid-pg-tls-given")
+        try root.setUserData("""
+            #cloud-config
+            dibkit:
+              postgresql:
+                port: \(port)
+                listen_addresses: 127.0.0.1
+                password: App-pass-123
+                tls:
+                  cert: \(yamlBlock(server.cert, indent: 8))
+                  key: \(yamlBlock(server.key, indent: 8))
+                  ca: \(yamlBlock(certificates.ca, indent: 8))
+
+            """)
+
+        let run = try root.runFirstboot()
+        #expect(run.status == 0, "\(run.output)")
+        #expect(!run.output.contains("PRIVATE KEY"))
+        #expect(try root.read("/etc/dibkit/tls/server.pem") == server.cert)
+        #expect(try root.read("/etc/dibkit/tls/server.key") == server.key)
+        #expect(try root.read("/etc/dibkit/tls/ca.pem") == certificates.ca)
+        #expect(try root.mode("/etc/dibkit/tls/server.key") == 0o640)
+
+        let process = try cluster.start(port: port)
+        defer { cluster.stop(process) }
+        let verified = try cluster.psql(port: port, user: "dibkit", password: "App-pass-123", database: "dibkit",
+                                        "SELECT 1", options: "sslmode=verify-ca sslrootcert=\(certificates.caFile)")
+        #expect(verified.status == 0 && verified.output == "1\n", "\(verified.output)")
+    }
+
+    @Test func aGivenKeyThatIsNotTheCertificatesIsRefused() throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let (one, other) = (try certificates.issue("one"), try certificates.issue("other"))
+        let flow = { (pem: String) in "\"" + pem.replacingOccurrences(of: "\n", with: "\\n") + "\"" }
+        try expectHookRejects("postgresql", setting: "tls: {cert: \(flow(one.cert)), key: \(flow(other.key))}",
+                              message: "postgresql.tls.key is not the key of postgresql.tls.cert")
+    }
+
+    @Test(arguments: [
+        ("standby_of: db1.example.org", "postgresql.standby_of 'db1.example.org' must be a map {host, port, user, password}"),
+        ("standby_of: {user: repl, password: Repl-pass-1}", "postgresql.standby_of.host is missing"),
+        ("standby_of: {host: 10.0.0.5, password: Repl-pass-1}", "postgresql.standby_of.user is missing"),
+        ("standby_of: {host: 10.0.0.5, user: repl}", "postgresql.standby_of.password is missing"),
+        ("standby_of: {host: 10.0.0.5, port: 70000, user: repl, password: Repl-pass-1}",
+         "postgresql.standby_of.port 70000 is not a TCP port"),
+        ("standby_of: {host: \"db1;x\", user: repl, password: Repl-pass-1}",
+         "postgresql.standby_of.host 'db1;x' is not an IP address or a DNS name"),
+        ("standby_of: {host: 10.0.0.5, user: Repl, password: Repl-pass-1}",
+         "postgresql.standby_of.user 'Repl' must be a lower-case name"),
+        ("standby_of: {host: 10.0.0.5, user: repl, password: short}", "postgresql.standby_of.password must be 8 to 512"),
+        ("standby_of: {host: 10.0.0.5, user: repl, password: Repl-pass-1, sslmode: disable}",
+         "unknown postgresql.standby_of field(s) sslmode; known: host, password, port, user"),
+        ("standby_of: {host: 10.0.0.5, user: repl, password: Repl-pass-1}\n    password: App-pass-123",
+         "postgresql.password is for a primary: a standby (postgresql.standby_of) has its primary's roles"),
+        ("tls: yes-please", "postgresql.tls must be true, false or a map {cert: PEM, key: PEM, ca: PEM}"),
+    ])
+    func rejectsBadStandbyAndTLSValues(setting: String, message: String) throws {
+        try expectHookRejects("postgresql", setting: setting, message: message)
+    }
+
+    @Test(.enabled(if: canRunPostgreSQL, "needs root and the postgresql package"))
+    func aStandbyCopiesItsPrimaryOverVerifiedTLSAndAnswersReadOnlyQueries() throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        func section(_ name: String, port: Int, _ more: String) throws -> String {
+            let issued = try certificates.issue(name)
+            return """
+                #cloud-config
+                dibkit:
+                  postgresql:
+                    port: \(port)
+                    listen_addresses: 127.0.0.1
+                    user: app
+                    replication_user: repl
+                    allowed_networks: [127.0.0.0/8]
+                    tls:
+                      cert: \(yamlBlock(issued.cert, indent: 10))
+                      key: \(yamlBlock(issued.key, indent: 10))
+                      ca: \(yamlBlock(certificates.ca, indent: 10))
+                \(more)
+
+                """
+        }
+        let replicationPassword = "Repl:pa\\ss 'x'"
+        let primaryRoot = try FakeRoot(database: "postgresql")
+        defer { primaryRoot.remove() }
+        let primary = try FakePostgreSQLCluster(in: primaryRoot)
+        let primaryPort = try freeLoopbackPort()
+        try primaryRoot.setInstance("iid-pg-primary")
+        try primaryRoot.setUserData(try section("primary", port: primaryPort, """
+                password: App-pass-123
+                replication_password: \(yamlQuoted(replicationPassword))
+            """))
+        let configured = try primaryRoot.runFirstboot()
+        try #require(configured.status == 0, "\(configured.output)")
+        let primaryServer = try primary.start(port: primaryPort)
+        defer { primary.stop(primaryServer) }
+        let made = try primary.psql(port: primaryPort, user: "app", password: "App-pass-123", database: "app",
+                                    "CREATE TABLE t AS SELECT 42 AS x")
+        try #require(made.status == 0, "\(made.output)")
+
+        let standbyRoot = try FakeRoot(database: "postgresql")
+        defer { standbyRoot.remove() }
+        let standby = try FakePostgreSQLCluster(in: standbyRoot)
+        let standbyPort = try freeLoopbackPort()
+        try standbyRoot.setInstance("iid-pg-standby")
+        try standbyRoot.setUserData(try section("standby", port: standbyPort, """
+                standby_of: {host: 127.0.0.1, port: \(primaryPort), user: repl, password: \(yamlQuoted(replicationPassword))}
+            """))
+        let run = try standbyRoot.runFirstboot()
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("standby of 127.0.0.1:\(primaryPort)") && !run.output.contains("pa\\ss"),
+                "\(run.output)")
+        #expect(!((try? standbyRoot.read("/etc/dibkit/credentials")) ?? "").contains("POSTGRESQL_"))
+
+        let data = "/var/lib/postgresql/\(standby.version)/main"
+        #expect(standbyRoot.exists("\(data)/standby.signal"))
+        #expect(try standbyRoot.read("\(data)/PG_VERSION") == standby.version + "\n")
+        #expect(try standbyRoot.mode(data) == 0o700)
+        let auto = try standbyRoot.read("\(data)/postgresql.auto.conf")
+        #expect(auto.contains("primary_conninfo = 'host=''127.0.0.1'' port=''\(primaryPort)'' user=''repl''")
+            && auto.contains("sslmode=''verify-ca''") && auto.contains("hot_standby = on\n"), "\(auto)")
+        #expect(!auto.contains("pa\\ss"))
+        let passfile = "/var/lib/postgresql/dibkit-standby.pgpass"
+        #expect(try standbyRoot.mode(passfile) == 0o600)
+        #expect(try (FileManager.default.attributesOfItem(atPath: standbyRoot.path(passfile))[.ownerAccountName] as? String)
+            == "postgres")
+        #expect(try !standbyRoot.read("/etc/postgresql/\(standby.version)/main/pg_hba.conf").contains("\nhost "))
+
+        let standbyServer = try standby.start(port: standbyPort)
+        defer { standby.stop(standbyServer) }
+        let read = try standby.psql(port: standbyPort, user: "app", password: "App-pass-123", database: "app",
+                                    "SELECT pg_is_in_recovery(), (SELECT x FROM t)")
+        #expect(read.status == 0 && read.output == "t|42\n", "\(read.output)")
+        let write = try standby.psql(port: standbyPort, user: "app", password: "App-pass-123", database: "app",
+                                     "CREATE TABLE u (x int)")
+        #expect(write.status != 0 && write.output.contains("read-only transaction"), "\(write.output)")
+        var streaming = ""
+        for _ in 0..<50 {  // the walreceiver connects within seconds
+            streaming = try runCommand(["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "psql", "-X",
+                                        "-A", "-t", "-h", primary.runtime, "-p", "\(primaryPort)", "-d", "postgres", "-c",
+                                        "SELECT usename, ssl FROM pg_stat_replication JOIN pg_stat_ssl USING (pid)"],
+                                       in: URL(fileURLWithPath: "/")).output
+            if streaming == "repl|t\n" { break }
+            usleep(200_000)
+        }
+        #expect(streaming == "repl|t\n", "\(streaming)")
+    }
+}
+
+/// The host's gid of group postgres (FakeRoot's /etc/group has it).
+private let postgresGroup = Int(getgrnam("postgres")?.pointee.gr_gid ?? 0)
+
+/// `text` as a YAML literal block scalar (`|`) whose lines are indented by `indent` spaces.
+private func yamlBlock(_ text: String, indent: Int) -> String {
+    "|\n" + text.split(separator: "\n").map { String(repeating: " ", count: indent) + $0 }.joined(separator: "\n")
+}
+
+/// A test CA (EC P-256, made with openssl in a temporary folder) and server certificates it signs, as PEM.
+private struct TestCertificates {
+    let folder: URL
+    var caFile: String { folder.appendingPathComponent("ca.pem").path }
+    let ca: String
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-ca-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let made = try runCommand(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                   "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=dibkit test CA",
+                                   "-days", "2"], in: folder)
+        try #require(made.status == 0, "openssl: \(made.output)")
+        ca = try String(contentsOf: folder.appendingPathComponent("ca.pem"), encoding: .utf8)
+    }
+
+    /// A new key and a certificate for `name` signed by the CA.
+    func issue(_ name: String) throws -> (cert: String, key: String) {
+        let made = try runCommand(["openssl", "req", "-x509", "-CA", "ca.pem", "-CAkey", "ca.key", "-newkey", "ec",
+                                   "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "\(name).key",
+                                   "-out", "\(name).pem", "-subj", "/CN=\(name)", "-days", "2",
+                                   "-addext", "basicConstraints=critical,CA:FALSE"], in: folder)
+        try #require(made.status == 0, "openssl: \(made.output)")
+        return (try String(contentsOf: folder.appendingPathComponent("\(name).pem"), encoding: .utf8),
+                try String(contentsOf: folder.appendingPathComponent("\(name).key"), encoding: .utf8))
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: folder)
     }
 }

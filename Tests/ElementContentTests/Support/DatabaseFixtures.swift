@@ -47,15 +47,22 @@ struct FakePostgreSQLCluster {
     }
 
     /// Starts the cluster with the configuration first boot wrote (a child process, not a daemon); the TLS
-    /// files it names are taken from the fake root instead of the host's /etc/ssl. Waits until it answers on
-    /// `port`, the one first boot configured.
+    /// files it names (`ssl_*_file`) are taken from the fake root instead of the host's /etc, and HOME is
+    /// postgres's (as under systemd: a standby's libpq looks there for a client certificate). Waits until it
+    /// answers on `port`, the one first boot configured.
     func start(port: Int) throws -> Process {
+        let written = try root.read("/etc/postgresql/\(version)/main/conf.d/50-dibkit.conf")
+        let files = written.split(separator: "\n").compactMap { line -> [String]? in
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, parts[0].hasPrefix("ssl_"), parts[0].hasSuffix("_file") else { return nil }
+            return ["-c", "\(parts[0])=\(root.path(parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "'"))))"]
+        }
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         server.arguments = ["--reuid=postgres", "--regid=postgres", "--init-groups", "\(bin)/postgres",
-                            "-D", configuration,
-                            "-c", "ssl_cert_file=\(root.path("/etc/ssl/certs/ssl-cert-snakeoil.pem"))",
-                            "-c", "ssl_key_file=\(root.path("/etc/ssl/private/ssl-cert-snakeoil.key"))"]
+                            "-D", configuration] + files.joined()
+        let home = getpwnam("postgres").map { String(cString: $0.pointee.pw_dir) } ?? "/var/lib/postgresql"
+        server.environment = ProcessInfo.processInfo.environment.merging(["HOME": home]) { _, new in new }
         let log = "\(runtime)/server.log"
         FileManager.default.createFile(atPath: log, contents: nil)
         server.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -76,10 +83,11 @@ struct FakePostgreSQLCluster {
         server.waitUntilExit()
     }
 
-    /// `psql` over TCP to 127.0.0.1:`port`; `password` nil means none (and no prompt).
+    /// `psql` over TCP to 127.0.0.1:`port`; `password` nil means none (and no prompt); `options` are more
+    /// connection keywords (e.g. `sslmode=disable`).
     func psql(port: Int, user: String, password: String?, database: String, _ query: String,
-              replication: Bool = false) throws -> CommandResult {
-        var connection = "host=127.0.0.1 port=\(port) user=\(user) dbname=\(database)"
+              replication: Bool = false, options: String = "") throws -> CommandResult {
+        var connection = "host=127.0.0.1 port=\(port) user=\(user) dbname=\(database) \(options)"
         if replication { connection += " replication=true" }
         var environment = ["PGPASSFILE": "/nonexistent/pgpass", "PGPASSWORD": ""]
         if let password { environment["PGPASSWORD"] = password }
