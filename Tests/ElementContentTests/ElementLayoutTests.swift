@@ -123,8 +123,11 @@ import Testing
             ("valkey", [6379], ["port", "password", "maxmemory", "maxmemory_policy", "bind"]),
             ("postgresql", [5432], ["listen_addresses", "port", "user", "password", "database", "replication_user",
                                     "replication_password", "allowed_networks"]),
-            ("mariadb", [3306], ["bind_address", "port", "database", "user", "password", "root_password", "root_host"]),
-            ("mysql", [3306], ["bind_address", "port", "database", "user", "password"]),
+            ("mariadb", [3306], ["bind_address", "port", "database", "user", "password", "root_password", "root_host",
+                                 "tls", "allowed_networks", "server_id", "replication_user", "replication_password",
+                                 "replica_of"]),
+            ("mysql", [3306], ["bind_address", "port", "database", "user", "password", "tls", "allowed_networks",
+                               "server_id", "replication_user", "replication_password", "replica_of"]),
             ("mongodb", [27017], ["bind_ip", "port", "admin_user", "admin_password"]),
         ]
         for (element, ports, names) in expected {
