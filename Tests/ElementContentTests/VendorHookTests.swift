@@ -11,6 +11,8 @@ import TestSupport
         ("mysql", "user: mysql.sys", "mysql.user 'mysql.sys' must be a lower-case name"),
         ("mysql", "database: information_schema", "mysql.database 'information_schema' must be 1 to 64"),
         ("mysql", "root_password: abcdefgh1", "unknown mysql setting(s) root_password"),
+        ("mysql", "replica_of: {host: db, port: 3306, user: repl}", "mysql.replica_of.password is missing"),
+        ("mysql", "replication_password: Repl-pass-1", "mysql.replication_password is given without mysql.replication_user"),
         ("mongodb", "bind_ip: \"10.0.0.1, example.org\"", "mongodb.bind_ip entry 'example.org' is not an IP address"),
         ("mongodb", "admin_user: \"a b\"", "mongodb.admin_user 'a b' must be 1 to 64"),
         ("mongodb", "admin_password: short", "mongodb.admin_password must be 8 to 512 characters"),
@@ -60,7 +62,13 @@ import TestSupport
         #expect(run.status == 0, "\(run.output)")
         #expect(!run.output.contains("GRANT ALL"), "\(run.output)")
 
-        try server.start(optionFile: "/etc/mysql/mysql.conf.d/99-dibkit.cnf")
+        // MariaDB's server has GTIDs always and knows no gtid_mode nor enforce_gtid_consistency: it reads the
+        // option file without them.
+        let options = try root.read("/etc/mysql/mysql.conf.d/99-dibkit.cnf")
+        #expect(options.contains("gtid_mode = ON\nenforce_gtid_consistency = ON\n"), "\(options)")
+        try root.write("/etc/mysql/standing-in.cnf", options.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("gtid_mode") && !$0.hasPrefix("enforce_gtid_consistency") }.joined(separator: "\n"))
+        try server.start(optionFile: "/etc/mysql/standing-in.cnf")
         defer { server.stop() }
         let tcp = ["--protocol=TCP", "-h", "127.0.0.1", "-P", "\(port)", "-u", "app", "--batch", "--skip-column-names"]
         let grants = try server.client(password: injection, tcp + ["-e", "SHOW GRANTS", "shop"])

@@ -114,15 +114,16 @@ final class FakeMariaDB {
         try #require(install.status == 0, "mariadb-install-db: \(install.output)")
     }
 
-    /// Starts the server with the option file first boot wrote, and waits until it answers on its socket.
-    func start(optionFile: String = "/etc/mysql/mariadb.conf.d/99-dibkit.cnf") throws {
+    /// Starts the server with the option file first boot wrote (and `arguments` after it), and waits until it
+    /// answers on its socket.
+    func start(optionFile: String = "/etc/mysql/mariadb.conf.d/99-dibkit.cnf", arguments: [String] = []) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/mariadbd")
         process.arguments = ["--defaults-file=\(root.path(optionFile))",
                              "--datadir=\(data)", "--user=mysql", "--socket=\(socket)",
                              "--tmpdir=\(root.path("/run/mysqld"))",
                              "--pid-file=\(root.path("/run/mysqld/mysqld.pid"))",
-                             "--log-error=\(root.path("/run/mysqld/error.log"))"]
+                             "--log-error=\(root.path("/run/mysqld/error.log"))"] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -138,6 +139,18 @@ final class FakeMariaDB {
         Issue.record("mariadbd did not answer on \(socket)")
     }
 
+    /// Arguments starting the server with the TLS files first boot wrote taken from the fake root (the option
+    /// file names them as in the image, /etc/dibkit/tls).
+    var tlsFromRoot: [String] {
+        ["--ssl-cert=\(root.path("/etc/dibkit/tls/server.pem"))", "--ssl-key=\(root.path("/etc/dibkit/tls/server.key"))",
+         "--ssl-ca=\(root.path("/etc/dibkit/tls/ca.pem"))"]
+    }
+
+    /// `mariadb` as root over the server's socket (unix_socket), rows tab-separated without column names.
+    func asRoot(_ query: String) throws -> CommandResult {
+        try client(password: nil, ["--socket=\(socket)", "-u", "root", "--batch", "--skip-column-names", "-e", query])
+    }
+
     func stop() {
         guard let server, server.isRunning else { return }
         _ = try? runCommand(["mariadb-admin", "--no-defaults", "--socket=\(socket)", "--user=root", "shutdown"])
@@ -148,6 +161,44 @@ final class FakeMariaDB {
     func client(password: String?, _ arguments: [String]) throws -> CommandResult {
         try runCommand(["mariadb", "--no-defaults"] + arguments, environment: password.map { ["MYSQL_PWD": $0] } ?? [:])
     }
+}
+
+/// A certificate authority made by openssl in a temporary folder, and certificates it signs for 127.0.0.1 (and
+/// localhost); PEM text, as user-data gives it. Removed by `remove()`.
+struct TestCA {
+    let folder: URL
+    let certificate: String
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-ca-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try shell("""
+            cd '\(folder.path)' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \\
+              -subj /CN=dibkit-test-ca -days 2 -keyout ca.key -out ca.pem 2>/dev/null
+            """)
+        certificate = try String(contentsOf: folder.appendingPathComponent("ca.pem"), encoding: .utf8)
+    }
+
+    /// A new key and a certificate for 127.0.0.1 signed by the CA: (cert, key) PEM.
+    func issue(_ name: String) throws -> (cert: String, key: String) {
+        try shell("""
+            cd '\(folder.path)' && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=\(name) \\
+              -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout \(name).key -out \(name).csr 2>/dev/null \\
+            && openssl x509 -req -in \(name).csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \\
+              -copy_extensions copy -out \(name).pem 2>/dev/null
+            """)
+        return (try String(contentsOf: folder.appendingPathComponent("\(name).pem"), encoding: .utf8),
+                try String(contentsOf: folder.appendingPathComponent("\(name).key"), encoding: .utf8))
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
+
+/// `text` (lines) as a YAML literal block scalar's lines, each indented by `indent` spaces.
+func yamlBlock(_ text: String, indent: Int) -> String {
+    "|\n" + text.split(separator: "\n").map { String(repeating: " ", count: indent) + $0 }.joined(separator: "\n")
 }
 
 /// A password as users paste them from password managers: leading and trailing spaces, both quotes, a
