@@ -82,14 +82,27 @@ public struct Topology: Sendable {
         }
         guard Set(instances.map(\.name)).count == instances.count, Set(instances.map(\.address)).count == instances.count
         else { throw fail("instance names and addresses must be unique") }
+        // A PostgreSQL standby has its primary's roles: clients log in to it as to the primary.
+        for index in instances.indices where instances[index].settings.password.isEmpty {
+            guard let primary = instances.first(where: { $0.address == instances[index].primary?.host }),
+                !primary.settings.password.isEmpty
+            else { throw fail("instance \(instances[index].name): a standby's primary must be an instance with a password") }
+            instances[index].settings.password = primary.settings.password
+            instances[index].settings.user = primary.settings.user
+            instances[index].settings.database = primary.settings.database
+        }
         return Topology(networkPrefix: prefix, instances: instances)
     }
 
     /// One instance from its user-data (`file` names it in errors).
     static func instance(name: String, address: String, userData: Data, file: URL, kind: DatabaseKind) throws -> Instance {
-        let settings = try DatabaseSettings.read(userData: file, kind: kind)
         let section = ((try? PrivateYAML.load(String(decoding: userData, as: UTF8.self))) as? [String: Any])
             .flatMap { $0["dibkit"] as? [String: Any] }.flatMap { $0[kind.rawValue] as? [String: Any] } ?? [:]
+        // A standby takes no password (its roles are its primary's): `read` fills it in from the primary.
+        let standby = kind == .postgresql && section["standby_of"] != nil && section["password"] == nil
+        let settings = standby
+            ? DatabaseSettings(kind: kind, port: (section["port"] as? Int) ?? kind.imagePort, password: "")
+            : try DatabaseSettings.read(userData: file, kind: kind)
         var instance = Instance(name: name, address: address, userData: userData, settings: settings)
         instance.primary = try primary(of: section, kind: kind, file: file)
         if kind.speaksRESP, let sentinel = section["sentinel"] as? [String: Any] {

@@ -104,8 +104,8 @@ import Testing
     /// it by GTID from its first transaction, and is read-only for the application user.
     @Test(.enabled(if: canRunMariaDB, "needs root and the mariadb-server package"))
     func aReplicaFollowsItsPrimaryOverVerifiedTLS() throws {
-        let ca = try TestCA()
-        defer { ca.remove() }
+        let authority = try TestCertificates()
+        defer { authority.remove() }
         let (primaryRoot, replicaRoot) = (try FakeRoot(database: "mariadb"), try FakeRoot(database: "mariadb"))
         defer { primaryRoot.remove(); replicaRoot.remove() }
         let (primary, replica) = (try FakeMariaDB(in: primaryRoot), try FakeMariaDB(in: replicaRoot))
@@ -113,7 +113,7 @@ import Testing
         let replicationPassword = "Repl 'pass' \"\\ 123"
         let hexPassword = Data(replicationPassword.utf8).map { String(format: "%02x", $0) }.joined()
         func userData(port: Int, name: String, _ extra: String) throws -> String {
-            let (cert, key) = try ca.issue(name)
+            let (cert, key) = try authority.issue(name)
             return """
                 #cloud-config
                 dibkit:
@@ -126,7 +126,7 @@ import Testing
                     tls:
                       cert: \(yamlBlock(cert, indent: 8))
                       key: \(yamlBlock(key, indent: 8))
-                      ca: \(yamlBlock(ca.certificate, indent: 8))
+                      ca: \(yamlBlock(authority.ca, indent: 8))
                 \(extra)
 
                 """
@@ -185,9 +185,9 @@ import Testing
     }
 
     @Test func givenTLSWhoseKeyIsAnotherCertificatesIsRefused() throws {
-        let ca = try TestCA()
-        defer { ca.remove() }
-        let (first, second) = (try ca.issue("first"), try ca.issue("second"))
+        let authority = try TestCertificates()
+        defer { authority.remove() }
+        let (first, second) = (try authority.issue("first"), try authority.issue("second"))
         func quoted(_ pem: String) -> String { "\"" + pem.replacingOccurrences(of: "\n", with: "\\n") + "\"" }
         try expectHookRejects("mariadb", setting: "tls: {cert: \(quoted(first.cert)), key: \(quoted(second.key))}",
                               message: "mariadb.tls.key is not the key of mariadb.tls.cert")

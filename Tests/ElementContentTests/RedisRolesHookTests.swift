@@ -49,20 +49,20 @@ import TestSupport
         let authority = try TestCertificates()
         defer { authority.remove() }
         let issued = try authority.issue("db1", addresses: ["10.77.0.11"])
-        let tls = "tls:\n      cert: \(TestCertificates.yamlBlock(issued.cert, indent: 8))\n"
-            + "      key: \(TestCertificates.yamlBlock(issued.key, indent: 8))\n"
-            + "      ca: \(TestCertificates.yamlBlock(authority.caPEM, indent: 8))"
+        let tls = "tls:\n      cert: \(yamlBlock(issued.cert, indent: 8))\n"
+            + "      key: \(yamlBlock(issued.key, indent: 8))\n"
+            + "      ca: \(yamlBlock(authority.ca, indent: 8))"
         let (root, result) = try configure(server, [tls])
         defer { root.remove() }
         #expect(result.status == 0, "\(result.output)")
-        #expect(try root.read("/etc/dibkit/tls/ca.pem") == authority.caPEM)
+        #expect(try root.read("/etc/dibkit/tls/ca.pem") == authority.ca)
         #expect(try root.read("/etc/dibkit/tls/server.pem") == issued.cert)
         #expect(!result.output.contains("PRIVATE KEY"))
 
         // Another certificate's key is refused before anything is written.
         let other = try authority.issue("db2", addresses: ["10.77.0.12"])
-        let mismatched = tls.replacingOccurrences(of: TestCertificates.yamlBlock(issued.key, indent: 8),
-                                                  with: TestCertificates.yamlBlock(other.key, indent: 8))
+        let mismatched = tls.replacingOccurrences(of: yamlBlock(issued.key, indent: 8),
+                                                  with: yamlBlock(other.key, indent: 8))
         let (refusedRoot, refused) = try configure(server, [mismatched])
         defer { refusedRoot.remove() }
         #expect(refused.status == 1)

@@ -29,9 +29,9 @@ extension EndToEnd {
         /// the database's section.
         static func tls(_ authority: TestCertificates, _ name: String, index: Int) throws -> String {
             let issued = try authority.issue(name, addresses: ["10.77.0.\(11 + index)", "127.0.0.1"])
-            return "    tls:\n      cert: \(TestCertificates.yamlBlock(issued.cert, indent: 8))\n"
-                + "      key: \(TestCertificates.yamlBlock(issued.key, indent: 8))\n"
-                + "      ca: \(TestCertificates.yamlBlock(authority.caPEM, indent: 8))\n"
+            return "    tls:\n      cert: \(yamlBlock(issued.cert, indent: 8))\n"
+                + "      key: \(yamlBlock(issued.key, indent: 8))\n"
+                + "      ca: \(yamlBlock(authority.ca, indent: 8))\n"
         }
 
         @Test("Redis primary + replica + witness replica, each with Sentinel, over TLS from one CA: the replica reads the primary's writes and refuses its own; the witness keeps the host out (allowed_networks); stopping the primary's VM makes Sentinel promote the replica, which takes writes, and the witness follows it")
@@ -75,8 +75,10 @@ extension EndToEnd {
 
         @Test("PostgreSQL primary + standby over TLS from one CA (hostssl only): the standby, cloned by pg_basebackup at first boot, reads the primary's writes and refuses its own; plaintext is refused")
         func postgreSQLStandbyOverTLS() async throws {
+            // The standby's roles, passwords included, are the primary's: it takes no password of its own.
             try await checkSQLPair("postgresql", primary: "    replication_user: repl\n    replication_password: \"repl pass 123\"\n",
-                                   replica: "    standby_of: {host: 10.77.0.11, port: 5432, user: repl, password: \"repl pass 123\"}\n")
+                                   replica: "    standby_of: {host: 10.77.0.11, port: 5432, user: repl, password: \"repl pass 123\"}\n",
+                                   passwordOnReplica: false)
         }
 
         @Test("MariaDB primary + replica over TLS from one CA (require_secure_transport): the replica follows the primary by GTID, reads its writes and refuses its own; plaintext is refused")
@@ -87,17 +89,18 @@ extension EndToEnd {
 
         /// Boots a primary and a replica of the shared `database` image, both with TLS from one CA and the
         /// host and the link as their client networks, `primary` and `replica` added to their sections.
-        private func checkSQLPair(_ database: String, primary: String, replica: String) async throws {
+        private func checkSQLPair(_ database: String, primary: String, replica: String, passwordOnReplica: Bool = true) async throws {
             let built = try await SharedBuilds.shared.image(database)
             let authority = try TestCertificates()
             defer { authority.remove() }
             let password = DatabaseSettings.random(kind: .postgresql).password
-            func userData(_ name: String, index: Int, extra: String) throws -> (String, String) {
-                (name, "#cloud-config\ndibkit:\n  \(database):\n    password: \(DatabaseSettings.yamlDoubleQuoted(password))\n"
+            func userData(_ name: String, index: Int, extra: String, withPassword: Bool = true) throws -> (String, String) {
+                let secret = withPassword ? "    password: \(DatabaseSettings.yamlDoubleQuoted(password))\n" : ""
+                return (name, "#cloud-config\ndibkit:\n  \(database):\n" + secret
                     + "    allowed_networks: [10.77.0.0/24, 10.0.2.2/32]\n" + extra + (try Self.tls(authority, name, index: index)))
             }
             let file = try Self.writeTopology([try userData("primary", index: 0, extra: primary),
-                                               try userData("replica", index: 1, extra: replica)],
+                                               try userData("replica", index: 1, extra: replica, withPassword: passwordOnReplica)],
                                               in: authority.folder.appendingPathComponent("topology"))
             let report = try await testTopology(
                 image: built.configuration.output, file: file, database: nil, bootTimeout: nil, keepConsoles: nil) { _ in }

@@ -5,13 +5,7 @@ public import Foundation
 public struct TestCertificates {
     public let folder: URL
     /// The CA's certificate (PEM).
-    public let caPEM: String
-
-    /// A server certificate (PEM) and its key (PEM).
-    public struct Issued: Sendable {
-        public let cert: String
-        public let key: String
-    }
+    public let ca: String
 
     public init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-ca-\(UUID().uuidString.prefix(8))")
@@ -21,33 +15,28 @@ public struct TestCertificates {
                           "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
                           "-keyout", folder.appendingPathComponent("ca.key").path,
                           "-out", folder.appendingPathComponent("ca.pem").path])
-        caPEM = try String(contentsOf: folder.appendingPathComponent("ca.pem"), encoding: .utf8)
+        ca = try String(contentsOf: folder.appendingPathComponent("ca.pem"), encoding: .utf8)
     }
 
-    /// A certificate for `name` with `addresses` (IP) and `name` (DNS) as subject alternative names.
-    public func issue(_ name: String, addresses: [String]) throws -> Issued {
+    /// A new key and a certificate for `name` signed by the CA, with `addresses` (IP), `name` and localhost (DNS)
+    /// as subject alternative names: (cert, key) PEM.
+    public func issue(_ name: String, addresses: [String] = ["127.0.0.1"]) throws -> (cert: String, key: String) {
         let key = folder.appendingPathComponent("\(name).key"), request = folder.appendingPathComponent("\(name).csr")
         let cert = folder.appendingPathComponent("\(name).pem"), extensions = folder.appendingPathComponent("\(name).ext")
-        let names = (["DNS:\(name)"] + addresses.map { "IP:\($0)" }).joined(separator: ",")
+        let names = (["DNS:\(name)", "DNS:localhost"] + addresses.map { "IP:\($0)" }).joined(separator: ",")
         try Data("subjectAltName=\(names)\nextendedKeyUsage=serverAuth,clientAuth\n".utf8).write(to: extensions)
         try Self.openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                           "-subj", "/CN=\(name)", "-keyout", key.path, "-out", request.path])
         try Self.openssl(["x509", "-req", "-in", request.path, "-CA", folder.appendingPathComponent("ca.pem").path,
                           "-CAkey", folder.appendingPathComponent("ca.key").path, "-CAcreateserial", "-days", "30",
                           "-sha256", "-extfile", extensions.path, "-out", cert.path])
-        return Issued(cert: try String(contentsOf: cert, encoding: .utf8), key: try String(contentsOf: key, encoding: .utf8))
+        return (try String(contentsOf: cert, encoding: .utf8), try String(contentsOf: key, encoding: .utf8))
     }
 
     /// The CA certificate's path (for clients on the host).
-    public var caFile: URL { folder.appendingPathComponent("ca.pem") }
+    public var caFile: String { folder.appendingPathComponent("ca.pem").path }
 
     public func remove() { try? FileManager.default.removeItem(at: folder) }
-
-    /// `pem` as a YAML block scalar indented by `indent` spaces under its key (`key: |` then the lines).
-    public static func yamlBlock(_ pem: String, indent: Int) -> String {
-        let pad = String(repeating: " ", count: indent)
-        return "|\n" + pem.split(separator: "\n").map { pad + $0 }.joined(separator: "\n")
-    }
 
     private static func openssl(_ arguments: [String]) throws {
         let result = try runCommand(["openssl"] + arguments)
@@ -55,4 +44,9 @@ public struct TestCertificates {
             throw CommandError(description: "openssl \(arguments.first ?? "") failed: \(result.output)")
         }
     }
+}
+
+/// `text` (lines) as a YAML literal block scalar (`|`), each line indented by `indent` spaces.
+public func yamlBlock(_ text: String, indent: Int) -> String {
+    "|\n" + text.split(separator: "\n").map { String(repeating: " ", count: indent) + $0 }.joined(separator: "\n")
 }

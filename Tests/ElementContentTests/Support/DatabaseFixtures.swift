@@ -163,44 +163,6 @@ final class FakeMariaDB {
     }
 }
 
-/// A certificate authority made by openssl in a temporary folder, and certificates it signs for 127.0.0.1 (and
-/// localhost); PEM text, as user-data gives it. Removed by `remove()`.
-struct TestCA {
-    let folder: URL
-    let certificate: String
-
-    init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-ca-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try shell("""
-            cd '\(folder.path)' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \\
-              -subj /CN=dibkit-test-ca -days 2 -keyout ca.key -out ca.pem 2>/dev/null
-            """)
-        certificate = try String(contentsOf: folder.appendingPathComponent("ca.pem"), encoding: .utf8)
-    }
-
-    /// A new key and a certificate for 127.0.0.1 signed by the CA: (cert, key) PEM.
-    func issue(_ name: String) throws -> (cert: String, key: String) {
-        try shell("""
-            cd '\(folder.path)' && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=\(name) \\
-              -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout \(name).key -out \(name).csr 2>/dev/null \\
-            && openssl x509 -req -in \(name).csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \\
-              -copy_extensions copy -out \(name).pem 2>/dev/null
-            """)
-        return (try String(contentsOf: folder.appendingPathComponent("\(name).pem"), encoding: .utf8),
-                try String(contentsOf: folder.appendingPathComponent("\(name).key"), encoding: .utf8))
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(at: folder)
-    }
-}
-
-/// `text` (lines) as a YAML literal block scalar's lines, each indented by `indent` spaces.
-func yamlBlock(_ text: String, indent: Int) -> String {
-    "|\n" + text.split(separator: "\n").map { String(repeating: " ", count: indent) + $0 }.joined(separator: "\n")
-}
-
 /// A password as users paste them from password managers: leading and trailing spaces, both quotes, a
 /// backslash, `$`, `#`, a backtick and a character outside ASCII (that SASLprep changes: `½` is `1⁄2` in NFKC).
 let pastedPassword = " p@ss 'single' \"double\" back\\slash $HOME #hash `tick` ½ "

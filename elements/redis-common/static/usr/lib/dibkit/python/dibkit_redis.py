@@ -138,8 +138,8 @@ def quoted(text):
 
 
 def check_configuration(name, text, password):
-    """Start NAME-server on `text` privately (port 0 and tls-port 0: no TCP; no replication; a unix socket in a
-    fresh root-only folder; no persistence; TLS files, if any, loaded) and AUTH with `password` over the socket: the server itself reads the file and takes the
+    """Start NAME-server on `text` privately (port 0 and tls-port 0: no TCP; a unix socket in a fresh root-only
+    folder; no persistence; TLS files, if any, loaded; `text` holds no replicaof line) and AUTH with `password` over the socket: the server itself reads the file and takes the
     password. Raise FirstbootError with what it said (its echo of a configuration line left out) when it does not."""
     server_name = f"{name}-server"
     program = shutil.which(server_name)
@@ -150,8 +150,7 @@ def check_configuration(name, text, password):
         with open(os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as handle:
             handle.write(text)
         with open(os.path.join(folder, "output.log"), "w+", encoding="utf-8", errors="replace") as output:
-            server = subprocess.Popen([program, config, "--port", "0", "--tls-port", "0", "--replicaof", "no", "one",
-                                       "--unixsocket", sock, "--unixsocketperm", "700",
+            server = subprocess.Popen([program, config, "--port", "0", "--tls-port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
                                        "--dir", folder, "--save", "", "--appendonly", "no", "--daemonize", "no"],
                                       stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
             try:
@@ -301,9 +300,12 @@ def main(name):
             tls.remove()
         header = f"# Written by dibkit-firstboot (50-{name}) from user-data `dibkit: {{{name}: ...}}`."
         text = "\n".join([header] + server_lines(chosen, secret, tls_files)) + "\n"
-        # The server checking it reads the TLS files where they are now (under the root, in tests).
+        # The server checking it reads the TLS files where they are now (under the root, in tests), and is no
+        # replica (Redis 8.0 reset the AUTH connection of a private server started with a replicaof line, in a
+        # booted image; and a replica would dial out to its primary).
         here = tls_files and {role: fb.path(file) for role, file in tls_files.items()}
-        check_configuration(name, "\n".join(server_lines(chosen, secret, here)) + "\n", secret)
+        standalone = {key: value for key, value in chosen.items() if key != "replica_of"}
+        check_configuration(name, "\n".join(server_lines(standalone, secret, here)) + "\n", secret)
         fb.write_file(f"/etc/{name}/dibkit.conf", text, mode=0o640, group=group)
         drop_rewritten_settings(name)
         networks = chosen.get("allowed_networks")
