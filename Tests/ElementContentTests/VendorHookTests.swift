@@ -17,6 +17,8 @@ import TestSupport
         ("mongodb", "admin_user: \"a b\"", "mongodb.admin_user 'a b' must be 1 to 64"),
         ("mongodb", "admin_password: short", "mongodb.admin_password must be 8 to 512 characters"),
         ("mongodb", "port: 99999", "mongodb.port 99999 is not a TCP port"),
+        ("mongodb", "tls: {cert: abc, key: def}", "mongodb.tls.cert is not PEM text"),
+        ("mongodb", "allowed_networks: [10.0.0.1/8]", "mongodb.allowed_networks entry '10.0.0.1/8' is not a network"),
         ("mysql", "user: \"app\\n\"", "mysql.user 'app\\n' must be a lower-case name"),
         ("mysql", "password: \"abcdefgh\\r\"", "mysql.password holds a control character"),
         ("mysql", "bind_address: \"fe80::1%x#y\"", "mysql.bind_address 'fe80::1%x#y' is not an IP address"),
