@@ -116,9 +116,11 @@ extension TopologyRun {
         for other in members where other.name != successor.name && other.name != primary.name {
             let name = "\(other.name): follows \(successor.name) (Sentinel's view)"
             let start = clock.now
-            while try await !follows(other, successor, watcher: watcher, port: sentinelPort, name: masterName) {
-                guard clock.now - start < .seconds(120) else {
-                    throw fail(name, "Sentinel does not report it replicating from \(successor.instance.address)", other)
+            while case let (following, view) = try await follows(other, successor, watcher: watcher, port: sentinelPort,
+                                                                 name: masterName), !following {
+                guard clock.now - start < .seconds(180) else {
+                    throw fail(name, "Sentinel does not report it replicating from \(successor.instance.address) "
+                               + "after 180 s; it says: \(view)", other)
                 }
                 try await Task.sleep(for: .seconds(2))
             }
@@ -133,21 +135,23 @@ extension TopologyRun {
         return outcome.output.split(separator: "\n").first.map { String($0) }
     }
 
-    /// Whether Sentinel lists `replica` as replicating from `primary` with its link up.
-    private func follows(_ replica: Member, _ primary: Member, watcher: Member, port: Int, name: String) async throws -> Bool {
-        let outcome = try await watcher.client.run(["SENTINEL", "replicas", name], port: port)
-        // redis-cli prints each replica's fields as alternating name and value lines.
-        let lines = outcome.output.split(separator: "\n").map(String.init)
-        var fields: [String: String] = [:]
-        var entries: [[String: String]] = []
-        for index in stride(from: 0, to: lines.count - 1, by: 2) {
-            if lines[index] == "name", !fields.isEmpty { entries.append(fields); fields = [:] }
-            fields[lines[index]] = lines[index + 1]
+    /// Whether Sentinel lists `replica` as replicating from `primary` with its link up; what it said.
+    private func follows(_ replica: Member, _ primary: Member, watcher: Member, port: Int, name: String) async throws
+        -> (Bool, String)
+    {
+        let outcome = try await watcher.client.run(["-2", "--json", "SENTINEL", "replicas", name], port: port)
+        // RESP2 through redis-cli --json: one array per replica of alternating field names and values.
+        let lists = (try? JSONSerialization.jsonObject(with: Data(outcome.output.utf8))) as? [[Any]] ?? []
+        let entries = lists.map { list in
+            Dictionary(stride(from: 0, to: list.count - 1, by: 2).map { ("\(list[$0])", "\(list[$0 + 1])") },
+                       uniquingKeysWith: { first, _ in first })
         }
-        if !fields.isEmpty { entries.append(fields) }
-        return entries.contains {
+        let follows = entries.contains {
             $0["ip"] == replica.instance.address && $0["master-host"] == primary.instance.address
                 && $0["master-link-status"] == "ok"
         }
+        let view = entries.first { $0["ip"] == replica.instance.address }
+            .map { "master-host \($0["master-host"] ?? "?"), master-link-status \($0["master-link-status"] ?? "?")" }
+        return (follows, view ?? "not listed: \(outcome.summary)")
     }
 }
