@@ -114,7 +114,9 @@ public struct Topology: Sendable {
         default: break
         }
         if let networks = section["allowed_networks"] {
-            instance.allowedNetworks = (networks as? [Any])?.map { "\($0)" } ?? "\(networks)".split(separator: " ").map(String.init)
+            // As the hooks read it: a list, or text separated by commas or spaces.
+            instance.allowedNetworks = (networks as? [Any])?.map { "\($0)" }
+                ?? "\(networks)".split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
         }
         return instance
     }

@@ -158,7 +158,7 @@ final class TopologyRun: GuestRun {
                 cpus: options.cpus, forwards: forwards, link: .init(group: group, mac: mac), directory: folder,
                 tag: instance.name)
             let client = TopologyClient(kind: options.database, settings: instance.settings, hostPort: hostPort,
-                                        tls: try trust(for: instance, in: folder))
+                                        transport: try transport(for: instance, in: folder))
             members.append(Member(instance: instance, machine: machine, client: client, sentinelPort: sentinelPort))
             report.hostPorts[instance.name] = hostPort
         }
@@ -221,12 +221,13 @@ final class TopologyRun: GuestRun {
         """
     }
 
-    /// The TLS trust of `instance`'s clients: nil without TLS; its CA written into `folder`, or none (self-signed).
-    private func trust(for instance: Topology.Instance, in folder: URL) throws -> URL?? {
-        guard let tls = instance.tls else { return nil }
-        guard let ca = tls.caPEM else { return .some(nil) }
+    /// How the host's client reaches `instance`: plaintext without TLS; else verified against its CA, written
+    /// into `folder`, or unverified (a self-signed certificate).
+    private func transport(for instance: Topology.Instance, in folder: URL) throws -> TopologyClient.Transport {
+        guard let tls = instance.tls else { return .plaintext }
+        guard let ca = tls.caPEM else { return .unverified }
         let file = folder.appendingPathComponent("ca.pem")
         try Data(ca.utf8).write(to: file)
-        return .some(file)
+        return .verified(caFile: file)
     }
 }

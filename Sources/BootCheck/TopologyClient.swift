@@ -7,8 +7,15 @@ struct TopologyClient: Sendable {
     let kind: DatabaseKind
     let settings: DatabaseSettings
     let hostPort: Int
-    /// nil: plaintext; else the CA file to verify against, or nil inside for a self-signed certificate.
-    let tls: URL??
+    /// How the client connects: plaintext, or TLS verified against a CA file, or TLS unverified (a self-signed
+    /// certificate).
+    enum Transport: Sendable {
+        case plaintext
+        case verified(caFile: URL)
+        case unverified
+    }
+
+    let transport: Transport
 
     private var program: ClientProgram {
         switch kind {
@@ -24,15 +31,22 @@ struct TopologyClient: Sendable {
     /// Runs `command` (Redis: its words; SQL: one statement), `plaintext` forcing a connection without TLS.
     func run(_ command: [String], plaintext: Bool = false, port: Int? = nil) async throws -> ClientOutcome {
         let port = port ?? hostPort
+        let transport = plaintext ? .plaintext : self.transport
         switch kind {
         case .redis, .valkey:
             var arguments = ["-h", "127.0.0.1", "-p", "\(port)", "--no-auth-warning"]
-            if !plaintext, let trust = tls {
-                arguments += ["--tls"] + (trust.map { ["--cacert", $0.path] } ?? ["--insecure"])
+            switch transport {
+            case .plaintext: break
+            case .verified(let caFile): arguments += ["--tls", "--cacert", caFile.path]
+            case .unverified: arguments += ["--tls", "--insecure"]
             }
             return try await program.run(arguments + command, environment: ["REDISCLI_AUTH": settings.password])
         case .postgresql:
-            let mode = plaintext || tls == nil ? "disable" : (tls!.map { "verify-ca sslrootcert=\($0.path)" } ?? "require")
+            let mode = switch transport {
+            case .plaintext: "disable"
+            case .verified(let caFile): "verify-ca sslrootcert=\(caFile.path)"
+            case .unverified: "require"
+            }
             let connection = "host=127.0.0.1 port=\(port) user=\(settings.user ?? "") dbname=\(settings.database ?? "") "
                 + "connect_timeout=10 sslmode=\(mode)"
             return try await program.run(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", connection, "-c"] + command,
@@ -40,10 +54,10 @@ struct TopologyClient: Sendable {
         case .mariadb, .mysql:
             var arguments = ["--no-defaults", "--protocol=TCP", "-h", "127.0.0.1", "-P", "\(port)",
                              "-u", settings.user ?? "", "--connect-timeout=10", "-N", "-B"]
-            if plaintext || tls == nil {
-                arguments.append("--skip-ssl")
-            } else {
-                arguments += tls!.map { ["--ssl-ca=\($0.path)"] } ?? ["--ssl"]
+            switch transport {
+            case .plaintext: arguments.append("--skip-ssl")
+            case .verified(let caFile): arguments.append("--ssl-ca=\(caFile.path)")
+            case .unverified: arguments.append("--ssl")
             }
             return try await program.run(arguments + ["-e"] + command + [settings.database ?? ""],
                                          environment: ["MYSQL_PWD": settings.password])
