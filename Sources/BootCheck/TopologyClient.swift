@@ -67,11 +67,15 @@ struct TopologyClient: Sendable {
     /// A query that succeeds once the server takes the password: Redis `PING`, SQL `SELECT 1`.
     var pingCommand: [String] { kind.speaksRESP ? ["PING"] : ["SELECT 1"] }
 
-    /// Whether the server answered the authenticated ping.
+    /// Whether the server answered the authenticated ping, and is done loading its data.
     func answers() async -> Bool {
         guard let outcome = try? await run(pingCommand) else { return false }
-        return outcome.status == 0 && outcome.output.contains(kind.speaksRESP ? "PONG" : "1")
-            && !outcome.output.contains("LOADING")
+        return answered(outcome) && !outcome.output.contains("LOADING")
+    }
+
+    /// Whether a ping's outcome is the database's answer (`PONG`, or the `1` of `SELECT 1`).
+    func answered(_ outcome: ClientOutcome) -> Bool {
+        outcome.status == 0 && outcome.output.contains(kind.speaksRESP ? "PONG" : "1")
     }
 
     /// Writes `value` under `key`.

@@ -11,7 +11,7 @@ extension TopologyRun {
             guard topology.hostAllowed(member.instance) else {
                 let name = "\(member.name): the database port does not answer a client outside allowed_networks"
                 let outcome = try await member.client.run(member.client.pingCommand)
-                guard !answered(outcome, member) else {
+                guard !member.client.answered(outcome) else {
                     throw fail(name, "the host (10.0.2.2) got an answer: \(outcome.summary)", member)
                 }
                 passed(name)
@@ -22,16 +22,11 @@ extension TopologyRun {
                    + (tls.caPEM == nil ? " (self-signed, not verified)" : ", verified against its CA"))
             let name = "\(member.name): plaintext connections are refused"
             let outcome = try await member.client.run(member.client.pingCommand, plaintext: true)
-            guard !answered(outcome, member) else {
+            guard !member.client.answered(outcome) else {
                 throw fail(name, "a plaintext client got an answer: \(outcome.summary)", member)
             }
             passed(name)
         }
-    }
-
-    /// Whether a ping's outcome is a database's answer.
-    private func answered(_ outcome: ClientOutcome, _ member: Member) -> Bool {
-        outcome.status == 0 && outcome.output.contains(options.database.speaksRESP ? "PONG" : "1")
     }
 
     /// The member whose link address is `endpoint`'s host.
