@@ -6,7 +6,7 @@ import Testing
 @Suite struct ElementLayoutTests {
     static let elements = [
         "debian", "ubuntu", "vm", "cloud-init", "firstboot", "firewall", "redis-common", "redis", "valkey", "postgresql",
-        "mariadb", "mysql-common", "mysql", "mongodb",
+        "mariadb", "mysql-common", "mysql", "mongodb", "backup",
     ]
     static let phases = [
         "root.d", "extra-data.d", "pre-install.d", "install.d", "post-install.d", "block-device.d",
@@ -89,20 +89,20 @@ import Testing
         return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
     }
 
+    /// Every Python file of the elements' static trees (a `.py` module, or a script starting `#!/usr/bin/python3`)
+    /// parses, and the scripts are executable.
     @Test func pythonFilesCompile() throws {
-        let files = [
-            "firstboot/static/usr/lib/dibkit/firstboot",
-            "firstboot/static/usr/lib/dibkit/python/dibkit_firstboot.py",
-            "firstboot/static/usr/lib/dibkit/python/dibkit_tls.py",
-            "redis-common/static/usr/lib/dibkit/python/dibkit_redis.py",
-            "redis/static/usr/lib/dibkit/firstboot.d/50-redis",
-            "valkey/static/usr/lib/dibkit/firstboot.d/50-valkey",
-            "postgresql/static/usr/lib/dibkit/firstboot.d/50-postgresql",
-            "mysql-common/static/usr/lib/dibkit/python/dibkit_mysql.py",
-            "mariadb/static/usr/lib/dibkit/firstboot.d/50-mariadb",
-            "mysql/static/usr/lib/dibkit/firstboot.d/50-mysql",
-            "mongodb/static/usr/lib/dibkit/firstboot.d/50-mongodb",
-        ].map { elementsDirectory.appendingPathComponent($0).path }
+        var files: [String] = []
+        for element in Self.elements {
+            let tree = elementsDirectory.appendingPathComponent("\(element)/static")
+            guard let walker = FileManager.default.enumerator(atPath: tree.path) else { continue }
+            for case let relative as String in walker {
+                let path = tree.appendingPathComponent(relative).path
+                let head = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 18)) ?? nil
+                if relative.hasSuffix(".py") || head == Data("#!/usr/bin/python3".utf8) { files.append(path) }
+            }
+        }
+        #expect(files.count >= 15, "\(files)")
         let script = "import ast, sys\nfor f in sys.argv[1:]: ast.parse(open(f).read(), f)"
         let result = try runCommand(["python3", "-c", script] + files)
         #expect(result.status == 0, "\(result.output)")

@@ -176,7 +176,7 @@ let canRunRedis = commandExists("redis-server") && commandExists("redis-cli")
 
 /// The host's redis-server run on the `dibkit.conf` first boot wrote in a fake root (`config`, Redis's by
 /// default; Valkey's reads the same; its port and bind), with
-/// no persistence, in a temporary folder; `cli` talks to it with `redis-cli`, the password through `REDISCLI_AUTH`.
+/// no persistence, its unix socket in a temporary folder; `cli` talks to it with `redis-cli`, the password through `REDISCLI_AUTH`.
 final class FakeRedis {
     let port: Int
     private let server: Process
@@ -189,7 +189,9 @@ final class FakeRedis {
         server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         server.arguments = ["redis-server", root.path(config), "--dir", folder.path, "--save", "",
-                            "--appendonly", "no", "--daemonize", "no", "--logfile", folder.appendingPathComponent("log").path]
+                            "--appendonly", "no", "--daemonize", "no", "--logfile", folder.appendingPathComponent("log").path,
+                            // The image's socket is under /run/redis, the host's own server's folder.
+                            "--unixsocket", folder.appendingPathComponent("redis.sock").path]
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()

@@ -140,6 +140,15 @@ def read_section():
     return section
 
 
+def read_value():
+    """The hook's single value (`data_disk`, `restore_from`): JSON on stdin; None when the user-data has none."""
+    text = sys.stdin.read()
+    try:
+        return json.loads(text) if text.strip() else None
+    except ValueError as error:
+        raise FirstbootError(f"the value on stdin is not JSON: {error}")
+
+
 def settings(name, section, checks, defaults):
     """The section's values over `defaults`, each passed through its check in `checks` (key → function
     returning the value to use or raising FirstbootError); a key without a check is an error."""

@@ -299,7 +299,9 @@ def main(name):
             tls_files = None
             tls.remove()
         header = f"# Written by dibkit-firstboot (50-{name}) from user-data `dibkit: {{{name}: ...}}`."
-        text = "\n".join([header] + server_lines(chosen, secret, tls_files)) + "\n"
+        # The unix socket (root and the server's user only) is where dibkit-backup asks for BGSAVE.
+        local = [f"unixsocket /run/{name}/{name}-server.sock", "unixsocketperm 700"]
+        text = "\n".join([header] + server_lines(chosen, secret, tls_files) + local) + "\n"
         # The server checking it reads the TLS files where they are now (under the root, in tests), and is no
         # replica (Redis 8.0 reset the AUTH connection of a private server started with a replicaof line, in a
         # booted image; and a replica would dial out to its primary).
