@@ -27,10 +27,10 @@ struct QemuMachine {
     }
 
     /// Starts qemu with `forwards` (host port on 127.0.0.1 → guest port) on its user network card (MAC
-    /// 52:54:00:12:34:56) and, when given, a card on `link`.
+    /// 52:54:00:12:34:56), when given a card on `link`, and `extraDisks` (qcow2) after the seed (vdc, vdd…).
     static func start(
         overlay: URL, seed: URL, accelerator: Accelerator, memoryMiB: Int, cpus: Int, forwards: [(Int, Int)],
-        link: Link?, directory: URL, tag: String
+        link: Link?, extraDisks: [URL] = [], directory: URL, tag: String
     ) throws -> QemuMachine {
         let console = directory.appendingPathComponent("console-\(tag).log")
         let qmp = directory.appendingPathComponent("qmp-\(tag).sock")
@@ -52,6 +52,9 @@ struct QemuMachine {
             "-device", "virtio-net-pci,netdev=n0,mac=\(userNetworkMAC)",
             "-qmp", "unix:\(qmp.path),server=on,wait=off",
         ]
+        for disk in extraDisks {
+            arguments += ["-drive", "file=\(disk.path),if=virtio,format=qcow2"]
+        }
         if let link {
             arguments += ["-netdev", "socket,id=n1,mcast=\(link.group),localaddr=127.0.0.1",
                           "-device", "virtio-net-pci,netdev=n1,mac=\(link.mac)"]

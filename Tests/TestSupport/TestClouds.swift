@@ -1,6 +1,7 @@
 public import Foundation
 
-/// moto's S3 on 127.0.0.1 with signature checks on, holding the given buckets.
+/// moto's S3 on 127.0.0.1 holding the given buckets, with signature checks on unless asked (moto's check refuses
+/// minio-go's signed ListObjectsV2, restic's client; see moto_s3.py).
 public final class MotoS3: Sendable {
     public let endpoint: URL
     public let region: String
@@ -8,8 +9,9 @@ public final class MotoS3: Sendable {
     public let secretAccessKey: String
     private let server: PythonServer
 
-    public init(region: String = "nyc3", buckets: [String]) throws {
-        server = try PythonServer(script: "moto_s3.py", arguments: ["--region", region] + buckets.flatMap { ["--bucket", $0] })
+    public init(region: String = "nyc3", buckets: [String], signatureChecks: Bool = true) throws {
+        server = try PythonServer(script: "moto_s3.py", arguments: ["--region", region] + buckets.flatMap { ["--bucket", $0] }
+                                  + (signatureChecks ? [] : ["--no-signature-checks"]))
         endpoint = URL(string: "http://127.0.0.1:\(server.port)")!
         self.region = region
         accessKeyID = server.greeting["access_key_id"] as? String ?? ""
