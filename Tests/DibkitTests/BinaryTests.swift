@@ -57,14 +57,15 @@ struct BinaryTests {
         let list = try DibkitBinary.run(["elements"])
         #expect(list.status == 0)
         for name in ["debian", "vm", "cloud-init", "firstboot", "firewall", "redis-common", "redis", "valkey", "postgresql",
-                     "mariadb", "mysql-common", "mysql", "mongodb"] {
+                     "mariadb", "mysql-common", "mysql", "mongodb", "backup"] {
             let line = list.stdout.split(separator: "\n").first { $0.hasPrefix(name + " ") }
             #expect(line.map { $0.count > name.count + 10 } == true, "\(name) needs a line with a description")
         }
         let show = try DibkitBinary.run(["elements", "show", "redis"])
         #expect(show.status == 0)
         #expect(show.stdout.contains("  redis\n    redis-common\n      firstboot\n        cloud-init\n          vm\n"
-            + "            operating-system (provided by debian or ubuntu)\n      firewall\n    firstboot (see above)\n    firewall\n"), "\(show.stdout)")
+            + "            operating-system (provided by debian or ubuntu)\n      firewall\n      backup\n        firstboot (see above)\n"
+            + "    firstboot (see above)\n    firewall\n"), "\(show.stdout)")
         #expect(show.stdout.contains("port [default: 6379]"))
         #expect(show.stdout.contains("  trixie (default): 8.0 (redis-server)\n  bookworm: 7.0 (redis-server)\n"
             + "  noble: 7.0 (redis-server)\n  jammy: 6.0 (redis-server)\n  vendor, any release (-p FILE): 6.2, 7.0, 7.2, 7.4, 8.0"), "\(show.stdout)")
@@ -77,7 +78,7 @@ struct BinaryTests {
         #expect(postgresql.stdout.contains("  trixie (default): 17 (postgresql-17)\n  bookworm: 15 (postgresql-15)"))
         let missing = try DibkitBinary.run(["elements", "show", "nope"])
         #expect(missing.status == 2)
-        #expect(missing.stderr.contains("elements that exist: cloud-init, debian"))
+        #expect(missing.stderr.contains("elements that exist: backup, cloud-init, debian"))
     }
 
     @Test("build --plan prints the resolved plan and builds nothing; --json gives it as JSON; -v picks the release")

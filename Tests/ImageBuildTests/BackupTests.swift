@@ -24,6 +24,14 @@ extension EndToEnd {
                 }
             }
 
+            var owner: String {
+                switch database {
+                case "redis": "redis"
+                case "postgresql": "postgres"
+                default: "mysql"
+                }
+            }
+
             var dataDirectory: String {
                 switch database {
                 case "redis": "/var/lib/redis"
@@ -58,14 +66,16 @@ extension EndToEnd {
 
         static func shellQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
-        /// The user-data of both instances: the database's password and the backup settings (moto, path style).
+        /// The user-data of both instances: the database's password, a data disk and the backup settings (moto, path
+        /// style); the second one restores the latest backup.
         static func userData(_ probe: Probe, s3: MotoS3, restoring: Bool) -> String {
             var text = "#cloud-config\ndibkit:\n  \(probe.database):\n    password: \(DatabaseSettings.yamlDoubleQuoted(probe.password))\n"
                 + "  backup:\n    schedule: \"*-*-* 03:00\"\n    keep: 2\n    s3:\n"
                 + "      endpoint: http://10.0.2.2:\(s3.endpoint.port!)\n      bucket: dibkit-backups\n"
                 + "      prefix: \(probe.database)\n      region: \(s3.region)\n      access_key: \(s3.accessKeyID)\n"
                 + "      secret_key: \(DatabaseSettings.yamlDoubleQuoted(s3.secretAccessKey))\n      path_style: true\n"
-            if restoring { text += "  data_disk: auto\n  restore_from: latest\n" }
+            text += "  data_disk: auto\n"
+            if restoring { text += "  restore_from: latest\n" }
             return text
         }
 
@@ -86,6 +96,18 @@ extension EndToEnd {
             return text
         }
 
+        /// A 2 GiB qcow2 disk as Nova makes an ephemeral disk for an image without os_type: vfat, label ephemeral0.
+        static func novaEphemeralDisk(in folder: URL) async throws -> URL {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let raw = folder.appendingPathComponent("ephemeral.raw"), disk = folder.appendingPathComponent("ephemeral.qcow2")
+            let log = folder.appendingPathComponent("tools.log")
+            try await ChildProcess.run("truncate", ["-s", "2G", raw.path], log: log)
+            try await ChildProcess.run("mkfs.vfat", ["-n", "ephemeral0", raw.path], log: log)
+            try await ChildProcess.run("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", raw.path, disk.path], log: log)
+            try FileManager.default.removeItem(at: raw)
+            return disk
+        }
+
         static func checkBackupAndRestore(_ database: String, accelerator: AcceleratorChoice, folder: URL) async throws {
             let built = try await SharedBuilds.shared.image(database)
             let s3 = try MotoS3(region: "eu-west-1", buckets: ["dibkit-backups"], signatureChecks: false)
@@ -96,9 +118,15 @@ extension EndToEnd {
             // The first instance: data written, a backup taken by hand.
             var options = InstanceOptions(image: built.configuration.output, userData: userData(probe, s3: s3, restoring: false),
                                           accelerator: accelerator, directory: folder.appendingPathComponent("\(database)-first"))
+            options.extraDiskGiB = 2
             let first = try await BootedInstance.boot(options)
             do {
                 try await waitUntilServing(first, probe)
+                // The image's data directory, copied onto the new disk as the database's user left it (the files
+                // mariadb-upgrade writes as root stay root's).
+                let strays = try await run(first, "sudo find \(probe.dataDirectory) ! -user \(probe.owner) ! -name 'debian-*.flag' ! -name mariadb_upgrade_info",
+                                           "owners on the data disk")
+                #expect(strays.isEmpty, "\(database): not \(probe.owner)'s: \(strays)")
                 let wrote = try await run(first, probe.write, "\(database): write")
                 #expect(wrote.contains("OK") || database != "redis")
                 try await run(first, "sudo dibkit-backup now", "\(database): dibkit-backup now")
@@ -121,7 +149,12 @@ extension EndToEnd {
             // A new instance of the same image: an empty second disk, restore_from latest.
             options.userData = userData(probe, s3: s3, restoring: true)
             options.directory = folder.appendingPathComponent("\(database)-restored")
-            options.extraDiskGiB = 2
+            if database == "postgresql" {
+                // As on OpenStack: the flavor's ephemeral disk, formatted by Nova (vfat, label ephemeral0) and
+                // mounted on /mnt by cloud-init, is the one `data_disk: auto` takes.
+                options.existingExtraDisk = try await novaEphemeralDisk(in: folder.appendingPathComponent("nova-ephemeral"))
+                options.userData += "mounts:\n  - [LABEL=ephemeral0, /mnt, auto, \"defaults,nofail,comment=cloudconfig\"]\n"
+            }
             let restored = try await BootedInstance.boot(options)
             do {
                 try await waitUntilServing(restored, probe)
@@ -130,6 +163,9 @@ extension EndToEnd {
                 #expect(mount.hasPrefix("/dev/vdc ext4") && mount.hasSuffix("dibkit-data"), "\(database): \(mount)")
                 let bound = try await run(restored, "findmnt -n -o SOURCE \(probe.dataDirectory)", "data directory mount")
                 #expect(bound.contains("/dev/vdc[/\(database)]"), "\(database): \(bound)")
+                if database == "postgresql" {
+                    #expect(try await run(restored, "findmnt -n /mnt; grep -c cloudconfig /etc/fstab", "Nova's mount undone", status: 1) == "0")
+                }
 
                 // S3 gone: the scheduled unit fails, status says so, the database keeps serving.
                 s3.stop()
@@ -165,7 +201,7 @@ extension EndToEnd {
             await reattached.stop()
         }
 
-        @Test("Redis, PostgreSQL and MariaDB, side by side: data written, `dibkit-backup now` to moto's S3 (credentials 0600, never in the journal; timer on the schedule); a new instance with an empty second disk, `data_disk: auto` and `restore_from: latest` reads the data back from the disk (ext4 dibkit-data, the data directory bound on it); with S3 gone the scheduled run fails, `dibkit-backup status` exits 1 and the database keeps serving; Redis's data disk moved to a third instance is mounted as it is, nothing restored over it")
+        @Test("Redis, PostgreSQL and MariaDB, side by side: data written, `dibkit-backup now` to moto's S3 (credentials 0600, never in the journal; timer on the schedule); a new instance with an empty second disk (PostgreSQL: Nova's vfat ephemeral0, mounted on /mnt by cloud-init), `data_disk: auto` and `restore_from: latest` reads the data back from the disk (ext4 dibkit-data, the data directory bound on it); with S3 gone the scheduled run fails, `dibkit-backup status` exits 1 and the database keeps serving; Redis's data disk moved to a third instance is mounted as it is, nothing restored over it")
         func backupAndRestoreSideBySide() async throws {
             let accelerator = await AcceleratorChoice.detect()
             let folder = URL(fileURLWithPath: "/var/tmp/dibkit-backup-test-\(getpid())")

@@ -15,7 +15,6 @@ dropped). A named disk holding anything else is refused, never formatted.
 
 import json
 import os
-import shutil
 import subprocess
 
 import dibkit_firstboot as fb
@@ -81,7 +80,7 @@ def kind(disk):
         return None
     if disk.get("label") == LABEL and disk.get("fstype") == "ext4":
         return "ours"
-    if disk.get("label") == NOVA_EPHEMERAL_LABEL and disk.get("fstype") in ("ext4", "ext3", "vfat", "xfs"):
+    if (disk.get("label") or "").lower() == NOVA_EPHEMERAL_LABEL and disk.get("fstype") in ("ext4", "ext3", "vfat", "xfs"):
         return "ephemeral"
     if not disk.get("fstype") and not disk.get("pttype") and not disk.get("mountpoint"):
         return "empty"
@@ -173,10 +172,8 @@ def seed_folders(databases):
         if os.path.isdir(target):
             continue
         if os.path.isdir(source):
-            shutil.copytree(source, target, symlinks=True, copy_function=shutil.copy2)
-            status = os.stat(source)
-            os.chown(target, status.st_uid, status.st_gid)
-            os.chmod(target, status.st_mode & 0o7777)
+            # cp -a: owners, modes, times, links, ACLs and extended attributes as they are.
+            fb.run_tool(["cp", "-a", "--", source, target], f"copying {source} onto the data disk")
         else:
             os.makedirs(target, mode=0o755)
 
