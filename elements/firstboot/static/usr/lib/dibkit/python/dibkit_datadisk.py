@@ -15,7 +15,6 @@ dropped). A named disk holding anything else is refused, never formatted.
 
 import json
 import os
-import subprocess
 
 import dibkit_firstboot as fb
 
