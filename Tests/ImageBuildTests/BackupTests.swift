@@ -52,11 +52,8 @@ extension EndToEnd {
             }
 
             var write: String {
-                switch database {
-                case "redis": client("SET backup:check \(value)")
-                case "postgresql": client("CREATE TABLE backup_check (v text); INSERT INTO backup_check VALUES ('\(value)')")
-                default: client("CREATE TABLE backup_check (v text); INSERT INTO backup_check VALUES ('\(value)')")
-                }
+                database == "redis" ? client("SET backup:check \(value)")
+                    : client("CREATE TABLE backup_check (v text); INSERT INTO backup_check VALUES ('\(value)')")
             }
 
             var read: String {
