@@ -111,6 +111,8 @@ public struct BootCheckOptions: Sendable {
     public var memoryMiB: Int = 1536
     /// Guest CPUs.
     public var cpus: Int = 2
+    /// The firmware the guest boots with; every dibkit image boots under both.
+    public var firmware: Firmware = .bios
     /// How long one boot may take until the database answers; nil means 10 minutes under TCG, 3 under KVM.
     public var bootTimeout: Duration?
     /// Power the guest down through ACPI and boot it again to check that settings persist.

@@ -16,7 +16,7 @@ struct QemuMachine {
     ) throws -> QemuMachine {
         try start(overlay: overlay, seed: seed, accelerator: accelerator, memoryMiB: options.memoryMiB,
                   cpus: options.cpus, forwards: [(hostPort, options.database.port)], link: nil,
-                  directory: directory, tag: tag)
+                  firmware: options.firmware, directory: directory, tag: tag)
     }
 
     /// A second network card on a private link between qemu processes: a multicast group on the loopback
@@ -28,9 +28,10 @@ struct QemuMachine {
 
     /// Starts qemu with `forwards` (host port on 127.0.0.1 → guest port) on its user network card (MAC
     /// 52:54:00:12:34:56), when given a card on `link`, and `extraDisks` (qcow2) after the seed (vdc, vdd…).
+    /// Under UEFI the guest's variable store sits beside its overlay, so a reboot of the same overlay keeps it.
     static func start(
         overlay: URL, seed: URL, accelerator: Accelerator, memoryMiB: Int, cpus: Int, forwards: [(Int, Int)],
-        link: Link?, extraDisks: [URL] = [], directory: URL, tag: String
+        link: Link?, extraDisks: [URL] = [], firmware: Firmware = .bios, directory: URL, tag: String
     ) throws -> QemuMachine {
         let console = directory.appendingPathComponent("console-\(tag).log")
         let qmp = directory.appendingPathComponent("qmp-\(tag).sock")
@@ -42,7 +43,8 @@ struct QemuMachine {
                     + "use a shorter temporary directory (TMPDIR)")
         }
         let hostForwards = forwards.map { ",hostfwd=tcp:127.0.0.1:\($0.0)-:\($0.1)" }.joined()
-        var arguments = accelerator.qemuArguments + [
+        let variables = overlay.deletingPathExtension().appendingPathExtension("efivars.fd")
+        var arguments = try accelerator.qemuArguments + firmware.qemuArguments(variables: variables) + [
             "-m", "\(memoryMiB)", "-smp", "\(cpus)",
             "-nodefaults", "-display", "none", "-no-reboot",
             "-serial", "file:\(console.path)",

@@ -7,7 +7,7 @@ struct SerialConsole {
     /// Lines that mean the boot has failed and waiting longer is pointless.
     static let fatalMarkers = [
         "Kernel panic - not syncing", "You are in emergency mode", "Give root password for maintenance",
-        "Dropping to a shell", "grub rescue>", "No bootable device",
+        "Dropping to a shell", "grub rescue>", "No bootable device", "No bootable option or device was found",
     ]
 
     /// The whole log, with carriage returns and terminal escape sequences removed.

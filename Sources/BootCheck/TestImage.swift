@@ -16,6 +16,8 @@ public struct TestRequest: Sendable {
     public var bootTimeout: Duration?
     /// Where to keep the serial console of the boot(s).
     public var keepConsole: URL?
+    /// The firmware to boot with.
+    public var firmware: Firmware = .bios
 
     public init(image: URL) { self.image = image }
 }
@@ -35,6 +37,7 @@ public func testImage(_ request: TestRequest, progress: @escaping ProgressHandle
     options.reboot = request.reboot
     options.bootTimeout = request.bootTimeout
     options.keepConsole = request.keepConsole
+    options.firmware = request.firmware
     let choice = await AcceleratorChoice.detect(reportingTo: progress)
     try Task.checkCancellation()
     return try await runBootCheck(options, accelerator: choice, progress: progress)

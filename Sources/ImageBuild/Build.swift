@@ -12,12 +12,11 @@ public import Reporting
 /// complete, and the work folder is removed whatever happens.
 /// - Parameters:
 ///   - configuration: what to build.
-///   - accelerator: how the libguestfs appliance runs (KVM or TCG).
 ///   - progress: receives step events.
 /// - Returns: the manifest written beside the image.
 /// - Throws: `ElementError` for bad element input, `BuildError` naming the failing step or hook.
 public func build(
-    _ configuration: BuildConfiguration, accelerator: AcceleratorChoice, progress: @escaping ProgressHandler
+    _ configuration: BuildConfiguration, progress: @escaping ProgressHandler
 ) async throws -> Manifest {
     let library = try ElementLibrary(searchPath: configuration.elementSearchPath)
     try FreeSpace.check(FreeSpace.needs(of: configuration))
@@ -27,7 +26,7 @@ public func build(
     let log = try BuildLog(directory: configuration.cacheDirectory.appendingPathComponent("logs"), name: configuration.imageName)
     return try await WorkDirectory.with(in: configuration.temporaryDirectory) { work in
         try await BuildContext(configuration: configuration, plan: plan, selection: selection, work: work, log: log)
-            .run(timer: timer, accelerator: accelerator)
+            .run(timer: timer)
     }
 }
 
@@ -91,7 +90,7 @@ private struct BuildContext {
     var disk: URL { work.appendingPathComponent("disk.raw") }
 
     /// Runs every step after resolution; returns the manifest written beside the image.
-    func run(timer: StepTimer, accelerator: AcceleratorChoice) async throws -> Manifest {
+    func run(timer: StepTimer) async throws -> Manifest {
         let keyring = try await ArchiveKeyring.locate(
             for: configuration.distribution, given: configuration.keyring, debianMirror: configuration.debianMirror,
             cacheDirectory: configuration.cacheDirectory)
@@ -128,17 +127,15 @@ private struct BuildContext {
             return try await treeSize(root)
         }
         let assembler = DiskAssembler(root: root, disk: disk, size: configuration.diskSize, rootUUID: rootUUID, log: log)
-        try await step("disk", timer) {
-            try await assembler.writeFilesystem(workDirectory: work)
-            try FileManager.default.removeItem(at: root)
-        }
-        try await step("bootloader", timer) {
-            try await assembler.installBootloader(accelerator: accelerator.accelerator) { timer.progress(.note($0)) }
-        }
+        try await step("disk", timer) { try await assembler.writeFilesystem(workDirectory: work) }
+        try await step("bootloader", timer) { try await assembler.installBootloader() }
+        // Unlinking the tree's files waits on the disk; writing the image waits on the CPU: both at once.
+        async let rootRemoved = CommandRunner.run(["rm", "-rf", "--one-file-system", root.path], label: "rm")
         let staged = configuration.output.deletingLastPathComponent()
             .appendingPathComponent(".\(configuration.output.lastPathComponent).\(getpid()).partial")
         defer { try? FileManager.default.removeItem(at: staged) }
         try await step("image", timer) { try await writeImage(to: staged, detail: timer.progress) }
+        _ = try await rootRemoved
         return try await step("manifest", timer) {
             var manifest = Manifest(
                 name: configuration.imageName, database: database?.name, databaseVersion: try databaseVersion(),
@@ -149,7 +146,7 @@ private struct BuildContext {
                 compression: configuration.format == .qcow2 ? configuration.compression.rawValue : "none",
                 packages: packages, sha256: try sha256(of: staged),
                 sizes: .init(image: try fileSize(staged), virtual: configuration.diskSize, rootfs: rootBytes),
-                phases: [], accelerator: accelerator.accelerator.rawValue, baseRootFromCache: cached,
+                phases: [], baseRootFromCache: cached,
                 created: Date(), dibkitVersion: dibkitVersion)
             manifest.phases = timer.timings.map { .init(name: $0.name, seconds: $0.seconds) }
             manifest.mirrorReleases = releases

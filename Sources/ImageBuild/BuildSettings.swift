@@ -120,13 +120,12 @@ extension BuildConfiguration {
     }
 }
 
-/// `dibkit build`: the configuration from `settings`, the accelerator (said in a note), then `build`.
+/// `dibkit build`: the configuration from `settings`, then `build`. Nothing boots, so no accelerator is probed.
 /// - Returns: the manifest written beside the image, and the configuration it was built with.
 public func buildImage(
     _ settings: BuildSettings, environment: [String: String], currentDirectory: URL, progress: @escaping ProgressHandler
 ) async throws -> (manifest: Manifest, configuration: BuildConfiguration) {
     let configuration = try await BuildConfiguration.resolving(settings, environment: environment, currentDirectory: currentDirectory)
-    let choice = await AcceleratorChoice.detect(reportingTo: progress)
     try Task.checkCancellation()
-    return (try await build(configuration, accelerator: choice, progress: progress), configuration)
+    return (try await build(configuration, progress: progress), configuration)
 }

@@ -89,7 +89,6 @@ public struct Manifest: Codable, Sendable {
     public var sha256: String
     public var sizes: Sizes
     public var phases: [PhaseTiming]
-    public var accelerator: String
     public var baseRootFromCache: Bool
     /// The mirror's state the packages came from: each suite's `Release` date (nil in older manifests).
     public var mirrorReleases: [SuiteRelease]?
@@ -121,7 +120,7 @@ public struct Manifest: Codable, Sendable {
         return encoder
     }
 
-    public init(name: String, database: String?, databaseVersion: DatabaseVersion?, loginUser: String, authorizedKeys: Int, ports: [Int], elements: [String], release: String, arch: String, mirror: String, format: String, compression: String, packages: [Package], sha256: String, sizes: Sizes, phases: [PhaseTiming], accelerator: String, baseRootFromCache: Bool, created: Date, dibkitVersion: String) {
+    public init(name: String, database: String?, databaseVersion: DatabaseVersion?, loginUser: String, authorizedKeys: Int, ports: [Int], elements: [String], release: String, arch: String, mirror: String, format: String, compression: String, packages: [Package], sha256: String, sizes: Sizes, phases: [PhaseTiming], baseRootFromCache: Bool, created: Date, dibkitVersion: String) {
         self.name = name
         self.database = database
         self.databaseVersion = databaseVersion
@@ -138,7 +137,6 @@ public struct Manifest: Codable, Sendable {
         self.sha256 = sha256
         self.sizes = sizes
         self.phases = phases
-        self.accelerator = accelerator
         self.baseRootFromCache = baseRootFromCache
         self.created = created
         self.dibkitVersion = dibkitVersion

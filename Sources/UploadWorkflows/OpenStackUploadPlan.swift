@@ -44,13 +44,14 @@ public struct OpenStackUploadPlan: Sendable {
     }
 
     /// Glance's common image properties for a dibkit image: the OS (libosinfo names), how Nova should attach
-    /// it, and the database (the `sw_database_*` names of Glance's metadata definitions).
+    /// it, and the database (the `sw_database_*` names of Glance's metadata definitions). No `hw_firmware_type`:
+    /// the image boots under BIOS and UEFI, so the cloud's default stands unless `--property` asks.
     public static func properties(of manifest: Manifest) -> [String: String] {
         let ubuntu = manifest.elements.contains("ubuntu")
         var properties = [
             "os_type": "linux", "os_distro": ubuntu ? "ubuntu" : "debian", "os_admin_user": manifest.loginUser,
             "hw_architecture": ["amd64": "x86_64", "arm64": "aarch64"][manifest.arch] ?? manifest.arch,
-            "hw_disk_bus": "virtio", "hw_vif_model": "virtio", "hw_firmware_type": "bios",
+            "hw_disk_bus": "virtio", "hw_vif_model": "virtio",
             "hw_qemu_guest_agent": manifest.elements.contains("guest-agent") ? "yes" : "no",
         ]
         let versions = ["bullseye": "11", "bookworm": "12", "trixie": "13", "jammy": "22.04", "noble": "24.04"]

@@ -1,5 +1,5 @@
-import ArgumentParser
-import BootCheck
+public import ArgumentParser
+public import BootCheck
 import Reporting
 import Foundation
 
@@ -41,6 +41,9 @@ extension Dibkit {
         @Flag(help: "Skip the power-down and second boot.")
         var noReboot = false
 
+        @Option(help: "The firmware to boot with: bios (SeaBIOS) or uefi (OVMF, from Debian's ovmf package).")
+        var firmware: Firmware = .bios
+
         @Option(help: "A topology file: several instances of the image on a private link, each with its user-data.",
                 completion: .file())
         var topology: String?
@@ -50,9 +53,9 @@ extension Dibkit {
                 let known = DatabaseKind.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ValidationError("unknown database '\(database)'; known: \(known)")
             }
-            if topology != nil, userData != nil || noReboot {
-                throw ValidationError("--topology gives each instance its user-data and boots each once; "
-                                      + "drop --user-data and --no-reboot")
+            if topology != nil, userData != nil || noReboot || firmware != .bios {
+                throw ValidationError("--topology gives each instance its user-data and boots each once under BIOS; "
+                                      + "drop --user-data, --no-reboot and --firmware")
             }
         }
 
@@ -65,6 +68,7 @@ extension Dibkit {
             request.reboot = !noReboot
             request.bootTimeout = timeout.map { .seconds($0) }
             request.keepConsole = keepConsole.map { URL(fileURLWithPath: $0) }
+            request.firmware = firmware
             let checked = request
             do {
                 let report = try await Interruption.run { try await testImage(checked, progress: printer.handle) }
@@ -115,3 +119,5 @@ private struct Passed: Encodable {
     var ok = true
     let report: BootReport
 }
+
+extension Firmware: ExpressibleByArgument {}

@@ -10,7 +10,7 @@ import Testing
 extension EndToEnd {
     @Suite("Build a Redis image and boot it")
     struct BuildAndBootTests {
-        @Test("dibkit build redis (trixie, the default: Redis 8.0; bookworm: 7.0) makes a bootable qcow2 whose Redis takes the user-data's port and password, once per instance",
+        @Test("dibkit build redis (trixie, the default: Redis 8.0; bookworm: 7.0) makes a qcow2 that boots under BIOS and UEFI, whose Redis takes the user-data's port and password, once per instance",
               arguments: [("trixie", "8.0"), ("bookworm", "7.0")])
         func buildAndBootRedis(release: String, version: String) async throws {
             let built = try await SharedBuilds.shared.image("redis", release: release)
@@ -29,7 +29,7 @@ extension EndToEnd {
             #expect(manifest.ports == [6379])
             #expect(["debian", "vm", "cloud-init", "firstboot", "firewall", "redis"].allSatisfy(manifest.elements.contains))
             let packages = Dictionary(manifest.packages.map { ($0.name, $0.version) }, uniquingKeysWith: { a, _ in a })
-            for name in ["redis-server", "linux-image-cloud-amd64", "grub-pc", "cloud-init", "nftables", "openssh-server"] {
+            for name in ["redis-server", "linux-image-cloud-amd64", "grub-pc-bin", "grub-efi-amd64-bin", "cloud-init", "nftables", "openssh-server"] {
                 #expect(packages[name] != nil, "\(name) must be installed")
             }
             #expect(manifest.sizes.virtual == 3 << 30)
@@ -45,6 +45,8 @@ extension EndToEnd {
             #expect(manifest.sizes.image > 50_000_000 && manifest.sizes.image < 1_500_000_000)
             #expect(events.finishedSteps.starts(with: ["resolve", "base-root"]))
             #expect(["install.d", "disk", "bootloader", "image"].allSatisfy(events.finishedSteps.contains))
+            // Nothing booted to build it: no appliance, no qemu, no accelerator probed.
+            #expect(!events.notes.contains { $0.contains("appliance") || $0.contains("accelerator") }, "\(events.notes)")
 
             // Boot it: user-data sets port and password; reboot keeps them without re-running first boot. The
             // generated password holds a space, both quotes, a backslash, $, #, a backtick and a colon.
@@ -54,6 +56,14 @@ extension EndToEnd {
             #expect(report.checks.contains("first-boot step configured the instance"))
             #expect(report.checks.contains("first-boot step did not run again"))
             #expect(report.checks.contains("no unit failed to start"))
+
+            // The same qcow2 under OVMF: GRUB from /EFI/BOOT/BOOTX64.EFI, no NVRAM entry made for it.
+            var uefi = BootCheckOptions(image: configuration.output, database: .random(kind: .redis))
+            uefi.firmware = .uefi
+            uefi.reboot = false
+            let uefiReport = try await runBootCheck(uefi, accelerator: choice) { _ in }
+            #expect(uefiReport.checks.contains { $0.contains("PONG") })
+            #expect(uefiReport.checks.contains("no unit failed to start"))
         }
 
         @Test("dibkit build postgresql and mariadb on trixie (PostgreSQL 17, MariaDB 11.8): the server takes the user-data's port, user and password; the client logs in",

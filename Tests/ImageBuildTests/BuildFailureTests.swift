@@ -15,7 +15,7 @@ extension EndToEnd {
             defer { fixture.remove() }
             let configuration = try fixture.configuration(["redis", "no-such-element"], name: "unknown")
             do {
-                _ = try await build(configuration, accelerator: tcg) { _ in }
+                _ = try await build(configuration) { _ in }
                 Issue.record("an unknown element must fail")
             } catch let error as ElementError {
                 let message = error.description
@@ -33,7 +33,7 @@ extension EndToEnd {
             defer { fixture.remove() }
             let configuration = try fixture.configuration(["broken"], name: "broken")
             do {
-                _ = try await build(configuration, accelerator: tcg) { _ in }
+                _ = try await build(configuration) { _ in }
                 Issue.record("the broken element must fail the build")
             } catch BuildError.hookFailed(let element, let phase, let hook, let status, let tail, let log) {
                 #expect(element == "broken")
@@ -61,24 +61,24 @@ extension EndToEnd {
             var noVersion = try fixture.configuration(["redis"], name: "no-version")
             noVersion.vendorPackage = deb
             await #expect(throws: BuildError.vendorPackageNeedsVersion(path: deb.file.path)) {
-                try await build(noVersion, accelerator: tcg) { _ in }
+                try await build(noVersion) { _ in }
             }
 
             var unknownVersion = try fixture.configuration(["redis"], name: "unknown-version")
             unknownVersion.version = "9.9.1"
-            let versionError = await #expect(throws: ElementError.self) { try await build(unknownVersion, accelerator: tcg) { _ in } }
+            let versionError = await #expect(throws: ElementError.self) { try await build(unknownVersion) { _ in } }
             let versionMessage = versionError?.description ?? ""
             #expect(versionMessage.contains("9.9.1") && versionMessage.contains("distro") && versionMessage.contains("7.0"), "\(versionMessage)")
             #expect(versionMessage.contains("vendor") && versionMessage.contains("7.4"), "\(versionMessage)")
 
             var enterprise = try fixture.configuration(["redis"], name: "enterprise")
             enterprise.edition = .enterprise
-            let editionMessage = (await #expect(throws: ElementError.self) { try await build(enterprise, accelerator: tcg) { _ in } })?.description ?? ""
+            let editionMessage = (await #expect(throws: ElementError.self) { try await build(enterprise) { _ in } })?.description ?? ""
             #expect(editionMessage.contains("enterprise") && editionMessage.contains("redis"), "\(editionMessage)")
 
             // MySQL is in sid (and Ubuntu's releases) only: on trixie it is the vendor's package or another release.
             let mysql = try fixture.configuration(["mysql"], name: "mysql")
-            let mysqlError = await #expect(throws: ElementError.self) { try await build(mysql, accelerator: tcg) { _ in } }
+            let mysqlError = await #expect(throws: ElementError.self) { try await build(mysql) { _ in } }
             #expect(mysqlError == .noVersionForRelease(
                 element: "mysql", release: "trixie", available: ["sid: 9.7", "noble: 8.0", "jammy: 8.0"], vendor: ["8.0", "8.4"]))
             #expect(mysqlError?.description.hasSuffix(
@@ -89,12 +89,12 @@ extension EndToEnd {
                 + "with -p FILE (a .deb, or a tarball with setup.sh at its root) and its version with -v VERSION; "
                 + "supported versions: vendor: 8.0, 8.4")
             let mongodb = try fixture.configuration(["mongodb"], name: "mongodb")
-            let mongoMessage = (await #expect(throws: ElementError.self) { try await build(mongodb, accelerator: tcg) { _ in } })?.description ?? ""
+            let mongoMessage = (await #expect(throws: ElementError.self) { try await build(mongodb) { _ in } })?.description ?? ""
             #expect(mongoMessage.hasSuffix(", -c or -e for the edition; supported versions: community vendor: 6.0, 7.0; "
                 + "enterprise vendor: 6.0, 7.0"), "\(mongoMessage)")
             var redisVendorOnly = try fixture.configuration(["redis"], name: "redis-7.2")
             redisVendorOnly.version = "7.2.4"
-            let redisMessage = (await #expect(throws: ElementError.self) { try await build(redisVendorOnly, accelerator: tcg) { _ in } })?.description ?? ""
+            let redisMessage = (await #expect(throws: ElementError.self) { try await build(redisVendorOnly) { _ in } })?.description ?? ""
             #expect(redisMessage.hasPrefix("redis 7.2.4 is not in the Debian archive: it installs only from the vendor's package"), "\(redisMessage)")
 
             #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.images.path).isEmpty)

@@ -41,7 +41,7 @@ actor SharedBuilds {
             configuration.acceptExpiredRelease = acceptExpiredRelease
             let events = EventLog()
             let manifest = try await ImageBuild.build(
-                configuration, accelerator: await AcceleratorChoice.detect(), progress: events.record)
+                configuration, progress: events.record)
             return Built(configuration: configuration, manifest: manifest, events: events, leftovers: fixture.leftovers)
         }
         builds[key] = build

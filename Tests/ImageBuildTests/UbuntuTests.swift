@@ -48,7 +48,7 @@ struct UbuntuTests {
         #expect(report.elements.map(\.name).first == "ubuntu" && !report.elements.map(\.name).contains("debian"))
         #expect(report.phases.first { $0.phase == "pre-install.d" }?.hooks.contains("ubuntu/01-ubuntu-apt-sources") == true)
         let install = try #require(report.phases.first { $0.phase == "install.d" }?.install)
-        for package in ["linux-image-virtual", "systemd-resolved", "grub-pc", "cloud-init", "nftables", "redis-server"] {
+        for package in ["linux-image-virtual", "systemd-resolved", "grub-pc-bin", "grub-efi-amd64-bin", "cloud-init", "nftables", "redis-server"] {
             #expect(install.contains(package), "\(package) in \(install)")
         }
         #expect(!install.contains("linux-image-cloud-amd64"))

@@ -38,7 +38,7 @@ extension EndToEnd {
             configuration.vendorPackage = try VendorPackage(file: deb)
             configuration.authorizedKeys = try AuthorizedKeys(file: publicKey)
             let choice = await AcceleratorChoice.detect()
-            let manifest = try await build(configuration, accelerator: choice) { _ in }
+            let manifest = try await build(configuration) { _ in }
 
             let version = try #require(manifest.databaseVersion)
             #expect(version.source == "vendor" && version.version == "7.0.15")
@@ -87,7 +87,7 @@ extension EndToEnd {
             configuration.version = "7.2"
             configuration.vendorPackage = try VendorPackage(file: tarball)
             let choice = await AcceleratorChoice.detect()
-            let manifest = try await build(configuration, accelerator: choice) { _ in }
+            let manifest = try await build(configuration) { _ in }
 
             #expect(manifest.databaseVersion?.source == "vendor" && manifest.databaseVersion?.version == "7.2")
             #expect(manifest.packages.contains { $0.name == "redis-server" })

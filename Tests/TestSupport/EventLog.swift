@@ -18,6 +18,11 @@ public final class EventLog: Sendable {
     /// Every event so far, in order.
     public var all: [ProgressEvent] { events.withLock { $0 } }
 
+    /// The notes, in order.
+    public var notes: [String] {
+        all.compactMap { if case .note(let text) = $0 { text } else { nil } }
+    }
+
     /// The names of the steps that finished, in order.
     public var finishedSteps: [String] {
         all.compactMap { if case .stepFinished(let name, _) = $0 { name } else { nil } }

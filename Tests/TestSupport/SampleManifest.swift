@@ -12,7 +12,7 @@ extension Manifest {
             databaseVersion: version.map { .init(version: $0, source: "distro", edition: nil, vendorPackage: nil, vendorPackageSHA256: nil) },
             loginUser: "dibkit", authorizedKeys: 0, ports: ports, elements: elements, release: "bookworm", arch: "amd64",
             mirror: "http://mirror.invalid/debian", format: "qcow2", compression: "deflate", packages: [], sha256: String(repeating: "ab", count: 32),
-            sizes: .init(image: 1, virtual: virtualSize, rootfs: 1), phases: [], accelerator: "tcg", baseRootFromCache: false,
+            sizes: .init(image: 1, virtual: virtualSize, rootfs: 1), phases: [], baseRootFromCache: false,
             created: Date(timeIntervalSince1970: 1_795_000_000), dibkitVersion: Reporting.dibkitVersion)
     }
 
