@@ -39,7 +39,7 @@ extension ElementManifest {
 
 extension ElementManifest.Bootstrap {
     init(_ node: Node, _ document: YAMLDocument) throws {
-        let known = ["tool", "variant", "components", "include", "exclude"]
+        let known = ["tool", "variant", "components", "include", "exclude", "path-filter"]
         for (key, value) in try document.pairs(try document.mapping(node, "bootstrap"), "bootstrap", known: known) {
             switch key {
             case "tool":
@@ -51,6 +51,14 @@ extension ElementManifest.Bootstrap {
             case "variant": variant = try document.string(value, "bootstrap.variant")
             case "components": components = try document.strings(value, "bootstrap.components")
             case "include": include = try document.strings(value, "bootstrap.include")
+            case "path-filter":
+                let filters = try document.strings(value, "bootstrap.path-filter")
+                if let bad = filters.first(where: { !($0.hasPrefix("path-exclude=/") || $0.hasPrefix("path-include=/")) }) {
+                    throw document.fail(
+                        "bootstrap.path-filter '\(bad)' is not a dpkg path filter: write path-exclude=/GLOB or path-include=/GLOB",
+                        at: value)
+                }
+                pathFilter = filters
             default: exclude = try document.strings(value, "bootstrap.exclude")
             }
         }

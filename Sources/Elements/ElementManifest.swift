@@ -10,6 +10,9 @@ public struct ElementManifest: Sendable, Equatable {
         public var include: [String]?
         /// Packages left out of the base root.
         public var exclude: [String]?
+        /// dpkg's path filters, in order (`path-exclude=/usr/share/doc/*`, `path-include=…`): files of every
+        /// package that dpkg does not unpack, in the base root, while building, and in the image later on.
+        public var pathFilter: [String]?
     }
 
     /// One first-boot parameter read from user-data.

@@ -19,6 +19,8 @@ public struct BaseRoot: Sendable {
         public var variant: String
         public var components: [String]
         public var include: [String]
+        /// dpkg's path filters (`path-exclude=…`, `path-include=…`), kept in the root for later installs.
+        public var pathFilter: [String]
         /// The archive's keyring mmdebstrap checks the mirror with; nil for the host's default (Debian's).
         public var keyring: URL?
         /// apt takes the mirror's Release files past their Valid-Until (not part of the cache key: the root's
@@ -27,8 +29,10 @@ public struct BaseRoot: Sendable {
 
         public init(
             release: String, arch: String, mirror: String, securityMirror: String?, variant: String,
-            components: [String], include: [String], keyring: URL? = nil, acceptExpiredRelease: Bool = false
+            components: [String], include: [String], pathFilter: [String] = [], keyring: URL? = nil,
+            acceptExpiredRelease: Bool = false
         ) {
+            self.pathFilter = pathFilter
             self.keyring = keyring
             self.acceptExpiredRelease = acceptExpiredRelease
             self.release = release
@@ -60,7 +64,7 @@ public struct BaseRoot: Sendable {
         /// A short stable key of the recipe.
         var cacheKey: String {
             let text = ["v1", release, arch, variant, components.joined(separator: ","),
-                        include.sorted().joined(separator: ",")] + sourceLines
+                        include.sorted().joined(separator: ",")] + sourceLines + pathFilter
             let digest = SHA256.hash(data: Data(text.joined(separator: "\n").utf8))
             return digest.map { String(format: "%02x", $0) }.joined().prefix(16).description
         }
@@ -165,6 +169,8 @@ public struct BaseRoot: Sendable {
             "--aptopt=Acquire::Languages \"none\"",
         ]
         if !recipe.include.isEmpty { arguments.append("--include=\(recipe.include.joined(separator: ","))") }
+        // Written to /etc/dpkg/dpkg.cfg.d/99mmdebstrap before the first package is unpacked, and kept there.
+        arguments += recipe.pathFilter.map { "--dpkgopt=\($0)" }
         if let logins { arguments += MirrorLogin.bootstrapHooks(file: logins) }
         if let keyring = recipe.keyring { arguments.append("--keyring=\(keyring.path)") }
         if recipe.acceptExpiredRelease {

@@ -183,7 +183,7 @@ private struct BuildContext {
             release: configuration.release, arch: configuration.arch, mirror: configuration.mirror,
             securityMirror: configuration.securityMirror, variant: bootstrap?.variant ?? "minbase",
             components: bootstrap?.components ?? ["main"], include: bootstrap?.include ?? [],
-            keyring: keyring, acceptExpiredRelease: configuration.acceptExpiredRelease)
+            pathFilter: bootstrap?.pathFilter ?? [], keyring: keyring, acceptExpiredRelease: configuration.acceptExpiredRelease)
     }
 
     /// Stages what `-p` and `-k` give into the hooks folder; returns the variables hooks get for them.
@@ -226,14 +226,16 @@ private struct BuildContext {
             environment: environment, log: log)
     }
 
-    /// Keeps services from starting inside the root, gives it the host's DNS and apt the mirrors' logins;
-    /// all go in sysprep (the resolver through the returned `BuildResolver`).
+    /// Keeps services from starting inside the root, lets dpkg skip its fsyncs, gives the root the host's DNS
+    /// and apt the mirrors' logins; all go in sysprep (the resolver through the returned `BuildResolver`).
     private func installBuildGuards(mirrorLogins: Data?) throws -> BuildResolver {
         if let mirrorLogins { try MirrorLogin.install(mirrorLogins, in: root) }
         if configuration.acceptExpiredRelease { try ExpiredRelease.install(in: root) }
         let policy = root.appendingPathComponent("usr/sbin/policy-rc.d")
         try FileWriter.write(Data("#!/bin/sh\n# dibkit build: no service starts inside the image's root\nexit 101\n".utf8),
                              to: policy, mode: 0o755)
+        try FileWriter.write(Data("# dibkit build: removed from the image\nforce-unsafe-io\n".utf8),
+                             to: root.appendingPathComponent(Sysprep.buildDpkgConfig), mode: 0o644)
         return try BuildResolver.lend(to: root)
     }
 

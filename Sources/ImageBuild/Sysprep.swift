@@ -5,9 +5,13 @@ import Foundation
 /// keys), package lists, logs, cloud-init state, the build's own helpers (and the mirrors' logins) and temp files.
 /// The host's resolver goes with `BuildResolver.restore`.
 enum Sysprep {
+    /// dpkg's configuration while building: `force-unsafe-io` (no fsync per unpacked file; a crashed build is
+    /// thrown away whole anyway). An instance's dpkg keeps its safe default.
+    static let buildDpkgConfig = "etc/dpkg/dpkg.cfg.d/00dibkit-build"
+
     /// Paths removed, relative to the root; globs are expanded.
     static let removed = [
-        "usr/sbin/policy-rc.d", "tmp/in_target.d", MirrorLogin.authFile, ExpiredRelease.aptFile, "etc/ssh/ssh_host_*",
+        "usr/sbin/policy-rc.d", buildDpkgConfig, "tmp/in_target.d", MirrorLogin.authFile, ExpiredRelease.aptFile, "etc/ssh/ssh_host_*",
         "var/lib/dbus/machine-id", "var/lib/systemd/random-seed", "var/lib/cloud/*", "var/lib/apt/lists/*",
         "var/cache/apt/*.bin", "var/cache/debconf/*-old", "var/lib/dpkg/*-old", "var/log/journal/*",
         "var/log/apt/*", "var/log/*.log", "var/log/installer", "root/.bash_history", "tmp/*", "var/tmp/*",

@@ -41,7 +41,8 @@ struct ElementReadingTests {
         let library = try fixtureLibrary()
         let bootstrap = try #require(try library.element(named: "os").manifest.bootstrap)
         #expect(bootstrap == ElementManifest.Bootstrap(
-            tool: "mmdebstrap", variant: "minbase", components: ["main", "contrib"], include: ["a", "b"], exclude: nil))
+            tool: "mmdebstrap", variant: "minbase", components: ["main", "contrib"], include: ["a", "b"], exclude: nil,
+            pathFilter: ["path-exclude=/usr/share/doc/*", "path-include=/usr/share/doc/*/copyright"]))
         let db = try library.element(named: "db").manifest
         #expect(db.description == "A test database")
         #expect(db.firstboot?.section == "db")
@@ -78,6 +79,8 @@ struct ElementReadingTests {
         ("ports: [70000]\n", "port 70000 is not in 1-65535"),
         ("ports: 22\n", "ports must be a list of port numbers"),
         ("bootstrap:\n  tool: yum\n", "bootstrap.tool 'yum' is not mmdebstrap or debootstrap"),
+        ("bootstrap:\n  path-filter: [\"exclude=/usr/share/doc/*\"]\n",
+         "bootstrap.path-filter 'exclude=/usr/share/doc/*' is not a dpkg path filter: write path-exclude=/GLOB or path-include=/GLOB"),
         ("firstboot:\n  parameters: {a: {default: 1}}\n", "firstboot needs a section"),
         ("editions:\n  premium: {}\n", "unknown key 'premium' in editions; known keys: community, enterprise"),
         ("versions:\n  distro:\n    \"1.0\": {packages: [x], version: 2}\n", "unknown key 'version' in versions.distro.1.0"),
