@@ -45,6 +45,8 @@ let package = Package(
         // Writing files so that a crash or a full disk never leaves part of one under its name: flushed
         // before the rename that publishes it; every write throws an error naming the file and the cause.
         .target(name: "DurableFiles", dependencies: ["Reporting"], swiftSettings: strictSettings),
+        // Debian's deb822 control format (apt's sources, Packages indexes, dpkg's status, copyright files). A leaf.
+        .target(name: "DebianControl", swiftSettings: strictSettings),
 
         // Domain targets. Each knows its one job and nothing of the workflows above it.
         // Image formats: qcow2 v2/v3 and raw, read/write/convert/check. Knows nothing of elements.
@@ -122,7 +124,7 @@ let package = Package(
         .target(
             name: "ImageBuild",
             dependencies: [
-                "Elements", "Chroot", "Archive", "DurableFiles", "HostProcesses", "QcowIO", "Reporting",
+                "Elements", "Chroot", "Archive", "DebianControl", "DurableFiles", "HostProcesses", "QcowIO", "Reporting",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
