@@ -119,12 +119,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // The software bill of materials of an image's root tree: the packages dpkg installed, with the licenses
+        // their copyright files declare, as an SPDX 2.3 document.
+        .target(
+            name: "SBOM", dependencies: ["DebianControl", "Reporting", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings),
+
         // Workflows: each command's work, wired from the domain targets, with no command-line parsing.
         // The build, step by step: elements → base root → phases → disk → image → manifest.
         .target(
             name: "ImageBuild",
             dependencies: [
-                "Elements", "Chroot", "Archive", "DebianControl", "DurableFiles", "HostProcesses", "QcowIO", "Reporting",
+                "Elements", "Chroot", "Archive", "DebianControl", "DurableFiles", "HostProcesses", "QcowIO", "Reporting", "SBOM",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
@@ -156,6 +162,7 @@ let package = Package(
             exclude: ["python", "digitalocean-openapi"],
             swiftSettings: strictSettings),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"], swiftSettings: strictSettings),
+        .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "QcowIOTests", dependencies: ["QcowIO", "DurableFiles", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
