@@ -193,7 +193,8 @@ let package = Package(
         .testTarget(
             name: "ImageBuildTests",
             dependencies: [
-                "ImageBuild", "Elements", "HostProcesses", "Chroot", "BootCheck", "DurableFiles", "QcowIO", "Reporting", "TestSupport",
+                "ImageBuild", "Elements", "HostProcesses", "Chroot", "BootCheck", "DurableFiles", "QcowIO", "Reporting", "SBOM",
+                "TestSupport",
             ],
             exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(
