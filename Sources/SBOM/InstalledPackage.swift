@@ -12,8 +12,9 @@ public struct InstalledPackage: Sendable, Equatable {
     /// records no other).
     public var source: String
     public var sourceVersion: String
-    /// The license of each `Files` paragraph of its machine-readable copyright file, as Debian writes them
-    /// (`GPL-2+`, `BSD-3-clause or GPL-2`); nil when the package has no such file.
+    /// The `License` field of each `Files` paragraph of its machine-readable copyright file: a first line naming
+    /// the license as Debian does (`GPL-2+`, `BSD-3-clause or GPL-2`), and lines of its text, if any, after it;
+    /// nil when the package has no such file.
     public var licenses: [String]?
 
     public init(

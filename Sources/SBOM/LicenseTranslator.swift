@@ -3,20 +3,25 @@ import Foundation
 /// Reads the licenses of Debian's copyright files into SPDX license expressions: short names become SPDX
 /// identifiers (`LicenseNames`), `and`/`or`/`with` become `AND`/`OR`/`WITH`, a comma groups what stands before
 /// it (`GPL-2+ or Artistic-2.0, and BSD-3-clause` is `(GPL-2.0-or-later OR Artistic-2.0) AND BSD-3-Clause`).
-/// A name SPDX has no identifier for becomes a `LicenseRef-` of the document, kept in `references`.
+/// A name SPDX has no identifier for, and a license given by its text alone, become a `LicenseRef-` of the
+/// document, kept in `references`.
 struct LicenseTranslator {
-    /// The `LicenseRef-` identifiers given so far, each with the Debian name it stands for.
-    private(set) var references: [String: String] = [:]
-    /// Each field read so far and its expression: a package's copyright file may name one license thousands of times.
+    /// The `LicenseRef-` identifiers given so far, each with its name and text.
+    private(set) var references: [String: SPDXDocument.ExtractedLicense] = [:]
+    /// Each first line read so far and its expression: a copyright file may name one license thousands of times.
     private var translated: [String: String?] = [:]
 
-    /// The license a package declares whose copyright file gives `licenses` (one per `Files` paragraph): the
-    /// `AND` of their expressions; nil (SPDX's NOASSERTION) when there are none, or one is not an expression
-    /// of license names (free text where the name belongs).
-    mutating func declared(_ licenses: [String]) -> String? {
+    /// The license a package built from `source` declares whose copyright file gives `licenses` (the `License`
+    /// field of each `Files` paragraph): the `AND` of their expressions. A field whose first line is not an
+    /// expression of license names (it is empty, or free text) stands for the license its lines give, under
+    /// a `LicenseRef-` of `source`. Nil (SPDX's NOASSERTION) when there are no fields, or one is empty.
+    mutating func declared(_ licenses: [String], source: String) -> String? {
         var expressions: [String] = []
         for license in licenses {
-            guard let expression = expression(license) else { return nil }
+            let field = license.trimmingCharacters(in: .whitespacesAndNewlines)
+            let synopsis = license.prefix { $0 != "\n" }.trimmingCharacters(in: .whitespaces)
+            guard let expression = expression(synopsis) ?? (field.isEmpty ? nil : text(field, synopsis: synopsis, source: source))
+            else { return nil }
             if !expressions.contains(expression) { expressions.append(expression) }
         }
         if expressions.count == 1 { return expressions[0] }
@@ -32,10 +37,24 @@ struct LicenseTranslator {
     }
 
     private mutating func translate(_ synopsis: String) -> String? {
-        var tokens = synopsis.replacingOccurrences(of: ",", with: " , ").split(whereSeparator: \.isWhitespace).map(String.init)[...]
+        guard let parts = Self.parse(synopsis) else { return nil }
         var result: String?
-        var joining: String?
-        var part = ""
+        for part in parts {
+            let terms = part.terms.map { ($0.operator.map { " \($0) " } ?? "") + term($0.name, exception: $0.exception) }
+            result = Self.joined(result, part.joining, terms.joined())
+        }
+        return result
+    }
+
+    /// One license name in an expression, the operator before it (none for the first), the exception after it.
+    private typealias Term = (operator: String?, name: String, exception: [String])
+
+    /// `synopsis` cut into its parts between commas, each joined to the one before by `AND` or `OR`; nil when it
+    /// is not an expression of license names. Nothing is registered until the whole line has been read.
+    private static func parse(_ synopsis: String) -> [(joining: String?, terms: [Term])]? {
+        var tokens = synopsis.replacingOccurrences(of: ",", with: " , ").split(whereSeparator: \.isWhitespace).map(String.init)[...]
+        var parts: [(joining: String?, terms: [Term])] = [(nil, [])]
+        var before: String?
         while true {
             guard let name = tokens.popFirst(), name != ",", Self.operator(name) == nil else { return nil }
             var exception: [String] = []
@@ -44,44 +63,57 @@ struct LicenseTranslator {
                 while let word = tokens.first, word != ",", Self.operator(word) == nil { exception.append(tokens.removeFirst()) }
                 if exception.isEmpty { return nil }
             }
-            part += term(name, exception: exception)
-            guard let next = tokens.popFirst() else { break }
-            if let op = Self.operator(next) {
-                part += " \(op) "
-                continue
-            }
-            guard next == ",", let op = tokens.popFirst().flatMap(Self.operator) else { return nil }
-            result = Self.joined(result, joining, part)
-            (joining, part) = (op, "")
+            parts[parts.count - 1].terms.append((before, name, exception))
+            guard let next = tokens.popFirst() else { return parts }
+            before = Self.operator(next)
+            if before != nil { continue }
+            guard next == ",", let joining = tokens.popFirst().flatMap(Self.operator) else { return nil }
+            parts.append((joining, []))
         }
-        return Self.joined(result, joining, part)
     }
 
     /// `name` (with the exception's words, if any) as an SPDX term.
     private mutating func term(_ name: String, exception: [String]) -> String {
         guard let license = LicenseNames.spdxID(name) else {
-            return reference(([name] + (exception.isEmpty ? [] : ["with"] + exception)).joined(separator: " "))
+            return named(([name] + (exception.isEmpty ? [] : ["with"] + exception)).joined(separator: " "))
         }
         if exception.isEmpty { return license }
         guard let id = LicenseNames.spdxException(exception, for: license) else {
-            return reference(([name, "with"] + exception).joined(separator: " "))
+            return named(([name, "with"] + exception).joined(separator: " "))
         }
         return "\(license) WITH \(id)"
     }
 
-    /// The `LicenseRef-` standing for `name`: its letters, digits, `.` and `-`, the rest as `-` (`+` as
-    /// `-plus`); a number added when another name already has that identifier.
-    private mutating func reference(_ name: String) -> String {
-        let letters = name.replacingOccurrences(of: "+", with: "-plus").map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == ".") ? $0 : "-" }
+    /// The `LicenseRef-` of a Debian license name SPDX has no identifier for: one for each name, whose text is
+    /// in the copyright files of the packages that name it.
+    private mutating func named(_ name: String) -> String {
+        reference(
+            base: name, name: name,
+            text: "\"\(name)\" is how Debian's machine-readable copyright files name this license; its text is in "
+                + "/usr/share/doc/PACKAGE/copyright of each package that declares it.")
+    }
+
+    /// The `LicenseRef-` of a license a copyright file of `source` gives by its text (`field`, whose first line
+    /// is `synopsis`): `LicenseRef-SOURCE-license`, one for each text.
+    private mutating func text(_ field: String, synopsis: String, source: String) -> String {
+        let name = synopsis.isEmpty ? "a license without a short name" : "\"\(synopsis)\""
+        return reference(base: "\(source)-license", name: "\(name) in the copyright file of \(source)", text: field)
+    }
+
+    /// The identifier of the license `name` with `text`: the one it already has, or a new one from `base` (its
+    /// letters, digits, `.` and `-`, the rest as `-`, `+` as `-plus`), with a number added when another license
+    /// already has that identifier.
+    private mutating func reference(base: String, name: String, text: String) -> String {
+        if let known = references.values.first(where: { $0.name == name && $0.extractedText == text }) { return known.licenseId }
+        let letters = base.replacingOccurrences(of: "+", with: "-plus").map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == ".") ? $0 : "-" }
         let base = "LicenseRef-" + String(letters)
-        var id = base
-        var number = 1
+        var (id, number) = (base, 1)
         // SPDX compares identifiers without regard to case.
-        while let other = references.first(where: { $0.key.lowercased() == id.lowercased() }), other.value != name {
+        while references.keys.contains(where: { $0.lowercased() == id.lowercased() }) {
             number += 1
             id = "\(base)-\(number)"
         }
-        references[id] = name
+        references[id] = SPDXDocument.ExtractedLicense(licenseId: id, name: name, extractedText: text)
         return id
     }
 

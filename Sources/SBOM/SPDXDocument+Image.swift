@@ -24,7 +24,7 @@ public struct DescribedImage: Sendable {
 extension SPDXDocument {
     /// The SBOM of `image`: the document describes the image, which contains each of `packages` with its version,
     /// supplier (the maintainer), source package, package URL and the license its copyright file declares
-    /// (NOASSERTION where it declares none a program can read). The same arguments give the same document:
+    /// (NOASSERTION where the file is not machine-readable). The same arguments give the same document:
     /// its namespace is derived from them, not drawn at random.
     /// - Parameter created: the document's creation time (`SOURCE_DATE_EPOCH` for a reproducible build).
     public init(image: DescribedImage, packages: [InstalledPackage], created: Date) {
@@ -35,7 +35,7 @@ extension SPDXDocument {
             Package(
                 name: package.name, spdxID: Self.uniqueID(for: package, among: &ids), versionInfo: package.version,
                 supplier: package.maintainer.map(Self.supplier) ?? "NOASSERTION",
-                licenseDeclared: package.licenses.flatMap { licenses.declared($0) } ?? "NOASSERTION",
+                licenseDeclared: package.licenses.flatMap { licenses.declared($0, source: package.source) } ?? "NOASSERTION",
                 sourceInfo: "built from the \(distribution) source package \(package.source) \(package.sourceVersion)",
                 externalRefs: [ExternalReference(referenceLocator: Self.packageURL(package, of: image))])
         }
@@ -48,12 +48,7 @@ extension SPDXDocument {
             packages: [imagePackage] + debs,
             relationships: [Relationship(spdxElementId: "SPDXRef-DOCUMENT", relationshipType: "DESCRIBES", relatedSpdxElement: imageID)]
                 + debs.map { Relationship(spdxElementId: imageID, relationshipType: "CONTAINS", relatedSpdxElement: $0.spdxID) },
-            hasExtractedLicensingInfos: licenses.references.sorted { $0.key < $1.key }.map { id, name in
-                ExtractedLicense(
-                    licenseId: id, name: name,
-                    extractedText: "\"\(name)\" is how Debian's machine-readable copyright files name this license; its text is in "
-                        + "/usr/share/doc/PACKAGE/copyright of each package that declares it.")
-            })
+            hasExtractedLicensingInfos: licenses.references.values.sorted { $0.licenseId < $1.licenseId })
     }
 
     /// The document as dibkit writes it: indented, keys sorted, so that the same document is the same bytes.

@@ -29,15 +29,33 @@ struct LicenseTranslatorTests {
     func notExpressions(text: String) {
         var translator = LicenseTranslator()
         #expect(translator.expression(text) == nil)
+        #expect(translator.references.isEmpty, "nothing read from it stays")
     }
 
-    @Test("a package declares the AND of its paragraphs' distinct licenses, or nothing when one cannot be read")
+    @Test("a package declares the AND of its paragraphs' distinct licenses, or nothing when there are none or one is empty")
     func declared() {
         var translator = LicenseTranslator()
-        #expect(translator.declared(["BSD-3-clause", "GPL-2+ or MIT", "BSD-3-clause"]) == "BSD-3-Clause AND (GPL-2.0-or-later OR MIT)")
-        #expect(translator.declared(["Expat"]) == "MIT")
-        #expect(translator.declared([]) == nil)
-        #expect(translator.declared(["MIT", "see the file COPYING"]) == nil)
+        #expect(translator.declared(["BSD-3-clause", "GPL-2+ or MIT", "BSD-3-clause\nThe text."], source: "x")
+            == "BSD-3-Clause AND (GPL-2.0-or-later OR MIT)")
+        #expect(translator.declared(["Expat"], source: "x") == "MIT")
+        #expect(translator.declared([], source: "x") == nil)
+        #expect(translator.declared(["MIT", ""], source: "x") == nil)
+        #expect(translator.declared([" \n "], source: "x") == nil)
+        #expect(translator.references.isEmpty)
+    }
+
+    @Test("a license given by its text, without a name SPDX or Debian knows, is a LicenseRef of the source package holding that text")
+    func licenseTexts() {
+        var translator = LicenseTranslator()
+        let text = "\nLicensed under your choice of (a) RSALv2;\nor (b) SSPLv1; or (c) AGPLv3."
+        #expect(translator.declared([text, "BSD-3-clause"], source: "redis") == "LicenseRef-redis-license AND BSD-3-Clause")
+        #expect(translator.declared([text], source: "redis") == "LicenseRef-redis-license", "another binary package of redis")
+        #expect(translator.declared(["MIT/X11 (BSD like)\nPermission is granted."], source: "redis") == "LicenseRef-redis-license-2")
+        #expect(translator.references["LicenseRef-redis-license"] == .init(
+            licenseId: "LicenseRef-redis-license", name: "a license without a short name in the copyright file of redis",
+            extractedText: "Licensed under your choice of (a) RSALv2;\nor (b) SSPLv1; or (c) AGPLv3."))
+        #expect(translator.references["LicenseRef-redis-license-2"]?.name == "\"MIT/X11 (BSD like)\" in the copyright file of redis")
+        #expect(translator.references["LicenseRef-redis-license-2"]?.extractedText == "MIT/X11 (BSD like)\nPermission is granted.")
     }
 
     @Test("each name SPDX lacks gets one LicenseRef, distinct from another name's that differs only in case or punctuation")
@@ -47,9 +65,10 @@ struct LicenseTranslatorTests {
         #expect(translator.expression("Public-Domain") == "LicenseRef-Public-Domain-2")
         #expect(translator.expression("public_domain") == "LicenseRef-public-domain-3")
         #expect(translator.expression("public-domain or Public-Domain") == "LicenseRef-public-domain OR LicenseRef-Public-Domain-2")
-        #expect(translator.references == [
+        #expect(translator.references.mapValues(\.name) == [
             "LicenseRef-public-domain": "public-domain", "LicenseRef-Public-Domain-2": "Public-Domain",
             "LicenseRef-public-domain-3": "public_domain",
         ])
+        #expect(translator.references["LicenseRef-public-domain"]?.extractedText.hasPrefix("\"public-domain\" is how Debian's") == true)
     }
 }

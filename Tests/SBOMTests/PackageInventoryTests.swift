@@ -12,7 +12,14 @@ struct PackageInventoryTests {
         let redis = try #require(packages.first { $0.name == "redis-server" })
         #expect(redis == InstalledPackage(
             name: "redis-server", version: "5:8.0.2-3+b1", architecture: "amd64", maintainer: "Chris Lamb <lamby@debian.org>",
-            source: "redis", sourceVersion: "5:8.0.2-3", licenses: ["BSD-3-clause", "BSD-2-clause", "Expat", "BSD-3-clause"]))
+            source: "redis", sourceVersion: "5:8.0.2-3", licenses: [
+                "\nLicensed under your choice of (a) the Redis Source Available License 2.0\n(RSALv2); or (b) the Server Side "
+                    + "Public License v1 (SSPLv1); or (c) the\nGNU Affero General Public License v3 (AGPLv3).",
+                "BSD-3-clause",
+                "BSD-2-clause\nRedistribution and use in source and binary forms, with or without\nmodification, are permitted.\n\n"
+                    + "THIS SOFTWARE IS PROVIDED BY THE AUTHOR \"AS IS\".",
+                "Expat", "BSD-3-clause",
+            ]))
         let gcc = try #require(packages.first { $0.name == "libstdc++6" })
         #expect(gcc.source == "gcc-14" && gcc.sourceVersion == "14.2.0-19")
         let base = try #require(packages.first { $0.name == "base-files" })

@@ -17,6 +17,16 @@ struct PackageTree {
             License: GPL-2+
 
             Files: *
+            Copyright:
+             © 2016-2025, Redis Ltd.
+            License:
+             Licensed under your choice of (a) the Redis Source Available License 2.0
+             (RSALv2); or (b) the Server Side Public License v1 (SSPLv1); or (c) the
+             GNU Affero General Public License v3 (AGPLv3).
+
+            Files:
+             src/rio.*
+             deps/hiredis/*
             Copyright: Salvatore Sanfilippo
             License: BSD-3-clause
 
@@ -25,6 +35,8 @@ struct PackageTree {
             License: BSD-2-clause
              Redistribution and use in source and binary forms, with or without
              modification, are permitted.
+             .
+             THIS SOFTWARE IS PROVIDED BY THE AUTHOR "AS IS".
 
             Files: deps/lua/*
             License: Expat
