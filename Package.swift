@@ -126,7 +126,7 @@ let package = Package(
             swiftSettings: strictSettings),
 
         // Workflows: each command's work, wired from the domain targets, with no command-line parsing.
-        // The build, step by step: elements → base root → phases → disk → image → manifest.
+        // The build, step by step: elements → base root → phases → packages → disk → image → manifest and SBOM.
         .target(
             name: "ImageBuild",
             dependencies: [

@@ -8,7 +8,7 @@ import SBOM
 public import HostProcesses
 public import Reporting
 
-/// Builds one image: resolve elements → base root → phases → sysprep → disk → bootloader → image →
+/// Builds one image: resolve elements → base root → phases → packages → sysprep → disk → bootloader → image →
 /// manifest and SBOM. Each step is timed and reported; the output appears under its final name only when
 /// complete, and the work folder is removed whatever happens.
 /// - Parameters:
@@ -122,8 +122,8 @@ private struct BuildContext {
         cacheLock.release()
         let releases = MirrorReleases.read(
             lists: runner.aptLists, mirrors: baseRoot.recipe.suites.map(\.mirror), suites: baseRoot.recipe.suites.map(\.suite))
-        // Read before sysprep and the disk, while the tree is there: the manifest's package list and the SBOM.
-        let packages = try PackageInventory.read(root: root)
+        // What dpkg installed, with the licenses of its copyright files: the manifest's package list and the SBOM.
+        let packages = try await step("packages", timer) { try PackageInventory.read(root: root) }
         let rootBytes = try await step("sysprep", timer) {
             try Sysprep.clean(root: root)
             try resolver.restore(in: root)

@@ -46,7 +46,7 @@ extension EndToEnd {
             #expect(sbom.packages.dropFirst().map { "\($0.name) \($0.versionInfo ?? "")" } == manifest.packages.map { "\($0.name) \($0.version)" })
             let redis = try #require(sbom.packages.first { $0.name == "redis-server" })
             #expect(redis.versionInfo == packages["redis-server"] && redis.sourceInfo?.contains("source package redis ") == true)
-            #expect(redis.licenseDeclared != "NOASSERTION" && redis.supplier?.hasPrefix("Organization: ") == true, "\(redis)")
+            #expect(redis.licenseDeclared.contains("BSD-3-Clause") && redis.supplier?.hasPrefix("Organization: ") == true, "\(redis)")
             #expect(redis.externalRefs?.first?.referenceLocator.hasPrefix("pkg:deb/debian/redis-server@") == true)
             // The mirror's state the packages came from; a cached base root brought up to it.
             #expect(manifest.mirrorReleases?.first?.suite == configuration.release, "\(String(describing: manifest.mirrorReleases))")
@@ -59,7 +59,7 @@ extension EndToEnd {
             #expect(try shell("qemu-img check -q \(configuration.output.path) && echo clean") == "clean\n")
             #expect(manifest.sizes.image > 50_000_000 && manifest.sizes.image < 1_500_000_000)
             #expect(events.finishedSteps.starts(with: ["resolve", "base-root"]))
-            #expect(["install.d", "disk", "bootloader", "image"].allSatisfy(events.finishedSteps.contains))
+            #expect(["install.d", "packages", "disk", "bootloader", "image"].allSatisfy(events.finishedSteps.contains))
 
             // Boot it: user-data sets port and password; reboot keeps them without re-running first boot. The
             // generated password holds a space, both quotes, a backslash, $, #, a backtick and a colon.
