@@ -45,6 +45,8 @@ let package = Package(
         // Writing files so that a crash or a full disk never leaves part of one under its name: flushed
         // before the rename that publishes it; every write throws an error naming the file and the cause.
         .target(name: "DurableFiles", dependencies: ["Reporting"], swiftSettings: strictSettings),
+        // Debian's deb822 control format (apt's sources, Packages indexes, dpkg's status, copyright files). A leaf.
+        .target(name: "DebianControl", swiftSettings: strictSettings),
 
         // Domain targets. Each knows its one job and nothing of the workflows above it.
         // Image formats: qcow2 v2/v3 and raw, read/write/convert/check. Knows nothing of elements.
@@ -117,12 +119,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // The software bill of materials of an image's root tree: the packages dpkg installed, with the licenses
+        // their copyright files declare, as an SPDX 2.3 document.
+        .target(
+            name: "SBOM", dependencies: ["DebianControl", "Reporting", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings),
+
         // Workflows: each command's work, wired from the domain targets, with no command-line parsing.
-        // The build, step by step: elements → base root → phases → disk → image → manifest.
+        // The build, step by step: elements → base root → phases → packages → disk → image → manifest and SBOM.
         .target(
             name: "ImageBuild",
             dependencies: [
-                "Elements", "Chroot", "Archive", "DurableFiles", "HostProcesses", "QcowIO", "Reporting",
+                "Elements", "Chroot", "Archive", "DebianControl", "DurableFiles", "HostProcesses", "QcowIO", "Reporting", "SBOM",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
@@ -154,6 +162,7 @@ let package = Package(
             exclude: ["python", "digitalocean-openapi"],
             swiftSettings: strictSettings),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"], swiftSettings: strictSettings),
+        .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "QcowIOTests", dependencies: ["QcowIO", "DurableFiles", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
@@ -184,7 +193,8 @@ let package = Package(
         .testTarget(
             name: "ImageBuildTests",
             dependencies: [
-                "ImageBuild", "Elements", "HostProcesses", "Chroot", "BootCheck", "DurableFiles", "QcowIO", "Reporting", "TestSupport",
+                "ImageBuild", "Elements", "HostProcesses", "Chroot", "BootCheck", "DurableFiles", "QcowIO", "Reporting", "SBOM",
+                "TestSupport",
             ],
             exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(

@@ -1,3 +1,4 @@
+import DebianControl
 import Foundation
 
 /// The Debian mirrors configured on the host, read from its apt sources (deb822 `.sources` and

@@ -1,4 +1,5 @@
 import Crypto
+import DebianControl
 import Elements
 import DurableFiles
 import Foundation

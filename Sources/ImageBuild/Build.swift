@@ -4,11 +4,12 @@ import DurableFiles
 import Elements
 import Foundation
 import QcowIO
+import SBOM
 public import HostProcesses
 public import Reporting
 
-/// Builds one image: resolve elements → base root → phases → sysprep → disk → bootloader → image →
-/// manifest. Each step is timed and reported; the output appears under its final name only when
+/// Builds one image: resolve elements → base root → phases → packages → sysprep → disk → bootloader → image →
+/// manifest and SBOM. Each step is timed and reported; the output appears under its final name only when
 /// complete, and the work folder is removed whatever happens.
 /// - Parameters:
 ///   - configuration: what to build.
@@ -120,7 +121,8 @@ private struct BuildContext {
         cacheLock.release()
         let releases = MirrorReleases.read(
             lists: runner.aptLists, mirrors: baseRoot.recipe.suites.map(\.mirror), suites: baseRoot.recipe.suites.map(\.suite))
-        let packages = try await installedPackages()
+        // What dpkg installed, with the licenses of its copyright files: the manifest's package list and the SBOM.
+        let packages = try await step("packages", timer) { try PackageInventory.read(root: root) }
         let rootBytes = try await step("sysprep", timer) {
             try Sysprep.clean(root: root)
             try resolver.restore(in: root)
@@ -144,14 +146,22 @@ private struct BuildContext {
                 release: configuration.release, arch: configuration.arch, mirror: MirrorLogin.strip(configuration.mirror),
                 format: configuration.format.rawValue,
                 compression: configuration.format == .qcow2 ? configuration.compression.rawValue : "none",
-                packages: packages, sha256: try sha256(of: staged),
+                packages: packages.map { .init(name: $0.name, version: $0.version) }, sha256: try sha256(of: staged),
                 sizes: .init(image: try fileSize(staged), virtual: configuration.diskSize, rootfs: rootBytes),
                 phases: [], baseRootFromCache: cached,
                 created: Date(), dibkitVersion: dibkitVersion)
             manifest.phases = timer.timings.map { .init(name: $0.name, seconds: $0.seconds) }
             manifest.mirrorReleases = releases
             manifest.baseRootUpgrades = upgrades
-            try publishImage(staged, as: configuration.output, manifest: manifest, at: configuration.manifestURL)
+            manifest.sbom = configuration.sbomURL.lastPathComponent
+            let sbom = SPDXDocument(
+                image: DescribedImage(
+                    name: configuration.imageName, version: manifest.databaseVersion?.version,
+                    distribution: configuration.distribution.rawValue, release: configuration.release),
+                packages: packages, created: configuration.sourceDate ?? Date())
+            try publishImage(
+                staged, as: configuration.output, manifest: manifest, at: configuration.manifestURL,
+                sbom: try sbom.encoded(), at: configuration.sbomURL)
             return manifest
         }
     }
@@ -239,17 +249,6 @@ private struct BuildContext {
         return try BuildResolver.lend(to: root)
     }
 
-    private func installedPackages() async throws -> [Manifest.Package] {
-        let output = try await CommandRunner.run(
-            ["dpkg-query", "--admindir=\(root.path)/var/lib/dpkg", "-W", "-f=${db:Status-Abbrev}\t${Package}\t${Version}\n"],
-            label: "dpkg-query")
-        return output.standardOutput.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard fields.count == 3, fields[0].hasPrefix("ii") else { return nil }
-            return .init(name: String(fields[1]), version: String(fields[2]))
-        }
-    }
-
     /// Writes the final image from the raw disk through QcowIO: qcow2 v3 with zero clusters left out and
     /// clusters compressed on every core, or a sparse raw file.
     private func writeImage(to staged: URL, detail: @escaping ProgressHandler) async throws {
@@ -267,20 +266,31 @@ private struct BuildContext {
     }
 }
 
-/// Publishes a finished image and its manifest, each flushed to disk before the rename that gives it its
-/// name: the manifest first, so that an image never exists without the manifest that describes it. When
-/// the image cannot be put in place after all, the new manifest is removed again.
+/// Publishes a finished image, its SBOM and its manifest, each flushed to disk before the rename that gives
+/// it its name: the SBOM first, then the manifest that points at it, then the image, so that an image never
+/// exists without the manifest that describes it, nor a manifest without its SBOM. What cannot be put in
+/// place takes the new files before it with it.
 /// - Parameter staged: the complete image, in `output`'s folder; left for the caller to remove on failure.
 /// - Throws: `FileWriteError` naming the file and the cause.
 func publishImage(
-    _ staged: URL, as output: URL, manifest: Manifest, at manifestURL: URL, publisher: FilePublisher = FilePublisher()
+    _ staged: URL, as output: URL, manifest: Manifest, at manifestURL: URL, sbom: Data, at sbomURL: URL,
+    publisher: FilePublisher = FilePublisher()
 ) throws {
-    try publisher.write(try Manifest.encoder.encode(manifest), to: manifestURL)
+    try publisher.write(sbom, to: sbomURL)
+    do {
+        try publisher.write(try Manifest.encoder.encode(manifest), to: manifestURL)
+    } catch {
+        try? FileManager.default.removeItem(at: sbomURL)
+        throw error
+    }
     do {
         try publisher.publish(staged, as: output)
     } catch {
-        // Still staged: the image was not renamed, so its manifest must not stay.
-        if FileManager.default.fileExists(atPath: staged.path) { try? FileManager.default.removeItem(at: manifestURL) }
+        // Still staged: the image was not renamed, so its manifest and SBOM must not stay.
+        if FileManager.default.fileExists(atPath: staged.path) {
+            try? FileManager.default.removeItem(at: manifestURL)
+            try? FileManager.default.removeItem(at: sbomURL)
+        }
         throw error
     }
 }

@@ -59,6 +59,9 @@ public struct BuildConfiguration: Sendable {
     public var acceptExpiredRelease = false
     /// Folder for temporary work (the root tree, the raw disk).
     public var temporaryDirectory: URL
+    /// `SOURCE_DATE_EPOCH`: the time the SBOM gives as its creation, so that the same inputs make the same
+    /// SBOM (nil: the time of the build).
+    public var sourceDate: Date?
 
     public init(
         elements: [String], mirror: String, output: URL, cacheDirectory: URL, elementSearchPath: [URL],
@@ -104,6 +107,9 @@ public struct BuildConfiguration: Sendable {
 
     /// The manifest written beside the image.
     public var manifestURL: URL { output.deletingPathExtension().appendingPathExtension("json") }
+
+    /// The SBOM written beside the image, `NAME.spdx.json` (SPDX 2.3 JSON).
+    public var sbomURL: URL { output.deletingPathExtension().appendingPathExtension("spdx.json") }
 
     /// The default output, `images/<db>-<source>-<YYYY-MM-DD>.<format>`, or `name` placed as
     /// diskimage-builder's `-o` places it: a bare name goes under `images/`, a path is used as is;

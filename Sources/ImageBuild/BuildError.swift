@@ -30,13 +30,15 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
     case leakedMount(String)
     /// The filesystem holding `path` has less free space than the build needs there.
     case notEnoughSpace(path: String, free: UInt64, needed: UInt64, what: String)
+    /// `SOURCE_DATE_EPOCH` is set to something other than a number of seconds.
+    case badSourceDate(String)
 
     public var failureKind: FailureKind { isBadInput ? .badInput : .failed }
 
     /// True when what the user gave is wrong (the CLI exits 2), not the build.
     public var isBadInput: Bool {
         switch self {
-        case .badMirror, .badVendorPackage, .vendorPackageNeedsVersion, .noUbuntuMirror, .badKeyring: return true
+        case .badMirror, .badVendorPackage, .vendorPackageNeedsVersion, .noUbuntuMirror, .badKeyring, .badSourceDate: return true
         case .mirrorIndex(_, _, _, let notServed): return notServed
         case .noMirror, .hookFailed, .stepFailed, .badOutput, .leakedMount, .notEnoughSpace, .releaseExpired, .noKeyring: return false
         }
@@ -82,6 +84,9 @@ public enum BuildError: ClassifiedError, CustomStringConvertible, Sendable, Equa
             return "the Release file of Debian \(suite) on the mirror \(mirror) expired on \(validUntil) (its Valid-Until): "
                 + "the mirror is stale or a snapshot, and apt refuses it; use a current mirror (--mirror), or pass "
                 + "--allow-expired-release to build from it anyway"
+        case .badSourceDate(let value):
+            return "SOURCE_DATE_EPOCH=\(value) is not a number of seconds since 1970-01-01 UTC; set it to one "
+                + "(e.g. the time of the last commit: git log -1 --format=%ct) or unset it"
         case .leakedMount(let path):
             return "a mount is still present at \(path); the work folder was left in place — unmount it, then remove it"
         }

@@ -43,9 +43,11 @@ public struct BuildSettings: Sendable {
 extension BuildConfiguration {
     /// The configuration `settings` ask for on this host.
     /// - Parameters:
-    ///   - environment: `DIBKIT_SOURCE`, `DIBKIT_CACHE_DIR`, `TMPDIR`, and the `DIB_*`/`DIBKIT_*` variables hooks get.
+    ///   - environment: `DIBKIT_SOURCE`, `DIBKIT_CACHE_DIR`, `TMPDIR`, `SOURCE_DATE_EPOCH`, and the `DIB_*`/`DIBKIT_*`
+    ///     variables hooks get.
     ///   - currentDirectory: where `images/` is.
-    /// - Throws: `BuildError.noMirror`, `ElementError` (the search path, `-k`), `BuildError` (`-p`).
+    /// - Throws: `BuildError.noMirror`, `ElementError` (the search path, `-k`), `BuildError` (`-p`,
+    ///   `SOURCE_DATE_EPOCH`).
     public init(_ settings: BuildSettings, environment: [String: String], currentDirectory: URL) throws {
         let release = settings.release ?? Self.defaultRelease
         let distribution = Distribution(release: release)
@@ -92,6 +94,10 @@ extension BuildConfiguration {
         edition = settings.edition
         vendorPackage = try settings.vendorPackage.map { try VendorPackage(file: $0) }
         authorizedKeys = try settings.authorizedKeys.map { try AuthorizedKeys(file: $0) }
+        if let epoch = environment["SOURCE_DATE_EPOCH"] {
+            guard let seconds = UInt64(epoch) else { throw BuildError.badSourceDate(epoch) }
+            sourceDate = Date(timeIntervalSince1970: TimeInterval(seconds))
+        }
     }
 }
 

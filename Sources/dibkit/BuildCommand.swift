@@ -10,8 +10,9 @@ extension Dibkit {
             abstract: "Build a bootable database image from elements, offline.",
             discussion: """
                 The first element names the database (redis, valkey, postgresql, mariadb…); further elements are \
-                added, found in ELEMENTS_PATH before the built-in elements/. The image and its manifest \
-                (.json) land in images/ as <db>-<source>-<YYYY-MM-DD>.<format> unless -o says otherwise.
+                added, found in ELEMENTS_PATH before the built-in elements/. The image, its manifest (.json) \
+                and its SBOM (.spdx.json, SPDX 2.3) land in images/ as <db>-<source>-<YYYY-MM-DD>.<format> \
+                unless -o says otherwise. With SOURCE_DATE_EPOCH set, the SBOM gives that time as its creation.
                 """)
 
         @Argument(help: "Elements to build: the database first, then extra elements.")
@@ -117,7 +118,8 @@ extension Dibkit {
                         currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), progress: printer.handle)
                 }
                 if json { try printJSON(manifest) } else {
-                    printer.line("wrote \(configuration.output.path) (\(manifest.sizes.image / 1_000_000) MB) and \(configuration.manifestURL.lastPathComponent)")
+                    printer.line("wrote \(configuration.output.path) (\(manifest.sizes.image / 1_000_000) MB), "
+                        + "\(configuration.manifestURL.lastPathComponent) and \(configuration.sbomURL.lastPathComponent)")
                 }
             } catch {
                 throw CommandFailure(error, json: json)

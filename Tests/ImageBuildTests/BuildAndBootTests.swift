@@ -4,6 +4,7 @@ import Foundation
 import ImageBuild
 import QcowIO
 import Reporting
+import SBOM
 import TestSupport
 import Testing
 
@@ -17,9 +18,10 @@ extension EndToEnd {
             let (configuration, manifest, events) = (built.configuration, built.manifest, built.events)
             let choice = await AcceleratorChoice.detect()
 
-            // The image and its manifest, under their final names only; nothing left in the temp folder.
+            // The image, its manifest and SBOM, under their final names only; nothing left in the temp folder.
             #expect(FileManager.default.fileExists(atPath: configuration.output.path))
             #expect(FileManager.default.fileExists(atPath: configuration.manifestURL.path))
+            #expect(FileManager.default.fileExists(atPath: configuration.sbomURL.path))
             #expect(built.leftovers.isEmpty)
             let onDisk = try Manifest.beside(configuration.output)
             #expect(onDisk.sha256 == manifest.sha256)
@@ -33,6 +35,19 @@ extension EndToEnd {
                 #expect(packages[name] != nil, "\(name) must be installed")
             }
             #expect(manifest.sizes.virtual == 3 << 30)
+            // The SBOM the manifest names: SPDX 2.3 that spdx-tools finds valid, listing every package, redis-server
+            // with its version, source and the license Debian declares for it.
+            #expect(onDisk.sbom == configuration.sbomURL.lastPathComponent)
+            let sbomFile = configuration.manifestURL.deletingLastPathComponent().appendingPathComponent(try #require(onDisk.sbom))
+            let validation = try TestVenv.validateSPDX(sbomFile)
+            #expect(validation.status == 0 && validation.output.isEmpty, "\(validation.output)")
+            let sbom = try JSONDecoder().decode(SPDXDocument.self, from: Data(contentsOf: sbomFile))
+            #expect(sbom.name == configuration.imageName && sbom.packages.first?.versionInfo == version)
+            #expect(sbom.packages.dropFirst().map { "\($0.name) \($0.versionInfo ?? "")" } == manifest.packages.map { "\($0.name) \($0.version)" })
+            let redis = try #require(sbom.packages.first { $0.name == "redis-server" })
+            #expect(redis.versionInfo == packages["redis-server"] && redis.sourceInfo?.contains("source package redis ") == true)
+            #expect(redis.licenseDeclared.contains("BSD-3-Clause") && redis.supplier?.hasPrefix("Organization: ") == true, "\(redis)")
+            #expect(redis.externalRefs?.first?.referenceLocator.hasPrefix("pkg:deb/debian/redis-server@") == true)
             // The mirror's state the packages came from; a cached base root brought up to it.
             #expect(manifest.mirrorReleases?.first?.suite == configuration.release, "\(String(describing: manifest.mirrorReleases))")
             #expect(manifest.mirrorReleases?.allSatisfy { $0.date.hasSuffix("UTC") } == true)
@@ -44,7 +59,7 @@ extension EndToEnd {
             #expect(try shell("qemu-img check -q \(configuration.output.path) && echo clean") == "clean\n")
             #expect(manifest.sizes.image > 50_000_000 && manifest.sizes.image < 1_500_000_000)
             #expect(events.finishedSteps.starts(with: ["resolve", "base-root"]))
-            #expect(["install.d", "disk", "bootloader", "image"].allSatisfy(events.finishedSteps.contains))
+            #expect(["install.d", "packages", "disk", "bootloader", "image"].allSatisfy(events.finishedSteps.contains))
             // Nothing booted to build it: no appliance, no qemu, no accelerator probed.
             #expect(!events.notes.contains { $0.contains("appliance") || $0.contains("accelerator") }, "\(events.notes)")
 

@@ -34,10 +34,27 @@ struct BuildSettingsTests {
         let configuration = try BuildConfiguration(settings, environment: environment, currentDirectory: URL(fileURLWithPath: "/repo"))
         #expect(configuration.elements == ["redis", "my-element"])
         #expect(configuration.output.path == "/repo/images/custom.raw")
+        #expect(configuration.manifestURL.path == "/repo/images/custom.json" && configuration.sbomURL.path == "/repo/images/custom.spdx.json")
+        #expect(configuration.sourceDate == nil)
         #expect(configuration.format == .raw && configuration.diskSize == 4 << 30 && configuration.edition == .community)
         #expect(configuration.mirror == "http://mirror.invalid/debian" && configuration.securityMirror == nil)
         #expect(configuration.cacheDirectory.path == "/var/cache/x" && configuration.temporaryDirectory.path == "/scratch")
         #expect(configuration.extraEnvironment == ["DIB_RELEASE_NOTE": "n", "DIBKIT_GUEST_AGENT": "trove", "DIBKIT_CACHE_DIR": "/var/cache/x"])
+    }
+
+    @Test("SOURCE_DATE_EPOCH gives the SBOM's time; one that is not a number of seconds is refused before anything starts")
+    func sourceDate() throws {
+        var settings = BuildSettings(elements: ["redis"])
+        settings.mirror = "http://mirror.invalid/debian"
+        let here = URL(fileURLWithPath: "/repo")
+        let configuration = try BuildConfiguration(settings, environment: ["SOURCE_DATE_EPOCH": "1796637600"], currentDirectory: here)
+        #expect(configuration.sourceDate == Date(timeIntervalSince1970: 1_796_637_600))
+        for bad in ["", "yesterday", "-1", "1.5"] {
+            #expect(throws: BuildError.badSourceDate(bad)) {
+                try BuildConfiguration(settings, environment: ["SOURCE_DATE_EPOCH": bad], currentDirectory: here)
+            }
+        }
+        #expect(BuildError.badSourceDate("x").isBadInput)
     }
 
     @Test("a private key given as -k is refused before anything starts")

@@ -5,38 +5,49 @@ import Reporting
 import TestSupport
 import Testing
 
-@Suite("Crash and disk-full safety: flushed before published, manifest before image, checked cache, no trap on a full disk")
+@Suite("Crash and disk-full safety: flushed before published, SBOM and manifest before image, checked cache, no trap on a full disk")
 struct CrashSafetyTests {
-    @Test("the manifest is published before the image it describes, each flushed before its rename and its folder after")
+    @Test("the SBOM, then the manifest that points at it, then the image it describes, each flushed before its rename and its folder after")
     func manifestBeforeImage() throws {
         let folder = try TemporaryFolder()
-        let staged = folder.appendingPathComponent(".redis.qcow2.42.partial")
-        try Data("image".utf8).write(to: staged)
         let calls = RecordingFileCalls()
-        try publishImage(
-            staged, as: folder.appendingPathComponent("redis.qcow2"), manifest: .sample(name: "redis", database: "redis"),
-            at: folder.appendingPathComponent("redis.json"), publisher: FilePublisher(calls: calls))
+        try publishRedis(in: folder, calls: calls)
         #expect(calls.flushesAndRenames(in: folder.url) == [
+            "fsync .redis.spdx.json.partial", "rename .redis.spdx.json.partial redis.spdx.json", "fsync .",
             "fsync .redis.json.partial", "rename .redis.json.partial redis.json", "fsync .",
             "fsync .redis.qcow2.partial", "rename .redis.qcow2.partial redis.qcow2", "fsync .",
         ])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted() == ["redis.json", "redis.qcow2"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted()
+            == ["redis.json", "redis.qcow2", "redis.spdx.json"])
     }
 
-    @Test("an image that cannot be put in place takes its new manifest with it: no manifest without its image")
+    @Test("an image that cannot be put in place takes its new manifest and SBOM with it: neither without its image")
     func failedImageRename() throws {
         let folder = try TemporaryFolder()
-        let staged = folder.appendingPathComponent(".redis.qcow2.42.partial")
-        try Data("image".utf8).write(to: staged)
-        let output = folder.appendingPathComponent("redis.qcow2")
-        let calls = RecordingFileCalls(failing: (call: "rename", pathSuffix: staged.lastPathComponent, errno: ENOSPC))
-        #expect(throws: FileWriteError.noSpace(path: output.path, call: "rename")) {
-            try publishImage(
-                staged, as: output, manifest: .sample(name: "redis", database: "redis"),
-                at: folder.appendingPathComponent("redis.json"), publisher: FilePublisher(calls: calls))
+        let calls = RecordingFileCalls(failing: (call: "rename", pathSuffix: ".redis.qcow2.42.partial", errno: ENOSPC))
+        #expect(throws: FileWriteError.noSpace(path: folder.appendingPathComponent("redis.qcow2").path, call: "rename")) {
+            try publishRedis(in: folder, calls: calls)
         }
         // The staged image is its owner's to remove (the build's work folder cleanup does).
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == [staged.lastPathComponent])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == [".redis.qcow2.42.partial"])
+    }
+
+    @Test("a manifest that cannot be written takes the new SBOM with it: no SBOM without its manifest")
+    func failedManifest() throws {
+        let folder = try TemporaryFolder()
+        #expect(throws: FileWriteError.self) { try publishRedis(in: folder, manifest: "gone/redis.json") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == [".redis.qcow2.42.partial"])
+    }
+
+    /// Stages `.redis.qcow2.42.partial` in `folder` and publishes it as `redis.qcow2` with its SBOM and its
+    /// manifest (at `manifest`, relative to `folder`).
+    private func publishRedis(in folder: TemporaryFolder, manifest: String = "redis.json", calls: RecordingFileCalls = .init()) throws {
+        let staged = folder.appendingPathComponent(".redis.qcow2.42.partial")
+        try Data("image".utf8).write(to: staged)
+        try publishImage(
+            staged, as: folder.appendingPathComponent("redis.qcow2"), manifest: .sample(name: "redis", database: "redis"),
+            at: folder.appendingPathComponent(manifest), sbom: Data("{}".utf8), at: folder.appendingPathComponent("redis.spdx.json"),
+            publisher: FilePublisher(calls: calls))
     }
 
     @Test("a cached base root that does not match its checksum, or has none, is made again and said so")

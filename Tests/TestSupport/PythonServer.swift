@@ -67,7 +67,7 @@ public struct TestServerError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// The Python venv with moto, boto3, jsonschema and PyYAML that `scripts/setup-test-venv` makes.
+/// The Python venv with moto, boto3, jsonschema, PyYAML and spdx-tools that `scripts/setup-test-venv` makes.
 public enum TestVenv {
     /// `$DIBKIT_TEST_VENV`, else `~/.cache/dibkit/venv-moto`.
     public static var directory: URL {
