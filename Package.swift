@@ -66,6 +66,11 @@ let package = Package(
         .target(name: "Archive", dependencies: ["CArchive", "COpenat2", "Reporting"], swiftSettings: strictSettings),
         // A session in an image's root: the host namespace chroot over a tree, or libguestfs over a disk file.
         .target(name: "Chroot", dependencies: ["CGuestfs", "HostProcesses", "Reporting"], swiftSettings: strictSettings),
+        // What an image holds, read from its files: installed packages, /etc, enabled services, open firewall
+        // ports (nftables); and what differs between two. Pure Swift: no image is opened here.
+        .target(
+            name: "ImageContents", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings),
         // Boots an image under qemu with a NoCloud seed and checks the database from the host.
         .target(
             name: "BootCheck",
@@ -191,6 +196,7 @@ let package = Package(
             name: "ImagePatchTests",
             dependencies: ["ImagePatch", "Chroot", "Elements", "HostProcesses", "QcowIO", "Reporting", "TestSupport"],
             swiftSettings: strictSettings),
+        .testTarget(name: "ImageContentsTests", dependencies: ["ImageContents", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "UploadWorkflowsTests",
             dependencies: ["UploadWorkflows", "OpenStack", "DigitalOcean", "ImagePatch", "Reporting", "TestSupport"],
