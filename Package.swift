@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Elements", targets: ["Elements"]),
         .library(name: "ImageBuild", targets: ["ImageBuild"]),
         .library(name: "ImagePatch", targets: ["ImagePatch"]),
+        .library(name: "ImageDiff", targets: ["ImageDiff"]),
         .library(name: "BootCheck", targets: ["BootCheck"]),
         .library(name: "UploadWorkflows", targets: ["UploadWorkflows"]),
     ],
@@ -135,6 +136,10 @@ let package = Package(
         .target(
             name: "ImagePatch", dependencies: ["Chroot", "DurableFiles", "Elements", "HostProcesses", "QcowIO", "Reporting"],
             swiftSettings: strictSettings),
+        // `diff`: two images read-only in one libguestfs appliance, their contents compared.
+        .target(
+            name: "ImageDiff", dependencies: ["Chroot", "Archive", "ImageContents", "HostProcesses", "QcowIO", "Reporting"],
+            swiftSettings: strictSettings),
         // The uploads: the request from the options and the manifest, the per-cloud touches and Trove around
         // the Glance upload, the user-data and droplet command DigitalOcean's result comes with.
         .target(
@@ -197,6 +202,9 @@ let package = Package(
             dependencies: ["ImagePatch", "Chroot", "Elements", "HostProcesses", "QcowIO", "Reporting", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(name: "ImageContentsTests", dependencies: ["ImageContents", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ImageDiffTests", dependencies: ["ImageDiff", "ImageContents", "HostProcesses", "QcowIO", "TestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "UploadWorkflowsTests",
             dependencies: ["UploadWorkflows", "OpenStack", "DigitalOcean", "ImagePatch", "Reporting", "TestSupport"],
