@@ -69,10 +69,10 @@ struct NftablesRuleSet {
             if let hook = words.firstIndex(of: "hook"), hook + 1 < words.count, let chain { hooks[chain] = words[hook + 1] }
         case "policy" where chain != nil && words.count > 1:
             if let chain { policies[chain] = words[1] }
-        case "add", "insert" where words.dropFirst().first == "rule":
+        case "add", "insert":
             let named = Array(words.dropFirst(2))
+            guard words.dropFirst().first == "rule", let target = self.chain(named, in: nil) else { return }
             let family = Self.families.contains(named.first ?? "") ? 1 : 0
-            guard let target = self.chain(named, in: nil) else { return }
             rules.append((target, substituted(Array(statement.dropFirst(2 + family + 2)))))
         default:
             if let chain { rules.append((chain, substituted(statement))) }
