@@ -150,7 +150,7 @@ let package = Package(
         .executableTarget(
             name: "dibkit",
             dependencies: [
-                "ImageBuild", "ImagePatch", "BootCheck", "UploadWorkflows", "QcowIO", "Elements", "Flavors",
+                "ImageBuild", "ImagePatch", "ImageDiff", "ImageContents", "BootCheck", "UploadWorkflows", "QcowIO", "Elements", "Flavors",
                 "OpenStack", "DigitalOcean", "CloudHTTP", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
