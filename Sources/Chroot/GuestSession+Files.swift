@@ -52,7 +52,8 @@ extension GuestSession {
     }
 
     /// Writes the guest folder `folder`, everything below it, as an uncompressed tar to the host file
-    /// `destination` in one call: entries named `./…`, owners numeric as the guest stores them.
+    /// `destination` in one call: entries named `./…`; their owner ids are the guest's, but the names a tar holds
+    /// beside them are the appliance's (read the guest's own /etc/passwd for names).
     /// Wraps `guestfs_tar_out`.
     public func tarOut(_ folder: String, to destination: URL) async throws {
         try await call { try $0.tarOut(folder, to: destination.path) }

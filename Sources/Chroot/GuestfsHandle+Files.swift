@@ -50,7 +50,7 @@ extension GuestfsHandle {
     }
 
     /// Wraps `guestfs_tar_out`: writes the guest folder `folder` as an uncompressed tar to the host file
-    /// `destination`, streaming; entries are named `./…`, with numeric owners as the guest stores them.
+    /// `destination`, streaming; entries are named `./…`, owner ids the guest's (owner names the appliance's).
     func tarOut(_ folder: String, to destination: String) throws {
         try check(guestfs.tar_out(handle, folder, destination), "guestfs_tar_out")
     }
