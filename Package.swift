@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Elements", targets: ["Elements"]),
         .library(name: "ImageBuild", targets: ["ImageBuild"]),
         .library(name: "ImagePatch", targets: ["ImagePatch"]),
+        .library(name: "ImageDiff", targets: ["ImageDiff"]),
         .library(name: "BootCheck", targets: ["BootCheck"]),
         .library(name: "UploadWorkflows", targets: ["UploadWorkflows"]),
     ],
@@ -68,6 +69,11 @@ let package = Package(
         .target(name: "Archive", dependencies: ["CArchive", "COpenat2", "Reporting"], swiftSettings: strictSettings),
         // A session in an image's root: the host namespace chroot over a tree, or libguestfs over a disk file.
         .target(name: "Chroot", dependencies: ["CGuestfs", "HostProcesses", "Reporting"], swiftSettings: strictSettings),
+        // What an image holds, read from its files: installed packages, /etc, enabled services, open firewall
+        // ports (nftables); and what differs between two. Pure Swift: no image is opened here.
+        .target(
+            name: "ImageContents", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings),
         // Boots an image under qemu with a NoCloud seed and checks the database from the host.
         .target(
             name: "BootCheck",
@@ -138,6 +144,10 @@ let package = Package(
         .target(
             name: "ImagePatch", dependencies: ["Chroot", "DurableFiles", "Elements", "HostProcesses", "QcowIO", "Reporting"],
             swiftSettings: strictSettings),
+        // `diff`: two images read-only in one libguestfs appliance, their contents compared.
+        .target(
+            name: "ImageDiff", dependencies: ["Chroot", "Archive", "ImageContents", "HostProcesses", "QcowIO", "Reporting"],
+            swiftSettings: strictSettings),
         // The uploads: the request from the options and the manifest, the per-cloud touches and Trove around
         // the Glance upload, the user-data and droplet command DigitalOcean's result comes with.
         .target(
@@ -148,7 +158,7 @@ let package = Package(
         .executableTarget(
             name: "dibkit",
             dependencies: [
-                "ImageBuild", "ImagePatch", "BootCheck", "UploadWorkflows", "QcowIO", "Elements", "Flavors",
+                "ImageBuild", "ImagePatch", "ImageDiff", "ImageContents", "BootCheck", "UploadWorkflows", "QcowIO", "Elements", "Flavors",
                 "OpenStack", "DigitalOcean", "CloudHTTP", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -200,6 +210,10 @@ let package = Package(
         .testTarget(
             name: "ImagePatchTests",
             dependencies: ["ImagePatch", "Chroot", "Elements", "HostProcesses", "QcowIO", "Reporting", "TestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(name: "ImageContentsTests", dependencies: ["ImageContents", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ImageDiffTests", dependencies: ["ImageDiff", "ImageContents", "HostProcesses", "QcowIO", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "UploadWorkflowsTests",

@@ -21,7 +21,8 @@ static const uint64_t cguestfs_add_drive_discard = GUESTFS_ADD_DRIVE_OPTS_DISCAR
     F(set_backend_settings) F(set_network) F(set_memsize) F(set_smp) F(set_pgroup) F(set_recovery_proc) \
     F(add_drive_opts_argv) F(launch) F(mount) F(sh) F(fstrim_argv) F(umount_all) F(shutdown) F(list_partitions) \
     F(list_devices) F(vfs_type) F(is_dir) F(exists) F(is_symlink) F(upload) F(read_file) F(write) \
-    F(write_append) F(mkdir_mode) F(chmod) F(chown) F(rename) F(rm_f) F(debug)
+    F(write_append) F(mkdir_mode) F(chmod) F(chown) F(rename) F(rm_f) F(debug) F(mkmountpoint) F(mount_ro) \
+    F(umount) F(tar_out) F(download)
 
 #define CGUESTFS_FIELD(name) __typeof__(guestfs_##name) *_Nonnull name;
 /* libguestfs's functions, as loaded by `cguestfs_load`. */

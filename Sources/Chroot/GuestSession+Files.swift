@@ -5,14 +5,23 @@ extension GuestSession {
     /// Finds the image's root filesystem and mounts it at `/`: the first partition (or whole disk, when there
     /// is no partition table) that mounts and holds `/etc`. No OS inspection, no LVM scan and no type probe
     /// on the way (each costs seconds or fractions of one under TCG); types are read only to explain a miss.
+    /// - Parameters:
+    ///   - disk: look only on the session's disk number `disk` (0 first); nil: on every disk.
+    ///   - mountpoint: where to mount it; anything but `/` is made in the appliance's own root first, so that
+    ///     the roots of several disks can be mounted side by side (`/a`, `/b`).
+    ///   - readOnly: mount it read-only (`guestfs_mount_ro`).
     /// - Returns: the device mounted, e.g. `/dev/sda1`.
     /// - Throws: `ChrootError.noRootFilesystem` listing the devices and their filesystem types.
     @discardableResult
-    public func mountRoot() async throws -> String {
-        let devices = try await call { try $0.filesystemCandidates() }
-        for device in devices where (try? await mount(device)) != nil {
-            if try await isDirectory("/etc") { return device }
-            try await call { try $0.unmountAll() }
+    public func mountRoot(ofDisk disk: Int? = nil, at mountpoint: String = "/", readOnly: Bool = false) async throws
+        -> String
+    {
+        let devices = try await call { try $0.filesystemCandidates(ofDisk: disk) }
+        if mountpoint != "/" { try await call { try $0.makeMountpoint(mountpoint) } }
+        let etc = mountpoint == "/" ? "/etc" : mountpoint + "/etc"
+        for device in devices where (try? await call({ try $0.mount(device, at: mountpoint, readOnly: readOnly) })) != nil {
+            if try await isDirectory(etc) { return device }
+            try await call { try $0.unmount(mountpoint) }
         }
         var seen: [String] = []
         for device in devices {
@@ -35,6 +44,19 @@ extension GuestSession {
     /// Copies the host file `source` to `destination` in the guest, streaming. Wraps `guestfs_upload`.
     public func upload(_ source: URL, to destination: String) async throws {
         try await call { try $0.upload(source.path, to: destination) }
+    }
+
+    /// Copies the guest file `path` to the host file `destination`, streaming. Wraps `guestfs_download`.
+    public func download(_ path: String, to destination: URL) async throws {
+        try await call { try $0.download(path, to: destination.path) }
+    }
+
+    /// Writes the guest folder `folder`, everything below it, as an uncompressed tar to the host file
+    /// `destination` in one call: entries named `./…`; their owner ids are the guest's, but the names a tar holds
+    /// beside them are the appliance's (read the guest's own /etc/passwd for names).
+    /// Wraps `guestfs_tar_out`.
+    public func tarOut(_ folder: String, to destination: URL) async throws {
+        try await call { try $0.tarOut(folder, to: destination.path) }
     }
 
     /// The whole file at `path` (at most about 4 MB). Wraps `guestfs_read_file`.

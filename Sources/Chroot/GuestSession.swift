@@ -34,14 +34,39 @@ public final class GuestSession: @unchecked Sendable {
         func limit(under accelerator: Accelerator) -> Duration { accelerator == .kvm ? kvm : tcg }
     }
 
-    /// Opens `disk`, launches the appliance, hands the session to `body`, and always shuts it down.
+    /// A disk image for a session.
+    public struct Disk: Sendable {
+        /// The image file.
+        public let url: URL
+        /// `raw` or `qcow2` (always given: libguestfs must never guess).
+        public let format: String
+
+        public init(_ url: URL, format: String) {
+            self.url = url
+            self.format = format
+        }
+    }
+
+    /// Opens `disk`, launches the appliance, hands the session to `body`, and always shuts it down:
+    /// `withSession(disks:…)` with that one disk.
+    public static func withSession<T: Sendable>(
+        disk: URL, format: String, network: Bool = false, accelerator: Accelerator, readOnly: Bool = false,
+        memoryMiB: Int32 = 1024, followConsole: Bool = true, launchBounds: LaunchBounds = LaunchBounds(),
+        note: (String) -> Void = { _ in }, _ body: (GuestSession) async throws -> T
+    ) async throws -> T {
+        try await withSession(
+            disks: [Disk(disk, format: format)], network: network, accelerator: accelerator, readOnly: readOnly,
+            memoryMiB: memoryMiB, followConsole: followConsole, launchBounds: launchBounds, note: note, body)
+    }
+
+    /// Opens `disks` in one appliance, launches it, hands the session to `body`, and always shuts it down.
     /// - Parameters:
-    ///   - disk: the image file.
-    ///   - format: `raw` or `qcow2` (always given: libguestfs must never guess).
+    ///   - disks: the images, in order: the appliance sees them as `/dev/sda`, `/dev/sdb`…
     ///   - network: give the appliance user-mode networking (for apt).
     ///   - accelerator: KVM, or TCG (software emulation) where KVM does not work. A launch that fails or passes
     ///     `launchBounds.kvm` under KVM is tried once more under TCG, said in one `note`.
-    ///   - readOnly: open the disk read-only.
+    ///   - readOnly: open the disks read-only: libguestfs puts a temporary overlay over each, so that nothing,
+    ///     not even an ext4 journal replay, reaches the files.
     ///   - memoryMiB: the appliance's memory; less boots a little faster, more suits big package installs.
     ///   - followConsole: keep the appliance's console (verbose mode) to explain an appliance that dies;
     ///     off, the appliance starts and answers faster under TCG, and such errors carry no console tail.
@@ -50,19 +75,18 @@ public final class GuestSession: @unchecked Sendable {
     /// - Throws: `ChrootError.guestfs` naming the failing call, `ChrootError.launchTimedOut`,
     ///   `ChrootError.cancelled`; whatever `body` throws.
     public static func withSession<T: Sendable>(
-        disk: URL, format: String, network: Bool = false, accelerator: Accelerator, readOnly: Bool = false,
+        disks: [Disk], network: Bool = false, accelerator: Accelerator, readOnly: Bool = false,
         memoryMiB: Int32 = 1024, followConsole: Bool = true, launchBounds: LaunchBounds = LaunchBounds(),
         note: (String) -> Void = { _ in }, _ body: (GuestSession) async throws -> T
     ) async throws -> T {
-        let drive = Drive(
-            path: disk.path, format: format, network: network, readOnly: readOnly, memoryMiB: memoryMiB,
-            followConsole: followConsole)
+        let settings = ApplianceSettings(
+            disks: disks, network: network, readOnly: readOnly, memoryMiB: memoryMiB, followConsole: followConsole)
         let session: GuestSession
         do {
-            session = try await launch(drive, under: accelerator, within: launchBounds.limit(under: accelerator))
+            session = try await launch(settings, under: accelerator, within: launchBounds.limit(under: accelerator))
         } catch let error as ChrootError where accelerator == .kvm && error.isLaunchFailure {
             note("the libguestfs appliance did not start under KVM (\(error.launchFailure)); trying once more under TCG")
-            session = try await launch(drive, under: .tcg, within: launchBounds.tcg)
+            session = try await launch(settings, under: .tcg, within: launchBounds.tcg)
         }
         do {
             let result = try await body(session)
@@ -79,9 +103,8 @@ public final class GuestSession: @unchecked Sendable {
     }
 
     /// What the appliance is launched with.
-    private struct Drive: Sendable {
-        let path: String
-        let format: String
+    private struct ApplianceSettings: Sendable {
+        let disks: [Disk]
         let network: Bool
         let readOnly: Bool
         let memoryMiB: Int32
@@ -99,20 +122,22 @@ public final class GuestSession: @unchecked Sendable {
         return accelerator == .tcg ? given + ["force_tcg"] : given
     }
 
-    /// A new handle for `drive`, launched under `accelerator`; killed (and the error thrown) when the launch
+    /// A new handle for `settings`, launched under `accelerator`; killed (and the error thrown) when the launch
     /// fails, passes `limit` or is cancelled. A launch that fails after `limit` counts as timed out.
-    private static func launch(_ drive: Drive, under accelerator: Accelerator, within limit: Duration) async throws
-        -> GuestSession
+    private static func launch(_ settings: ApplianceSettings, under accelerator: Accelerator, within limit: Duration)
+        async throws -> GuestSession
     {
-        let session = GuestSession(handle: try GuestfsHandle(followConsole: drive.followConsole))
+        let session = GuestSession(handle: try GuestfsHandle(followConsole: settings.followConsole))
         let started = ContinuousClock.now
         do {
             try await session.call { handle in
                 try handle.setBackendSettings(backendSettings(for: accelerator))
-                try handle.setResources(memoryMiB: drive.memoryMiB, cpus: 2)
-                try handle.setNetwork(drive.network)
+                try handle.setResources(memoryMiB: settings.memoryMiB, cpus: 2)
+                try handle.setNetwork(settings.network)
                 try handle.isolateAppliance()
-                try handle.addDrive(drive.path, format: drive.format, readOnly: drive.readOnly)
+                for disk in settings.disks {
+                    try handle.addDrive(disk.url.path, format: disk.format, readOnly: settings.readOnly)
+                }
             }
             try await session.call(within: limit) { try $0.launch() }
             // A launch that ended as the bound passed may have lost its appliance to the watchdog.

@@ -6,9 +6,19 @@ extension GuestfsHandle {
     /// Wraps `guestfs_list_partitions`, or `guestfs_list_devices` when the disks hold no partition table:
     /// where a filesystem can be, in disk order. (`guestfs_list_filesystems` also probes LVM and RAID,
     /// which takes seconds under TCG.)
-    func filesystemCandidates() throws -> [String] {
+    /// - Parameter disk: only the partitions of the session's disk number `disk` (0 first), or that whole
+    ///   disk when it has none; nil: every disk's.
+    func filesystemCandidates(ofDisk disk: Int? = nil) throws -> [String] {
         let partitions = try strings(guestfs.list_partitions(handle), "guestfs_list_partitions")
-        return partitions.isEmpty ? try strings(guestfs.list_devices(handle), "guestfs_list_devices") : partitions
+        guard let disk else {
+            return partitions.isEmpty ? try strings(guestfs.list_devices(handle), "guestfs_list_devices") : partitions
+        }
+        let disks = try strings(guestfs.list_devices(handle), "guestfs_list_devices")
+        guard disks.indices.contains(disk) else { return [] }
+        // A partition is named after its disk and a number: /dev/sdb1 is /dev/sdb's.
+        let device = disks[disk]
+        let own = partitions.filter { $0.hasPrefix(device) && Int($0.dropFirst(device.count)) != nil }
+        return own.isEmpty ? [device] : own
     }
 
     /// Wraps `guestfs_vfs_type`: the filesystem type on `device` (`ext4`, `swap`…), empty when none.
@@ -32,6 +42,17 @@ extension GuestfsHandle {
     /// Wraps `guestfs_upload`: copies the host file `source` to `destination`, streaming.
     func upload(_ source: String, to destination: String) throws {
         try check(guestfs.upload(handle, source, destination), "guestfs_upload")
+    }
+
+    /// Wraps `guestfs_download`: copies the guest file `source` to the host file `destination`, streaming.
+    func download(_ source: String, to destination: String) throws {
+        try check(guestfs.download(handle, source, destination), "guestfs_download")
+    }
+
+    /// Wraps `guestfs_tar_out`: writes the guest folder `folder` as an uncompressed tar to the host file
+    /// `destination`, streaming; entries are named `./…`, owner ids the guest's (owner names the appliance's).
+    func tarOut(_ folder: String, to destination: String) throws {
+        try check(guestfs.tar_out(handle, folder, destination), "guestfs_tar_out")
     }
 
     /// Wraps `guestfs_read_file`: the whole file (libguestfs caps this near 4 MB).

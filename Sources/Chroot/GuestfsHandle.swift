@@ -88,10 +88,23 @@ final class GuestfsHandle {
     /// Wraps `guestfs_launch`: starts the appliance.
     func launch() throws { try check(guestfs.launch(handle), "guestfs_launch") }
 
-    /// Wraps `guestfs_mount`.
-    func mount(_ device: String, at mountpoint: String) throws {
-        try check(guestfs.mount(handle, device, mountpoint), "guestfs_mount")
+    /// Wraps `guestfs_mount`, or `guestfs_mount_ro` when `readOnly`.
+    func mount(_ device: String, at mountpoint: String, readOnly: Bool = false) throws {
+        if readOnly {
+            try check(guestfs.mount_ro(handle, device, mountpoint), "guestfs_mount_ro")
+        } else {
+            try check(guestfs.mount(handle, device, mountpoint), "guestfs_mount")
+        }
     }
+
+    /// Wraps `guestfs_mkmountpoint`: a folder in the appliance's own root to mount a filesystem on, so that
+    /// several filesystems can be mounted side by side rather than one on `/`.
+    func makeMountpoint(_ path: String) throws {
+        try check(guestfs.mkmountpoint(handle, path), "guestfs_mkmountpoint")
+    }
+
+    /// Wraps `guestfs_umount`: unmounts the filesystem on `mountpoint` alone.
+    func unmount(_ mountpoint: String) throws { try check(guestfs.umount(handle, mountpoint), "guestfs_umount") }
 
     /// Wraps `guestfs_sh`: runs `/bin/sh -c script` in the mounted root; returns its standard output.
     func sh(_ script: String) throws -> String {

@@ -11,11 +11,15 @@ struct CommandFailure: Error, CustomStringConvertible {
     let underlying: any Error
     let json: Bool
     let redactor: SecretRedactor?
+    /// The exit status of a failure that is neither bad input nor an interruption: 1, except for `diff`,
+    /// whose 1 means "the images differ" and whose trouble is 2, as diff(1)'s is.
+    let failedStatus: Int32
 
-    init(_ underlying: any Error, json: Bool, redactor: SecretRedactor? = nil) {
+    init(_ underlying: any Error, json: Bool, redactor: SecretRedactor? = nil, failedStatus: Int32 = FailureKind.failed.exitStatus) {
         self.underlying = underlying
         self.json = json
         self.redactor = redactor
+        self.failedStatus = failedStatus
     }
 
     var description: String {
@@ -27,7 +31,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         switch underlying {
         case is Interruption.Interrupted: FailureKind.interrupted.exitStatus
         case let failure as CommandFailure: failure.exitStatus
-        default: failureKind(of: underlying).exitStatus
+        default: failureKind(of: underlying) == .failed ? failedStatus : failureKind(of: underlying).exitStatus
         }
     }
 }

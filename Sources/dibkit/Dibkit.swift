@@ -9,8 +9,8 @@ struct Dibkit: AsyncParsableCommand {
         abstract: "Bake bootable database VM images offline, prove they boot, upload them.",
         version: dibkitVersion,
         subcommands: [
-            Build.self, Test.self, Patch.self, FlavorCommand.self, ElementsCommand.self, Info.self, Convert.self, Check.self,
-            Upload.self, CacheCommand.self,
+            Build.self, Test.self, Patch.self, Diff.self, FlavorCommand.self, ElementsCommand.self, Info.self, Convert.self,
+            Check.self, Upload.self, CacheCommand.self,
         ])
 
     /// Parses, runs, and maps failures to dibkit's messages and exit codes.

@@ -166,3 +166,25 @@ struct TarArchiveTests {
         }
     }
 }
+
+extension TarArchiveTests {
+    @Test("members: each entry's kind, mode and numeric owner in order, a file's contents whole, a hard link its target's")
+    func members() throws {
+        let folder = try TemporaryFolder()
+        let tar = try makeTar(folder.url, name: "etc.tar", """
+            add(".", kind=tarfile.DIRTYPE, mode=0o755)
+            i = tarfile.TarInfo("./redis.conf"); i.size = 10; i.mode = 0o640; i.uid = 100; i.gid = 101; i.uname = "not-the-image's"
+            t.addfile(i, io.BytesIO(b"port 6379\\n"))
+            add("./localtime", kind=tarfile.SYMTYPE, link="/usr/share/zoneinfo/Etc/UTC", mode=0o777)
+            add("./hard", kind=tarfile.LNKTYPE, link="./redis.conf")
+            add("./fifo", kind=tarfile.FIFOTYPE, mode=0o4755)
+            """)
+        #expect(try TarArchive.members(of: tar) == [
+            TarMember(path: "./", kind: .folder, permissions: 0o755, uid: 0, gid: 0),
+            TarMember(path: "./redis.conf", kind: .file(Data("port 6379\n".utf8)), permissions: 0o640, uid: 100, gid: 101),
+            TarMember(path: "./localtime", kind: .symbolicLink(target: "/usr/share/zoneinfo/Etc/UTC"), permissions: 0o777, uid: 0, gid: 0),
+            TarMember(path: "./hard", kind: .file(Data("port 6379\n".utf8)), permissions: 0o644, uid: 0, gid: 0),
+            TarMember(path: "./fifo", kind: .special, permissions: 0o4755, uid: 0, gid: 0),
+        ])
+    }
+}

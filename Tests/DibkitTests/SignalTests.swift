@@ -39,15 +39,16 @@ struct SignalTests {
         #expect(!mounts.contains(folder.path))
     }
 
-    @Test("Ctrl-C to dibkit's process group while patch's appliance launches: 130 within 10 s; no qemu, overlay, copy or temp folder left; the image unchanged")
-    func interruptGroupDuringApplianceLaunch() async throws {
+    @Test("Ctrl-C to dibkit's process group while the appliance of patch or diff launches: 130 within 10 s; no qemu, overlay, copy or temp folder left; the images unchanged",
+          arguments: ["patch", "diff"])
+    func interruptGroupDuringApplianceLaunch(command: String) async throws {
         let image = try TestImage(size: 64 << 20, randomBytes: 1 << 20)
         defer { removeLeftovers(in: image.folder) }
         let temporary = image.folder.appendingPathComponent("tmp")
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
-        let before = try Data(contentsOf: image.qcow2)
+        let before = try [image.qcow2, image.raw].map { try Data(contentsOf: $0) }
         let process = try DibkitBinary.start(
-            ["patch", image.qcow2.path, "-s", "true"],
+            command == "patch" ? ["patch", image.qcow2.path, "-s", "true"] : ["diff", image.qcow2.path, image.raw.path],
             environment: ["TMPDIR": temporary.path, "DIBKIT_ACCEL": "tcg", "LIBGUESTFS_CACHEDIR": "/var/tmp"],
             workingDirectory: image.folder, stderr: image.folder.appendingPathComponent("stderr.log"))
         let group = process.processIdentifier
@@ -66,7 +67,7 @@ struct SignalTests {
         let left = try FileManager.default.contentsOfDirectory(atPath: image.folder.path).sorted()
         #expect(left == ["redis-test.qcow2", "redis-test.raw", "stderr.log", "tmp"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty)
-        #expect(try Data(contentsOf: image.qcow2) == before)
+        #expect(try [image.qcow2, image.raw].map { try Data(contentsOf: $0) } == before)
     }
 
     @Test("dibkit killed with SIGKILL while `test` boots the guest: its qemu dies with it")

@@ -48,6 +48,11 @@ public func shell(_ script: String, check: Bool = true) throws -> String {
     return result.output
 }
 
+/// Hex SHA-256 of `text`, by the host's sha256sum: a test's expectation need not come from the code it tests.
+public func sha256(_ text: String) throws -> String {
+    String(try runCommand(["sha256sum"], stdin: text, mergingErrors: false).output.prefix(64))
+}
+
 /// Whether `name` is an executable found in PATH (or /usr/sbin, /sbin).
 public func commandExists(_ name: String) -> Bool {
     let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/sbin:/sbin"
