@@ -169,8 +169,10 @@ public struct BaseRoot: Sendable {
             "--aptopt=Acquire::Languages \"none\"",
         ]
         if !recipe.include.isEmpty { arguments.append("--include=\(recipe.include.joined(separator: ","))") }
-        // Written to /etc/dpkg/dpkg.cfg.d/99mmdebstrap before the first package is unpacked, and kept there.
+        // Written to /etc/dpkg/dpkg.cfg.d/99mmdebstrap before the first package is unpacked, and kept there;
+        // force-unsafe-io (no fsync per unpacked file) only while bootstrapping.
         arguments += recipe.pathFilter.map { "--dpkgopt=\($0)" }
+        arguments += ["--dpkgopt=force-unsafe-io", #"--customize-hook=sed -i '/^force-unsafe-io$/d' "$1/etc/dpkg/dpkg.cfg.d/99mmdebstrap""#]
         if let logins { arguments += MirrorLogin.bootstrapHooks(file: logins) }
         if let keyring = recipe.keyring { arguments.append("--keyring=\(keyring.path)") }
         if recipe.acceptExpiredRelease {
