@@ -72,7 +72,7 @@ let package = Package(
         // What an image holds, read from its files: installed packages, /etc, enabled services, open firewall
         // ports (nftables); and what differs between two. Pure Swift: no image is opened here.
         .target(
-            name: "ImageContents", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            name: "ImageContents", dependencies: ["DebianControl", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings),
         // Boots an image under qemu with a NoCloud seed and checks the database from the host.
         .target(

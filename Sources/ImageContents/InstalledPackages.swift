@@ -1,3 +1,4 @@
+import DebianControl
 import Foundation
 
 /// The packages dpkg's status file (`/var/lib/dpkg/status`) says are installed.
@@ -7,7 +8,9 @@ public enum InstalledPackages {
     /// ones are not. A name installed for two architectures (multiarch) is listed as `name:arch` for each.
     public static func parse(_ status: String) -> [String: String] {
         var installed: [(name: String, architecture: String, version: String)] = []
-        for stanza in stanzas(status) {
+        // A line of blanks parts stanzas too, as it does for dpkg.
+        let text = status.replacingOccurrences(of: "(?m)^[ \t]+$", with: "", options: .regularExpression)
+        for stanza in Deb822.stanzas(text) {
             guard let name = stanza["Package"], let version = stanza["Version"],
                 stanza["Status"]?.split(separator: " ").last == "installed"
             else { continue }
@@ -17,22 +20,5 @@ public enum InstalledPackages {
         return Dictionary(
             installed.map { (counts[$0.name, default: 0] > 1 ? "\($0.name):\($0.architecture)" : $0.name, $0.version) },
             uniquingKeysWith: { _, last in last })
-    }
-
-    /// The stanzas of a deb822 file (paragraphs apart by blank lines), each field's first line only:
-    /// the fields read here fit on one line.
-    private static func stanzas(_ text: String) -> [[String: String]] {
-        var stanzas: [[String: String]] = []
-        var current: [String: String] = [:]
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.allSatisfy(\.isWhitespace) {
-                if !current.isEmpty { stanzas.append(current) }
-                current = [:]
-            } else if let colon = line.firstIndex(of: ":"), line.first != " ", line.first != "\t" {
-                current[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
-        }
-        if !current.isEmpty { stanzas.append(current) }
-        return stanzas
     }
 }
