@@ -56,22 +56,21 @@ import Testing
         #expect(refused.status == 2 && refused.output.contains("expected redis or valkey"), "\(refused.output)")
     }
 
-    /// Each element's extra-data.d scripts install every file of its static/ tree at the same path (a module
-    /// left out is an ImportError at first boot, seen only in a booted image). guest-agent installs its
-    /// templates from install.d instead.
+    /// Each element's `post-install.d/*-files` scripts install every file of its static/ tree at the same path
+    /// (a module left out is an ImportError at first boot, seen only in a booted image). guest-agent installs
+    /// its templates from install.d instead.
     @Test func everyStaticFileReachesTheRoot() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: elementsDirectory.path).sorted()
         for name in names {
             let element = elementsDirectory.appendingPathComponent(name)
             let staticTree = element.appendingPathComponent("static").path
-            let extraData = element.appendingPathComponent("extra-data.d").path
-            guard FileManager.default.fileExists(atPath: staticTree), FileManager.default.fileExists(atPath: extraData)
-            else { continue }
+            let postInstall = element.appendingPathComponent("post-install.d").path
+            let scripts = ((try? FileManager.default.contentsOfDirectory(atPath: postInstall)) ?? []).filter { $0.hasSuffix("-files") }.sorted()
+            guard FileManager.default.fileExists(atPath: staticTree), !scripts.isEmpty else { continue }
             let target = FileManager.default.temporaryDirectory.appendingPathComponent("dibkit-extra-\(UUID().uuidString.prefix(8))")
             defer { try? FileManager.default.removeItem(at: target) }
-            let scripts = try FileManager.default.contentsOfDirectory(atPath: extraData).sorted()
             for script in scripts {
-                let path = element.appendingPathComponent("extra-data.d/\(script)").path
+                let path = element.appendingPathComponent("post-install.d/\(script)").path
                 let result = try runCommand(["bash", path], environment: ["TARGET_ROOT": target.path])
                 #expect(result.status == 0, "\(name)/\(script): \(result.output)")
             }
@@ -79,7 +78,7 @@ import Testing
             for file in files where !isDirectory(staticTree + "/" + file) && !file.contains("__pycache__") {
                 let installed = target.path + "/" + file
                 #expect(FileManager.default.contentsEqual(atPath: installed, andPath: staticTree + "/" + file),
-                        "\(name): static/\(file) is not installed by extra-data.d")
+                        "\(name): static/\(file) is not installed by post-install.d/*-files")
             }
         }
     }
