@@ -94,13 +94,15 @@ public struct BaseRoot: Sendable {
     }
 
     /// The cached tar for this recipe.
-    public var tarball: URL {
-        cacheDirectory.appendingPathComponent("base")
-            .appendingPathComponent("\(recipe.release)-\(recipe.arch)-\(recipe.cacheKey).tar")
-    }
+    public var tarball: URL { cachedTar.tarball }
 
     /// The tar's SHA-256, in `sha256sum`'s format.
-    public var checksumFile: URL { tarball.appendingPathExtension("sha256") }
+    public var checksumFile: URL { cachedTar.checksumFile }
+
+    private var cachedTar: CachedTar {
+        CachedTar(tarball: cacheDirectory.appendingPathComponent("base")
+            .appendingPathComponent("\(recipe.release)-\(recipe.arch)-\(recipe.cacheKey).tar"))
+    }
 
     /// Makes `root` hold the base root: from the cache when its tar is there and matches its checksum, else
     /// bootstrapped and cached first. A cached tar without a checksum, or whose bytes do not match it, is
@@ -115,35 +117,13 @@ public struct BaseRoot: Sendable {
     ) async throws -> Bool {
         // A refresh replaces the cached tar only once the new one is complete.
         if refresh { note("--refresh: bootstrapping the base root again; the new one replaces \(tarball.path)") }
-        let cached = refresh ? false : try cacheIsIntact(note: note)
-        if !cached { try await bootstrapIntoCache(scratch: scratch, log: log) }
+        let cached = refresh ? false : try cachedTar.isIntact("the cached base root", note: note)
+        if !cached {
+            try await cachedTar.fill(publisher: publisher) { partial in try await bootstrap(recipe, partial, scratch, log) }
+        }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try TarArchive.extract(tarball, into: root, trust: .trusted)
         return cached
-    }
-
-    /// Whether the cached tar is there and its bytes match its checksum; a tar that fails is removed.
-    private func cacheIsIntact(note: (String) -> Void) throws -> Bool {
-        guard FileManager.default.fileExists(atPath: tarball.path) else { return false }
-        let recorded = (try? String(contentsOf: checksumFile, encoding: .utf8))?.split(separator: " ").first.map(String.init)
-        if let recorded, recorded == (try sha256(of: tarball)) { return true }
-        note(recorded == nil
-            ? "the cached base root \(tarball.path) has no checksum beside it (cut short, or from an older dibkit); making it again"
-            : "the cached base root \(tarball.path) does not match its checksum (damaged); making it again")
-        for url in [checksumFile, tarball] { try? FileManager.default.removeItem(at: url) }
-        return false
-    }
-
-    /// Bootstraps into a temporary tar beside the cache's, publishes it, then its checksum.
-    private func bootstrapIntoCache(scratch: URL, log: @escaping @Sendable (String) -> Void) async throws {
-        let folder = tarball.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let partial = folder.appendingPathComponent(".\(tarball.lastPathComponent).\(getpid()).partial.tar")
-        defer { try? FileManager.default.removeItem(at: partial) }
-        try await bootstrap(recipe, partial, scratch, log)
-        let checksum = try sha256(of: partial)
-        try publisher.publish(partial, as: tarball)
-        try publisher.write(Data("\(checksum)  \(tarball.lastPathComponent)\n".utf8), to: checksumFile)
     }
 
     /// mmdebstrap's base root, as a tar.

@@ -96,26 +96,55 @@ private struct BuildContext {
             for: configuration.distribution, given: configuration.keyring, debianMirror: configuration.debianMirror,
             cacheDirectory: configuration.cacheDirectory)
         let baseRoot = BaseRoot(recipe: try recipe(keyring: keyring), cacheDirectory: configuration.cacheDirectory)
-        let cacheLock = try await CacheLock(cache: configuration.cacheDirectory, progress: timer.progress)
-        let cached = try await step("base-root", timer) {
-            try await baseRoot.materialize(
-                into: root, scratch: work.appendingPathComponent("bootstrap"), refresh: configuration.refreshBaseRoot,
-                log: log.append) { timer.progress(.note($0)) }
-        }
-        timer.progress(.note(cached ? "base root from cache \(baseRoot.tarball.path)" : "base root cached as \(baseRoot.tarball.path)"))
         let runner = try phaseRunner()
+        let installedTree = try await step("mirror-state", timer) {
+            try await self.installedTree(of: baseRoot.recipe, runner: runner, timer: timer)
+        }
+        let cacheLock = try await CacheLock(cache: configuration.cacheDirectory, progress: timer.progress)
+        let fromInstalledTree: Bool
+        if let installedTree, !configuration.refreshBaseRoot {
+            fromInstalledTree = try await step("installed-tree", timer) {
+                try await installedTree.restore(into: root) { timer.progress(.note($0)) }
+            }
+        } else {
+            fromInstalledTree = false
+        }
+        let cached: Bool
+        if fromInstalledTree, let installedTree {
+            cached = true
+            timer.progress(.note("installed tree from cache \(installedTree.tarball.path): the phases up to install.d are skipped"))
+        } else {
+            cached = try await step("base-root", timer) {
+                try await baseRoot.materialize(
+                    into: root, scratch: work.appendingPathComponent("bootstrap"), refresh: configuration.refreshBaseRoot,
+                    log: log.append) { timer.progress(.note($0)) }
+            }
+            timer.progress(.note(cached ? "base root from cache \(baseRoot.tarball.path)" : "base root cached as \(baseRoot.tarball.path)"))
+        }
         try await runner.stageHooks()
-        var resolver = try installBuildGuards(mirrorLogins: try baseRoot.recipe.aptLogins())
+        let mirrorLogins = try baseRoot.recipe.aptLogins()
+        var resolver = try installBuildGuards(mirrorLogins: mirrorLogins)
         var upgrades: Int?
-        for phase in Phase.allCases {
+        for phase in Phase.allCases where !(fromInstalledTree && InstalledTree.earlyPhases.contains(phase)) {
             try await step(phase.rawValue, timer) {
-                if phase.runsInTarget && upgrades == nil {
+                if phase.runsInTarget && upgrades == nil && !fromInstalledTree {
                     let count = try await runner.updatePackageLists()
                     if cached { timer.progress(.note("base root brought up to the mirror: \(count) packages upgraded")) }
                     upgrades = count
+                } else if fromInstalledTree && !runner.plan.packages(for: phase).install.isEmpty && upgrades == nil {
+                    try await runner.updatePackageLists(upgrade: false)
+                    upgrades = 0
                 }
                 try await runner.run(phase, detail: timer.progress)
                 if phase.runsInTarget { resolver = try resolver.afterPhase(in: root) }
+            }
+            if phase == .install, !fromInstalledTree, let installedTree {
+                // Cached as a later build finds it: without the host's resolver or the mirrors' logins.
+                try await step("installed-tree-save", timer) {
+                    try resolver.restore(in: root)
+                    try await installedTree.save(root, excluding: [MirrorLogin.authFile, ExpiredRelease.aptFile])
+                    resolver = try BuildResolver.lend(to: root)
+                }
             }
         }
         cacheLock.release()
@@ -153,6 +182,7 @@ private struct BuildContext {
             manifest.phases = timer.timings.map { .init(name: $0.name, seconds: $0.seconds) }
             manifest.mirrorReleases = releases
             manifest.baseRootUpgrades = upgrades
+            manifest.installedTreeFromCache = installedTree == nil ? nil : fromInstalledTree
             manifest.sbom = configuration.sbomURL.lastPathComponent
             let sbom = SPDXDocument(
                 image: DescribedImage(
@@ -164,6 +194,23 @@ private struct BuildContext {
                 sbom: try sbom.encoded(), at: configuration.sbomURL)
             return manifest
         }
+    }
+
+    /// The installed-tree cache entry for this build; nil with `--no-incremental`, or when the
+    /// mirror's state cannot be read (said in a note: the build then goes the long way, and apt says what is wrong).
+    private func installedTree(of recipe: BaseRoot.Recipe, runner: PhaseRunner, timer: StepTimer) async throws -> InstalledTree? {
+        guard configuration.incremental else { return nil }
+        let releases: [(suite: String, sha256: String)]
+        do {
+            releases = try await InstalledTree.mirrorState(of: recipe, cacheDirectory: configuration.cacheDirectory)
+        } catch let error as BuildError {
+            timer.progress(.note("no installed-tree cache for this build: \(error)"))
+            return nil
+        }
+        let inputs = InstalledTree.Inputs(
+            recipe: recipe, releases: releases, plan: plan, environment: runner.environment,
+            vendorPackageSHA256: try configuration.vendorPackage.map { try sha256(of: $0.file) })
+        return try InstalledTree(inputs, cacheDirectory: configuration.cacheDirectory)
     }
 
     /// Runs `body` as the timed step `name`; a build log that could not be written (a full disk shows

@@ -2,12 +2,13 @@ public import Foundation
 public import Reporting
 
 /// What `dibkit build` keeps under its cache folder, as `dibkit cache list` shows it and `dibkit cache prune`
-/// removes it: base roots (`base/*.tar` with their checksums), downloaded packages and package lists per
+/// removes it: base roots (`base/*.tar` with their checksums), installed trees (`installed/*.tar`, likewise),
+/// downloaded packages and package lists per
 /// release (`apt/RELEASE-ARCH/`), the mirror's package indexes (`archive/`), and build logs (`logs/`).
 public struct BuildCache: Sendable {
     /// One thing in the cache.
     public struct Entry: Codable, Sendable, Equatable {
-        public enum Kind: String, Codable, Sendable { case baseRoot = "base-root", packages, packageLists = "package-lists", packageIndex = "package-index", log }
+        public enum Kind: String, Codable, Sendable { case baseRoot = "base-root", installedTree = "installed-tree", packages, packageLists = "package-lists", packageIndex = "package-index", log }
         public var kind: Kind
         /// The file, or for packages and lists the folder.
         public var path: String
@@ -35,9 +36,11 @@ public struct BuildCache: Sendable {
     /// Everything in the cache, base roots first, each kind by path.
     public func list() -> [Entry] {
         var entries: [Entry] = []
-        for tar in files(in: folder.appendingPathComponent("base")) where tar.pathExtension == "tar" && !tar.lastPathComponent.hasPrefix(".") {
-            let checksum = tar.appendingPathExtension("sha256")
-            entries.append(Entry(kind: .baseRoot, path: tar.path, bytes: size(tar) + size(checksum), files: 1, modified: modified(tar)))
+        for (name, kind) in [("base", Entry.Kind.baseRoot), ("installed", .installedTree)] {
+            for tar in files(in: folder.appendingPathComponent(name)) where tar.pathExtension == "tar" && !tar.lastPathComponent.hasPrefix(".") {
+                let checksum = tar.appendingPathExtension("sha256")
+                entries.append(Entry(kind: kind, path: tar.path, bytes: size(tar) + size(checksum), files: 1, modified: modified(tar)))
+            }
         }
         for release in files(in: folder.appendingPathComponent("apt")) {
             for (name, kind) in [("archives", Entry.Kind.packages), ("lists", .packageLists)] {
@@ -56,7 +59,7 @@ public struct BuildCache: Sendable {
         return entries
     }
 
-    /// Removes base roots, package indexes and logs changed before `cutoff` (all when nil), and the packages and lists
+    /// Removes base roots, installed trees, package indexes and logs changed before `cutoff` (all when nil), and the packages and lists
     /// downloaded before it, file by file; waits for builds using the cache first (their lock).
     /// - Returns: what was removed, as `list` gave it before.
     public func prune(changedBefore cutoff: Date?, progress: @escaping ProgressHandler) async throws -> [Entry] {
@@ -67,11 +70,11 @@ public struct BuildCache: Sendable {
         for var entry in list() {
             let url = URL(fileURLWithPath: entry.path)
             switch entry.kind {
-            case .baseRoot, .packageIndex, .log:
+            case .baseRoot, .installedTree, .packageIndex, .log:
                 guard isOld(entry.modified) else { continue }
                 // The checksum goes after the tar: a tar without one is never used.
                 try remove(url)
-                if entry.kind == .baseRoot { try remove(url.appendingPathExtension("sha256")) }
+                if entry.kind == .baseRoot || entry.kind == .installedTree { try remove(url.appendingPathExtension("sha256")) }
             case .packages, .packageLists:
                 let old = files(in: url).filter { !isDirectory($0) && isOld(modified($0)) }
                 guard !old.isEmpty else { continue }

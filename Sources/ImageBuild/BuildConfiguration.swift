@@ -50,6 +50,9 @@ public struct BuildConfiguration: Sendable {
     public var extraEnvironment: [String: String] = [:]
     /// Bootstrap the base root again even when the cache holds it.
     public var refreshBaseRoot = false
+    /// Start from the cached installed tree when the packages, the early hooks and the mirror's state are
+    /// unchanged, and cache it otherwise (`InstalledTree`); `--no-incremental` turns it off.
+    public var incremental = true
     /// `--keyring`: the archive keyring mmdebstrap checks the mirror with (nil: the distribution's own).
     public var keyring: URL?
     /// The host's Debian mirror, where an Ubuntu build takes `ubuntu-keyring` from when the host lacks it.

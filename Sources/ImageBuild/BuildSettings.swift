@@ -32,6 +32,8 @@ public struct BuildSettings: Sendable {
     public var loginUser = "dibkit"
     /// `--refresh`: bootstrap the base root again even when the cache holds it.
     public var refresh = false
+    /// `--no-incremental`: neither use nor cache the installed tree.
+    public var incremental = true
     /// `--keyring`: the archive keyring (default: the distribution's, from the host or the Debian mirror).
     public var keyring: URL?
     /// `--allow-expired-release`: accept the mirror's Release files past their Valid-Until.
@@ -89,6 +91,7 @@ extension BuildConfiguration {
         compression = settings.compression
         loginUser = settings.loginUser
         refreshBaseRoot = settings.refresh
+        incremental = settings.incremental
         extraEnvironment = environment.filter { $0.key.hasPrefix("DIB_") || $0.key.hasPrefix("DIBKIT_") }
         version = settings.version
         edition = settings.edition

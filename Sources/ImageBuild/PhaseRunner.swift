@@ -69,10 +69,12 @@ struct PhaseRunner {
     /// (`dist-upgrade`, configuration files kept): an image never ships packages older than the mirror's, and
     /// a base made again only by `--refresh` or `cache prune` costs a few seconds per build instead of a
     /// bootstrap (BENCHMARKS.md, "Base root: upgrade or bootstrap again").
+    /// - Parameter upgrade: whether to upgrade too (not for a cached installed tree, current to the mirror's state).
     /// - Returns: how many packages the upgrade changed.
     @discardableResult
-    func updatePackageLists() async throws -> Int {
+    func updatePackageLists(upgrade: Bool = true) async throws -> Int {
         try await inRoot("apt-get -q update", label: "apt-get update")
+        guard upgrade else { return 0 }
         let output = try await inRoot(
             "apt-get -q -y -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef dist-upgrade",
             label: "apt-get dist-upgrade (the base root brought up to the mirror)")

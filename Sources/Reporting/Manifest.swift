@@ -94,6 +94,9 @@ public struct Manifest: Codable, Sendable {
     public var mirrorReleases: [SuiteRelease]?
     /// How many packages of the cached base root the build upgraded to the mirror's versions.
     public var baseRootUpgrades: Int?
+    /// Whether the phases up to install.d were skipped for a cached installed tree (nil: no such cache was
+    /// looked for: `--no-incremental`, an unreadable mirror state, or an older manifest).
+    public var installedTreeFromCache: Bool?
     /// The image's SBOM, `NAME.spdx.json` (SPDX 2.3 JSON): its file name, in the manifest's folder (nil in
     /// older manifests).
     public var sbom: String?

@@ -72,8 +72,11 @@ extension Dibkit {
         @Flag(help: "Build even when the mirror's Release files are past their Valid-Until date (a snapshot or a stale mirror; Debian's unstable suite expires within a week); apt refuses them otherwise.")
         var allowExpiredRelease = false
 
-        @Flag(help: "Bootstrap the base root again instead of taking it from the cache (a cached one is otherwise brought up to the mirror with apt).")
+        @Flag(help: "Bootstrap the base root again instead of taking it from the cache (a cached one is otherwise brought up to the mirror with apt); the cached installed tree is not used, and is made again.")
         var refresh = false
+
+        @Flag(help: "Run every phase even when the cache holds the tree install.d left for the same packages, early hooks and mirror state; and cache none (the default starts from it and runs only post-install.d on).")
+        var noIncremental = false
 
         @Flag(help: "Print the resolved plan (base and release, mirror, database version, elements, hooks and packages per phase) and build nothing.")
         var plan = false
@@ -107,6 +110,7 @@ extension Dibkit {
             settings.authorizedKeys = keys.map { URL(fileURLWithPath: $0) }
             settings.loginUser = loginUser
             settings.refresh = refresh
+            settings.incremental = !noIncremental
             settings.allowExpiredRelease = allowExpiredRelease
             settings.keyring = keyring.map { URL(fileURLWithPath: $0) }
             let request = settings

@@ -77,7 +77,7 @@ struct BaseFreshnessTests {
         #expect(PhaseRunner.changedPackages(in: "") == 0)
     }
 
-    @Test("the cache lists base roots, packages, lists and logs; prune --older-than removes only what is older")
+    @Test("the cache lists base roots, installed trees, packages, lists and logs; prune --older-than removes only what is older")
     func cacheListAndPrune() async throws {
         let folder = try TemporaryFolder()
         let cache = folder.url
@@ -92,6 +92,8 @@ struct BaseFreshnessTests {
         try file("base/bookworm-amd64-aaaa.tar.sha256", bytes: 10, modified: old)
         try file("base/trixie-amd64-bbbb.tar", bytes: 2000)
         try file("base/trixie-amd64-bbbb.tar.sha256", bytes: 10)
+        try file("installed/trixie-amd64-dddd-eeee.tar", bytes: 3000, modified: old)
+        try file("installed/trixie-amd64-dddd-eeee.tar.sha256", bytes: 10, modified: old)
         try file("apt/trixie-amd64/archives/redis_8.0_amd64.deb", bytes: 300, modified: old)
         try file("apt/trixie-amd64/archives/valkey_8.1_amd64.deb", bytes: 400)
         try FileManager.default.createDirectory(at: cache.appendingPathComponent("apt/trixie-amd64/archives/partial"), withIntermediateDirectories: true)
@@ -100,17 +102,19 @@ struct BaseFreshnessTests {
         try file("logs/redis-dib-2026-10-01.log", bytes: 70, modified: old)
         let store = BuildCache(folder: cache)
         let listed = store.list()
-        #expect(listed.map(\.kind) == [.baseRoot, .baseRoot, .packages, .packageLists, .packageIndex, .log])
-        #expect(listed.map(\.bytes) == [1010, 2010, 700, 50, 60, 70])
-        #expect(listed[2].files == 2)
+        #expect(listed.map(\.kind) == [.baseRoot, .baseRoot, .installedTree, .packages, .packageLists, .packageIndex, .log])
+        #expect(listed.map(\.bytes) == [1010, 2010, 3010, 700, 50, 60, 70])
+        #expect(listed[3].files == 2)
 
         let removed = try await store.prune(changedBefore: Date().addingTimeInterval(-30 * 86400)) { _ in }
         #expect(removed.map(\.path) == [
             cache.appendingPathComponent("base/bookworm-amd64-aaaa.tar").path,
+            cache.appendingPathComponent("installed/trixie-amd64-dddd-eeee.tar").path,
             cache.appendingPathComponent("apt/trixie-amd64/archives").path,
             cache.appendingPathComponent("logs/redis-dib-2026-10-01.log").path,
         ])
-        #expect(removed[1].files == 1 && removed[1].bytes == 300)
+        #expect(removed[2].files == 1 && removed[2].bytes == 300)
+        #expect(!FileManager.default.fileExists(atPath: cache.appendingPathComponent("installed/trixie-amd64-dddd-eeee.tar.sha256").path))
         #expect(store.list().map(\.bytes) == [2010, 400, 50, 60])
 
         _ = try await store.prune(changedBefore: nil) { _ in }

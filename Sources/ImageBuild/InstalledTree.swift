@@ -1,0 +1,148 @@
+import Archive
+import Crypto
+import DurableFiles
+import Elements
+import Foundation
+import HostProcesses
+import Reporting
+
+/// The root as `install.d` left it, cached so that a rebuild whose packages and early hooks did not change
+/// starts there and runs only the phases after `install.d` (mkosi's `Incremental=`).
+///
+/// Keyed by everything that phases up to `install.d` can see: the base root's recipe, each suite's `InRelease`
+/// (the mirror's state), the elements and their files, the packages per phase, the hooks' variables, the
+/// vendor package, dibkit's in-target tools and version. Later-phase hook folders (`post-install.d` …
+/// `cleanup.d`) and READMEs are left out of the key, and so is an element's `static/` when the element has no
+/// hook before `post-install.d` to read it: dibkit's elements install their files (first-boot hooks, modules,
+/// units) from `post-install.d`, so a change there reuses the tree.
+///
+/// Kept under `CACHE/installed/` as `RELEASE-ARCH-LINEAGE-KEY.tar` (with its checksum, as the base root is);
+/// the lineage (base recipe and element names) groups one image's trees, and publishing a tree removes the
+/// older ones of its lineage.
+struct InstalledTree: Sendable {
+    /// What phases up to `install.d` depend on.
+    struct Inputs: Sendable {
+        var recipe: BaseRoot.Recipe
+        /// Each suite with the SHA-256 of its `InRelease`, in the recipe's order.
+        var releases: [(suite: String, sha256: String)]
+        var plan: BuildPlan
+        /// The hooks' variables.
+        var environment: [String: String]
+        var vendorPackageSHA256: String?
+    }
+
+    /// Variables that differ from build to build without reaching a phase up to `install.d` (checked by a test
+    /// over the built-in elements).
+    static let unkeyedVariables: Set<String> = ["IMAGE_NAME", "DIBKIT_ROOT_UUID"]
+    static let earlyPhases: [Phase] = [.root, .extraData, .preInstall, .install]
+
+    let cachedTar: CachedTar
+
+    /// The cached tree for `inputs` under `cacheDirectory`.
+    init(_ inputs: Inputs, cacheDirectory: URL) throws {
+        let lineage = Self.digest([inputs.recipe.cacheKey] + inputs.plan.elements.map(\.name))
+        let key = Self.digest(try Self.keyLines(inputs))
+        cachedTar = CachedTar(tarball: cacheDirectory.appendingPathComponent("installed")
+            .appendingPathComponent("\(inputs.recipe.release)-\(inputs.recipe.arch)-\(lineage)-\(key).tar"))
+    }
+
+    var tarball: URL { cachedTar.tarball }
+
+    /// The SHA-256 of each suite's `InRelease` on its mirror: the mirror's state the packages come from.
+    /// - Throws: `BuildError.mirrorIndex` when one cannot be read.
+    static func mirrorState(of recipe: BaseRoot.Recipe, cacheDirectory: URL) async throws -> [(suite: String, sha256: String)] {
+        var releases: [(suite: String, sha256: String)] = []
+        for (suite, mirror) in recipe.suites {
+            let index = MirrorIndex(mirror: mirror, arch: recipe.arch, cacheDirectory: cacheDirectory)
+            let release = try await index.fetch("dists/\(suite)/InRelease", suite: suite)
+            releases.append((suite, SHA256.hash(data: release).map { String(format: "%02x", $0) }.joined()))
+        }
+        return releases
+    }
+
+    /// Puts the cached tree in `root` when it is there and intact; its checksum is checked while it is
+    /// extracted (one core each), and `root` is removed again when it does not match.
+    /// - Returns: whether it was.
+    func restore(into root: URL, note: (String) -> Void) async throws -> Bool {
+        guard FileManager.default.fileExists(atPath: tarball.path) else { return false }
+        let tar = cachedTar
+        async let problem = Task.detached { try tar.verify("the cached installed tree") }.value
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let extracted = Result { try TarArchive.extract(tar.tarball, into: root, trust: .trusted) }
+        if let problem = try await problem {
+            note(problem)
+            try FileManager.default.removeItem(at: root)
+            return false
+        }
+        _ = try extracted.get()
+        return true
+    }
+
+    /// Caches `root` (less the paths `excluded`, relative to it), then removes the older trees of its lineage.
+    func save(_ root: URL, excluding excluded: [String], publisher: FilePublisher = FilePublisher()) async throws {
+        try await cachedTar.fill(publisher: publisher) { partial in
+            // pax keeps extended attributes (file capabilities) and ACLs; names sorted for a stable tar.
+            let arguments = ["tar", "--create", "--format=pax", "--file", partial.path, "--directory", root.path,
+                             "--numeric-owner", "--xattrs", "--xattrs-include=*", "--acls", "--sort=name", "--sparse"]
+                + excluded.map { "--exclude=./\($0)" } + ["."]
+            try await CommandRunner.run(arguments, label: "tar (the installed tree)")
+        }
+        let name = tarball.lastPathComponent
+        let lineage = String(name.dropLast(".tar".count + 17))
+        let folder = tarball.deletingLastPathComponent()
+        for other in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where other.hasPrefix(lineage) && other.hasSuffix(".tar") && other != name && other.count == name.count {
+            CachedTar(tarball: folder.appendingPathComponent(other)).remove()
+        }
+    }
+
+    /// The key's text: one line per input.
+    static func keyLines(_ inputs: Inputs) throws -> [String] {
+        var lines = ["installed-tree v1", "dibkit \(dibkitVersion)", "base \(inputs.recipe.cacheKey)"]
+        lines += inputs.releases.map { "release \($0.suite) \($0.sha256)" }
+        for phase in Phase.packagePhases where earlyPhases.contains(phase) {
+            let packages = inputs.plan.packages(for: phase)
+            lines.append("packages \(phase.rawValue) +\(packages.install.joined(separator: ",")) -\(packages.uninstall.joined(separator: ","))")
+        }
+        lines += inputs.environment.filter { !unkeyedVariables.contains($0.key) }.sorted { $0.key < $1.key }.map { "env \($0.key)=\($0.value)" }
+        lines.append("vendor-package \(inputs.vendorPackageSHA256 ?? "none")")
+        lines += InTargetTools.files.sorted { $0.key < $1.key }.map { "tool \($0.key) \(digest([$0.value]))" }
+        lines += inputs.plan.packageMapFiles.sorted { $0.key < $1.key }.map { "pkg-map \($0.key) \(digest([$0.value]))" }
+        for element in inputs.plan.elements {
+            lines.append("element \(element.name)")
+            lines += try keyedFiles(of: element.directory).map { "  \($0.path) \($0.description)" }
+        }
+        return lines
+    }
+
+    /// The files of an element that phases up to `install.d` can read, each with its mode and content's digest
+    /// (a link with its target), by path.
+    static func keyedFiles(of directory: URL) throws -> [(path: String, description: String)] {
+        let files = FileManager.default
+        let later = Set(Phase.allCases.filter { !earlyPhases.contains($0) }.map(\.rawValue))
+        let hasEarlyHooks = earlyPhases.contains { files.fileExists(atPath: directory.appendingPathComponent($0.rawValue).path) }
+        guard let walker = files.enumerator(atPath: directory.path) else { return [] }
+        var result: [(path: String, description: String)] = []
+        while let path = walker.nextObject() as? String {
+            let top = path.split(separator: "/").first.map(String.init) ?? path
+            let name = (path as NSString).lastPathComponent
+            if later.contains(top) || name == "__pycache__" || (top == "static" && !hasEarlyHooks) || (path == top && name.hasPrefix("README")) {
+                if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { walker.skipDescendants() }
+                continue
+            }
+            let url = directory.appendingPathComponent(path)
+            let attributes = try files.attributesOfItem(atPath: url.path)
+            let mode = String((attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0, radix: 8)
+            switch attributes[.type] as? FileAttributeType {
+            case .typeDirectory?: continue
+            case .typeSymbolicLink?: result.append((path, "link \(try files.destinationOfSymbolicLink(atPath: url.path))"))
+            default: result.append((path, "\(mode) \(try sha256(of: url))"))
+            }
+        }
+        return result.sorted { $0.path < $1.path }
+    }
+
+    private static func digest(_ lines: [String]) -> String {
+        SHA256.hash(data: Data(lines.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined().prefix(16).description
+    }
+}
