@@ -13,13 +13,14 @@ enum FreeSpace {
     }
 
     /// What `configuration` needs: the root tree, raw disk and staged image in the work folder, the image at
-    /// its output, the base root and packages in the cache.
+    /// its output, the base root, packages and (incremental builds) the installed tree in the cache.
     static func needs(of configuration: BuildConfiguration) -> [Need] {
         [
             Need(folder: configuration.temporaryDirectory, bytes: 1536 << 20, what: "the root tree and its raw disk"),
             Need(folder: configuration.output.deletingLastPathComponent(), bytes: 512 << 20, what: "the image"),
             Need(folder: configuration.cacheDirectory, bytes: 768 << 20, what: "the base root and packages"),
-        ]
+        ] + (configuration.incremental
+            ? [Need(folder: configuration.cacheDirectory, bytes: 512 << 20, what: "the installed tree")] : [])
     }
 
     /// Throws when a filesystem has less free space than the needs of the folders on it together.

@@ -153,7 +153,7 @@ struct BinaryTests {
             environment: ["TMPDIR": temporary.path])
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains("not enough space for the build: the filesystem holding \(temporary.path) has "), "\(result.stderr)")
-        #expect(result.stderr.contains("free, and needs about 2.8 GiB for the root tree and its raw disk, the image, the base root and packages"), "\(result.stderr)")
+        #expect(result.stderr.contains("free, and needs about 3.3 GiB for the root tree and its raw disk, the image, the base root and packages, the installed tree"), "\(result.stderr)")
         #expect(tmpfs.contents == ["tmp"], "\(tmpfs.contents)")
     }
 
