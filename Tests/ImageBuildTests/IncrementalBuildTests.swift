@@ -22,11 +22,14 @@ extension EndToEnd {
             configuration.elementSearchPath = [elements]
             let first = try await build(configuration) { _ in }
 
-            let hook = elements.appendingPathComponent("redis/static/usr/lib/dibkit/firstboot.d/50-redis")
-            try (try String(contentsOf: hook, encoding: .utf8) + "# changed after the first build\n").write(to: hook, atomically: true, encoding: .utf8)
-            let config = elements.appendingPathComponent("redis/post-install.d/40-redis-config")
-            try (try String(contentsOf: config, encoding: .utf8) + "echo changed > /etc/dibkit-incremental-test\n")
-                .write(to: config, atomically: true, encoding: .utf8)
+            // Appended in place: a hook rewritten without its executable bit would be skipped.
+            for (path, line) in [("redis/static/usr/lib/dibkit/firstboot.d/50-redis", "# changed after the first build\n"),
+                                 ("redis/post-install.d/40-redis-config", "echo changed > /etc/dibkit-incremental-test\n")] {
+                let handle = try FileHandle(forWritingTo: elements.appendingPathComponent(path))
+                try handle.seekToEnd()
+                try handle.write(contentsOf: Data(line.utf8))
+                try handle.close()
+            }
             let events = EventLog()
             let second = try await build(configuration, progress: events.record)
 
