@@ -26,12 +26,15 @@ public struct BaseRoot: Sendable {
         /// apt takes the mirror's Release files past their Valid-Until (not part of the cache key: the root's
         /// content is the same; the option is not kept in it).
         public var acceptExpiredRelease: Bool
+        /// `SOURCE_DATE_EPOCH`, which mmdebstrap dates the root's files and accounts with (part of the key).
+        public var sourceDateEpoch: UInt64?
 
         public init(
             release: String, arch: String, mirror: String, securityMirror: String?, variant: String,
             components: [String], include: [String], pathFilter: [String] = [], keyring: URL? = nil,
-            acceptExpiredRelease: Bool = false
+            acceptExpiredRelease: Bool = false, sourceDateEpoch: UInt64? = nil
         ) {
+            self.sourceDateEpoch = sourceDateEpoch
             self.pathFilter = pathFilter
             self.keyring = keyring
             self.acceptExpiredRelease = acceptExpiredRelease
@@ -65,6 +68,7 @@ public struct BaseRoot: Sendable {
         var cacheKey: String {
             let text = ["v1", release, arch, variant, components.joined(separator: ","),
                         include.sorted().joined(separator: ",")] + sourceLines + pathFilter
+                + (sourceDateEpoch.map { ["SOURCE_DATE_EPOCH=\($0)"] } ?? [])
             let digest = SHA256.hash(data: Data(text.joined(separator: "\n").utf8))
             return digest.map { String(format: "%02x", $0) }.joined().prefix(16).description
         }
@@ -163,6 +167,7 @@ public struct BaseRoot: Sendable {
         defer { try? FileManager.default.removeItem(at: scratch) }
         var environment = ProcessInfo.processInfo.environment
         environment["TMPDIR"] = scratch.path
+        environment["SOURCE_DATE_EPOCH"] = recipe.sourceDateEpoch.map { "\($0)" }
         try await CommandRunner.run(
             HostRoot.isolated(arguments), environment: environment, label: "mmdebstrap (base root)", log: log)
     }

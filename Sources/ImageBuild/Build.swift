@@ -77,14 +77,18 @@ private struct BuildContext {
     let selection: VersionSelection?
     let work: URL
     let log: BuildLog
-    let rootUUID = UUID().uuidString.lowercased()
+    /// The root filesystem's UUID, from which every other identifier of the disk is derived: with
+    /// `SOURCE_DATE_EPOCH`, a digest of the build's inputs (`BuildIdentity`); otherwise random.
+    let rootUUID: String
 
-    init(configuration: BuildConfiguration, plan: BuildPlan, selection: VersionSelection?, work: URL, log: BuildLog) {
+    init(configuration: BuildConfiguration, plan: BuildPlan, selection: VersionSelection?, work: URL, log: BuildLog) throws {
         self.configuration = configuration
         self.plan = plan
         self.selection = selection
         self.work = work
         self.log = log
+        rootUUID = try configuration.sourceDateEpoch == nil
+            ? UUID().uuidString.lowercased() : BuildIdentity.rootUUID(of: configuration, plan: plan)
     }
 
     var root: URL { work.appendingPathComponent("root") }
@@ -155,9 +159,11 @@ private struct BuildContext {
         let rootBytes = try await step("sysprep", timer) {
             try Sysprep.clean(root: root)
             try resolver.restore(in: root)
+            if let epoch = configuration.sourceDateEpoch { try await Sysprep.clampTimes(root: root, to: epoch) }
             return try await treeSize(root)
         }
-        let assembler = DiskAssembler(root: root, disk: disk, size: configuration.diskSize, rootUUID: rootUUID, log: log)
+        let assembler = DiskAssembler(
+            root: root, disk: disk, size: configuration.diskSize, rootUUID: rootUUID, sourceDateEpoch: configuration.sourceDateEpoch, log: log)
         try await step("disk", timer) { try await assembler.writeFilesystem(workDirectory: work) }
         try await step("bootloader", timer) { try await assembler.installBootloader() }
         // Unlinking the tree's files waits on the disk; writing the image waits on the CPU: both at once.
@@ -240,7 +246,8 @@ private struct BuildContext {
             release: configuration.release, arch: configuration.arch, mirror: configuration.mirror,
             securityMirror: configuration.securityMirror, variant: bootstrap?.variant ?? "minbase",
             components: bootstrap?.components ?? ["main"], include: bootstrap?.include ?? [],
-            pathFilter: bootstrap?.pathFilter ?? [], keyring: keyring, acceptExpiredRelease: configuration.acceptExpiredRelease)
+            pathFilter: bootstrap?.pathFilter ?? [], keyring: keyring, acceptExpiredRelease: configuration.acceptExpiredRelease,
+            sourceDateEpoch: configuration.sourceDateEpoch)
     }
 
     /// Stages what `-p` and `-k` give into the hooks folder; returns the variables hooks get for them.
@@ -269,6 +276,9 @@ private struct BuildContext {
             "DEBIAN_FRONTEND": "noninteractive", "LANG": "C.UTF-8", "HOME": "/root", "TMPDIR": "/tmp",
             "TMP_HOOKS_PATH": PhaseRunner.inTargetHooks,
         ]
+        // Packages' scripts read it: initramfs-tools dates the initramfs's files, adduser the password's change
+        // day, py3compile writes hash-checked bytecode (which a clamped source time does not make stale).
+        if let epoch = configuration.sourceDateEpoch { environment["SOURCE_DATE_EPOCH"] = "\(epoch)" }
         if let security = configuration.securityMirror {
             environment[configuration.distribution == .ubuntu ? "DIB_UBUNTU_SECURITY_MIRROR" : "DIB_DEBIAN_SECURITY_MIRROR"] =
                 MirrorLogin.strip(security)

@@ -62,9 +62,12 @@ public struct BuildConfiguration: Sendable {
     public var acceptExpiredRelease = false
     /// Folder for temporary work (the root tree, the raw disk).
     public var temporaryDirectory: URL
-    /// `SOURCE_DATE_EPOCH`: the time the SBOM gives as its creation, so that the same inputs make the same
-    /// SBOM (nil: the time of the build).
+    /// `SOURCE_DATE_EPOCH`: the time the SBOM gives as its creation, and every time in the image, so that the
+    /// same inputs make the same bytes (nil: the time of the build, and a random root UUID).
     public var sourceDate: Date?
+
+    /// `sourceDate` in seconds since the epoch.
+    var sourceDateEpoch: UInt64? { sourceDate.map { UInt64(max(0, $0.timeIntervalSince1970)) } }
 
     public init(
         elements: [String], mirror: String, output: URL, cacheDirectory: URL, elementSearchPath: [URL],

@@ -24,6 +24,8 @@ struct DiskAssembler {
     let disk: URL
     let size: UInt64
     let rootUUID: String
+    /// `SOURCE_DATE_EPOCH`: every time in the filesystems is this one, for a reproducible disk.
+    let sourceDateEpoch: UInt64?
     let log: BuildLog
 
     var layout: DiskLayout { DiskLayout(diskBytes: size, rootUUID: rootUUID) }
@@ -39,14 +41,24 @@ struct DiskAssembler {
         try FileWriter.write(Data(Self.mke2fsConfig.utf8), to: config)
         var environment = ProcessInfo.processInfo.environment
         environment["MKE2FS_CONFIG"] = config.path
+        // mke2fs sorts each folder's entries in the locale's order.
+        environment["LC_ALL"] = "C"
+        if let sourceDateEpoch {
+            environment["E2FSPROGS_FAKE_TIME"] = "\(sourceDateEpoch)"
+            environment["SOURCE_DATE_EPOCH"] = "\(sourceDateEpoch)"
+        }
+        // The directory hash seed derived like every other identifier of the disk, never random.
         try await CommandRunner.run(
             ["mkfs.ext4", "-q", "-F", "-t", "ext4", "-L", "dibkit-root", "-U", rootUUID, "-d", root.path,
-             "-E", "offset=\(layout.rootOffset)", disk.path, "\(layout.rootSectors / 2)k"],
+             "-E", "offset=\(layout.rootOffset),hash_seed=\(layout.hashSeed)", disk.path, "\(layout.rootSectors / 2)k"],
             environment: environment, label: "mkfs.ext4", log: log.append)
+        if let sourceDateEpoch {
+            try await InodeTimes.clamp(disk: disk, offset: layout.rootOffset, epoch: sourceDateEpoch, log: log)
+        }
     }
 
     /// Puts GRUB in place for both firmwares from the images the tree holds (see `GrubPlacement`).
     func installBootloader() async throws {
-        try await GrubPlacement(root: root, disk: disk, layout: layout, log: log).place()
+        try await GrubPlacement(root: root, disk: disk, layout: layout, sourceDateEpoch: sourceDateEpoch, log: log).place()
     }
 }

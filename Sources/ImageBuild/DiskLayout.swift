@@ -48,6 +48,9 @@ struct DiskLayout {
         """
     }
 
+    /// The root filesystem's directory hash seed.
+    var hashSeed: String { Self.derivedUUID(from: rootUUID, role: "ext4-hash-seed") }
+
     /// A GUID named by `role` under `seed`: SHA-256 of both, shaped as a version 5 (name-based) UUID.
     static func derivedUUID(from seed: String, role: String) -> String {
         var bytes = Array(derivedBytes(from: seed, role: role).prefix(16))

@@ -21,6 +21,8 @@ struct GrubPlacement {
     let root: URL
     let disk: URL
     let layout: DiskLayout
+    /// The time mtools gives what it writes (its `SOURCE_DATE_EPOCH`); nil: now.
+    let sourceDateEpoch: UInt64?
     let log: BuildLog
 
     /// Places both boot paths; fails naming the file the tree lacks.
@@ -74,9 +76,11 @@ struct GrubPlacement {
     private func writeSystemPartition(bootloader: URL) async throws {
         var environment = ProcessInfo.processInfo.environment
         environment["MTOOLS_SKIP_CHECK"] = "1"
+        environment["SOURCE_DATE_EPOCH"] = sourceDateEpoch.map { "\($0)" }
         let volume = "\(disk.path)@@\(layout.espOffset)"
+        // --invariant: no creation time in the volume label's entry (the volume id is -i's, from the root UUID).
         try await CommandRunner.run(
-            ["mkfs.fat", "--offset", "\(DiskLayout.espStart)", "-F", "32", "-s", "1", "-n", "EFI", "-i", layout.espVolumeID,
+            ["mkfs.fat", "--invariant", "--offset", "\(DiskLayout.espStart)", "-F", "32", "-s", "1", "-n", "EFI", "-i", layout.espVolumeID,
              disk.path, "\(DiskLayout.espSectors / 2)"],
             environment: environment, label: "mkfs.fat", log: log.append)
         try await CommandRunner.run(

@@ -32,8 +32,8 @@ struct InstalledTree: Sendable {
     }
 
     /// Variables that differ from build to build without reaching a phase up to `install.d` (checked by a test
-    /// over the built-in elements).
-    static let unkeyedVariables: Set<String> = ["IMAGE_NAME", "DIBKIT_ROOT_UUID"]
+    /// over the built-in elements). The elements' folders count by their content, not by where they are.
+    static let unkeyedVariables: Set<String> = ["IMAGE_NAME", "DIBKIT_ROOT_UUID", "ELEMENTS_PATH"]
     static let earlyPhases: [Phase] = [.root, .extraData, .preInstall, .install]
 
     let cachedTar: CachedTar
@@ -110,39 +110,22 @@ struct InstalledTree: Sendable {
         lines += inputs.plan.packageMapFiles.sorted { $0.key < $1.key }.map { "pkg-map \($0.key) \(digest([$0.value]))" }
         for element in inputs.plan.elements {
             lines.append("element \(element.name)")
-            lines += try keyedFiles(of: element.directory).map { "  \($0.path) \($0.description)" }
+            lines += try keyedFiles(of: element.directory).map { "  \($0)" }
         }
         return lines
     }
 
-    /// The files of an element that phases up to `install.d` can read, each with its mode and content's digest
-    /// (a link with its target), by path.
-    static func keyedFiles(of directory: URL) throws -> [(path: String, description: String)] {
-        let files = FileManager.default
+    /// The files of an element that phases up to `install.d` can read (`ElementFiles`' lines).
+    static func keyedFiles(of directory: URL) throws -> [String] {
         let later = Set(Phase.allCases.filter { !earlyPhases.contains($0) }.map(\.rawValue))
-        let hasEarlyHooks = earlyPhases.contains { files.fileExists(atPath: directory.appendingPathComponent($0.rawValue).path) }
-        guard let walker = files.enumerator(atPath: directory.path) else { return [] }
-        var result: [(path: String, description: String)] = []
-        while let path = walker.nextObject() as? String {
+        let hasEarlyHooks = earlyPhases.contains { FileManager.default.fileExists(atPath: directory.appendingPathComponent($0.rawValue).path) }
+        return try ElementFiles.digests(of: directory) { path in
             let top = path.split(separator: "/").first.map(String.init) ?? path
-            let name = (path as NSString).lastPathComponent
-            if later.contains(top) || name == "__pycache__" || (top == "static" && !hasEarlyHooks) || (path == top && name.hasPrefix("README")) {
-                if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { walker.skipDescendants() }
-                continue
-            }
-            let url = directory.appendingPathComponent(path)
-            let attributes = try files.attributesOfItem(atPath: url.path)
-            let mode = String((attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0, radix: 8)
-            switch attributes[.type] as? FileAttributeType {
-            case .typeDirectory?: continue
-            case .typeSymbolicLink?: result.append((path, "link \(try files.destinationOfSymbolicLink(atPath: url.path))"))
-            default: result.append((path, "\(mode) \(try sha256(of: url))"))
-            }
+            return later.contains(top) || (top == "static" && !hasEarlyHooks) || (path == top && top.hasPrefix("README"))
         }
-        return result.sorted { $0.path < $1.path }
     }
 
-    private static func digest(_ lines: [String]) -> String {
+    static func digest(_ lines: [String]) -> String {
         SHA256.hash(data: Data(lines.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined().prefix(16).description
     }
 }

@@ -11,7 +11,7 @@ struct DiskAssemblerTests {
         let folder = URL(fileURLWithPath: "/var/tmp/dibkit-disk-\(UUID().uuidString.prefix(8))")
         var root: URL { folder.appendingPathComponent("root") }
         var disk: URL { folder.appendingPathComponent("disk.raw") }
-        let uuid = UUID().uuidString.lowercased()
+        var uuid = UUID().uuidString.lowercased()
 
         /// boot.img is 512 bytes of 0xEB; core.img three sectors of 0xC0; core.efi a short text.
         func makeTree(withBootImages: Bool = true) throws {
@@ -27,8 +27,10 @@ struct DiskAssemblerTests {
             try Data("EFI application\n".utf8).write(to: root.appendingPathComponent("boot/grub/x86_64-efi/core.efi"))
         }
 
-        func assembler() throws -> DiskAssembler {
-            DiskAssembler(root: root, disk: disk, size: 256 << 20, rootUUID: uuid, log: try BuildLog(directory: folder, name: "test"))
+        func assembler(sourceDateEpoch: UInt64? = nil) throws -> DiskAssembler {
+            DiskAssembler(
+                root: root, disk: disk, size: 256 << 20, rootUUID: uuid, sourceDateEpoch: sourceDateEpoch,
+                log: try BuildLog(directory: folder, name: "test"))
         }
 
         func bytes(at offset: UInt64, count: Int) throws -> [UInt8] {
@@ -128,5 +130,49 @@ struct DiskAssemblerTests {
         let uuid = DiskLayout.derivedUUID(from: first.rootUUID, role: "root")
         #expect(uuid.range(of: "^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", options: .regularExpression) != nil)
         #expect(first.espVolumeID.count == 8)
+    }
+
+    @Test("with SOURCE_DATE_EPOCH, the same tree written at two moments gives the same disk, byte for byte; without it, not")
+    func reproducibleDisk() async throws {
+        let epoch: UInt64 = 1_767_225_600
+        func disk(epoch: UInt64?) async throws -> (Fixture, Data) {
+            let fixture = Fixture(uuid: "0f8a4f5c-3a59-4ac4-9a5f-2f7f1d2b8c11")
+            try fixture.makeTree()
+            if let epoch { try await Sysprep.clampTimes(root: fixture.root, to: epoch) }
+            let assembler = try fixture.assembler(sourceDateEpoch: epoch)
+            try await assembler.writeFilesystem(workDirectory: fixture.folder)
+            try await assembler.installBootloader()
+            return (fixture, try Data(contentsOf: fixture.disk))
+        }
+        let (first, firstBytes) = try await disk(epoch: epoch)
+        defer { try? FileManager.default.removeItem(at: first.folder) }
+        // Another second: other change, access and modification times in the tree, another mkfs time.
+        try await Task.sleep(for: .milliseconds(1100))
+        let (second, secondBytes) = try await disk(epoch: epoch)
+        defer { try? FileManager.default.removeItem(at: second.folder) }
+        #expect(firstBytes == secondBytes)
+        let dump = try runCommand(["dumpe2fs", "-h", "\(second.disk.path)?offset=\(64 << 20)"])
+        #expect(dump.output.contains("Filesystem created:       Thu Jan  1 00:00:00 2026"), "\(dump.output)")
+        #expect(dump.output.contains("Directory Hash Seed:      \(DiskLayout(diskBytes: 256 << 20, rootUUID: second.uuid).hashSeed)"))
+
+        try await Task.sleep(for: .milliseconds(1100))
+        let (unpinned, unpinnedBytes) = try await disk(epoch: nil)
+        defer { try? FileManager.default.removeItem(at: unpinned.folder) }
+        #expect(unpinnedBytes != secondBytes, "without SOURCE_DATE_EPOCH the filesystems carry the time they were made")
+    }
+
+    @Test("the inodes dumpe2fs shows in use: each group's less its free ranges; debugfs's time format")
+    func usedInodes() {
+        let dump = """
+            Inode count:              32
+            Inodes per group:         16
+
+            Group 0: (Blocks 0-8191) csum 0x1234 [ITABLE_ZEROED]
+              Free inodes: 13-14, 16
+            Group 1: (Blocks 8192-16383) csum 0x5678 [INODE_UNINIT]
+              Free inodes: 17-32
+            """
+        #expect(InodeTimes.usedInodes(inDump: dump) == Array(1...12) + [15])
+        #expect(InodeTimes.timestamp(1_767_225_600) == "20260101000000")
     }
 }

@@ -50,8 +50,10 @@ print_table() {
     table_row "dibkit rootfs phases, warm" dibkit-rootfs-warm "$dib_warm" - ""
     table_row "dibkit full build, cold, ÷ DIB \`-t tar\` cold" dibkit-cold "$dib_cold" - " ‡"
     table_row "dibkit full build, warm, ÷ DIB \`-t tar\` warm" dibkit-warm "$dib_warm" - " ‡"
+    table_row "dibkit incremental (first-boot hook changed), ÷ DIB \`-t tar\` warm" dibkit-incremental "$dib_warm" - " ‡"
     table_row "dibkit full build, cold" dibkit-cold "$DIB_FULL_COLD" "$DIB_FULL_BYTES" " †"
     table_row "dibkit full build, warm" dibkit-warm "$DIB_FULL_CACHED" "$DIB_FULL_BYTES" " †"
+    table_row "dibkit incremental (first-boot hook changed)" dibkit-incremental "$DIB_FULL_CACHED" "$DIB_FULL_BYTES" " †"
     echo
     echo "Ratios are ÷ DIB \`-t tar\` wall time at the same temperature (below 1 = faster or smaller). DIB sizes"
     echo "are its uncompressed tar. The hook rows sum DIB's own per-script profile (its wall time less startup,"
@@ -69,15 +71,15 @@ print_table() {
     print_phases
 }
 
-# Per-phase seconds, DIB's hook profile beside dibkit's manifest, cold and warm.
+# Per-phase seconds, DIB's hook profile beside dibkit's manifest: cold, warm and (dibkit) incremental.
 print_phases() {
     local p
     echo
-    echo "| Phase | DIB cold | DIB warm | dibkit cold | dibkit warm |"
-    echo "|---|---:|---:|---:|---:|"
-    for p in resolve $ROOTFS_PHASES sysprep disk bootloader image manifest; do
+    echo "| Phase | DIB cold | DIB warm | dibkit cold | dibkit warm | dibkit incremental |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for p in resolve mirror-state installed-tree $ROOTFS_PHASES installed-tree-save packages sysprep disk bootloader image manifest; do
         local row="" any="" t v
-        for t in dib-cold dib-warm dibkit-cold dibkit-warm; do
+        for t in dib-cold dib-warm dibkit-cold dibkit-warm dibkit-incremental; do
             v=$(result "$t-phase:$p" 2)
             [ -z "$v" ] || any=1
             row="$row | ${v:--}"
