@@ -44,18 +44,19 @@ struct PhaseRunner {
         }
     }
 
-    /// Runs one phase: its packages first (in-root phases), then its hooks.
+    /// Runs one phase: its packages first (in-root phases), then its hooks; `environment.d` is sourced for
+    /// both, as diskimage-builder's package-installs hook has it (the vm element's `INITRD=No` reaches dpkg).
     func run(_ phase: Phase, detail: ProgressHandler) async throws {
         if phase.runsInTarget {
             let packages = plan.packages(for: phase)
             if !packages.install.isEmpty {
                 detail(.detail("install-packages \(packages.install.joined(separator: " "))"))
-                try await inRoot("install-packages \(packages.install.map(shellQuote).joined(separator: " "))",
+                try await inRoot("\(sourceEnvironment(Self.inTargetHooks))\ninstall-packages \(packages.install.map(shellQuote).joined(separator: " "))",
                                  label: "\(phase.rawValue): installing \(packages.install.joined(separator: ", "))")
             }
             try await runHooks(phase, detail: detail)
             if !packages.uninstall.isEmpty {
-                try await inRoot("install-packages -e \(packages.uninstall.map(shellQuote).joined(separator: " "))",
+                try await inRoot("\(sourceEnvironment(Self.inTargetHooks))\ninstall-packages -e \(packages.uninstall.map(shellQuote).joined(separator: " "))",
                                  label: "\(phase.rawValue): removing \(packages.uninstall.joined(separator: ", "))")
             }
         } else {
