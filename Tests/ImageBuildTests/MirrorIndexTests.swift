@@ -165,7 +165,7 @@ struct MirrorIndexTests {
         #expect(database.element == "postgresql" && database.version == "17" && database.source == "distro")
         #expect(database.edition == nil && database.packages == ["postgresql-17"])
         #expect(report.elements.first?.name == "debian" && report.elements.last?.name == "postgresql")
-        #expect(report.elements.first { $0.name == "postgresql" }?.hooks["post-install.d"] == ["40-postgresql-config"])
+        #expect(report.elements.first { $0.name == "postgresql" }?.hooks["post-install.d"] == ["10-postgresql-files", "40-postgresql-config"])
         let install = try #require(report.phases.first { $0.phase == "install.d" })
         #expect(install.inRoot && install.install.contains("postgresql-17") && !install.install.contains("postgresql-15"))
         #expect(report.phases.first { $0.phase == "post-install.d" }?.hooks.contains("postgresql/40-postgresql-config") == true)
