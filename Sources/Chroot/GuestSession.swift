@@ -94,12 +94,20 @@ public final class GuestSession: @unchecked Sendable {
                 if !readOnly { try handle.unmountAll() }
                 try handle.shutdown()
             }
+            await session.close()
             return result
         } catch {
             session.stopAppliance()
+            await session.close()
             if Task.isCancelled { throw ChrootError.cancelled }
             throw error
         }
+    }
+
+    /// Closes the handle on the session's thread, after the calls queued before: libguestfs removes its temp
+    /// and socket folders then. Not left to `deinit`, which a session still referenced at exit never reaches.
+    private func close() async {
+        await thread.run { [self] in handle.close() }
     }
 
     /// What the appliance is launched with.
@@ -147,6 +155,7 @@ public final class GuestSession: @unchecked Sendable {
             return session
         } catch {
             session.stopAppliance()
+            await session.close()
             if Task.isCancelled { throw ChrootError.cancelled }
             if session.timedOut.load(ordering: .relaxed) || ContinuousClock.now - started >= limit {
                 throw ChrootError.launchTimedOut(accelerator: accelerator, limit: limit)

@@ -23,7 +23,15 @@ final class GuestfsHandle {
         messages.followConsole(of: handle, guestfs)
     }
 
-    deinit {
+    private var closed = false
+
+    deinit { close() }
+
+    /// Wraps `guestfs_close`: stops what is left of the appliance and removes the handle's folders (its temp
+    /// folder with the read-only overlays, its socket folder). Once; nothing may be called after it.
+    func close() {
+        guard !closed else { return }
+        closed = true
         guestfs.set_error_handler(handle, nil, nil)
         guestfs.close(handle)
     }

@@ -4,11 +4,19 @@ import Testing
 
 @Suite("diff: the binary's output and exit codes, as diff(1)'s", .serialized)
 struct DiffCLITests {
-    @Test("two images that differ: exit 1, the differences by section on stdout, progress and a count on stderr")
+    @Test("two images that differ: exit 1, the differences by section on stdout, progress and a count on stderr; libguestfs's temp folder (the read-only overlays) and socket folder gone")
     func differ() throws {
         let fixture = try DiffFixture()
         defer { fixture.remove() }
-        let result = try DibkitBinary.run(["diff", fixture.before.path, fixture.after.path])
+        let temporary = fixture.folder.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        // libguestfs makes root's socket folder in /tmp whatever TMPDIR says; guestfs_close removes it.
+        let sockets = { Set(((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { $0.hasPrefix("libguestfs") }) }
+        let before = sockets()
+        let result = try DibkitBinary.run(
+            ["diff", fixture.before.path, fixture.after.path], environment: ["TMPDIR": temporary.path, "LIBGUESTFS_CACHEDIR": "/var/tmp"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path) == [], "the handle was closed")
+        #expect(sockets().subtracting(before).isEmpty, "left in /tmp: \(sockets().subtracting(before))")
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stdout == """
             packages:
