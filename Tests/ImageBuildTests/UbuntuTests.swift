@@ -22,12 +22,14 @@ struct UbuntuTests {
         return mirror
     }
 
-    func settings(_ database: String, release: String, mirror: String, keyring: URL?) throws -> BuildSettings {
+    /// - Parameter cache: a folder inside one the test holds (a `TemporaryFolder` let go at once would leave the
+    ///   cache the plan writes behind).
+    func settings(_ database: String, release: String, mirror: String, keyring: URL?, cache: URL) throws -> BuildSettings {
         var settings = BuildSettings(elements: [database])
         settings.release = release
         settings.mirror = mirror
         settings.keyring = keyring
-        settings.cacheDirectory = try TemporaryFolder().url
+        settings.cacheDirectory = cache
         return settings
     }
 
@@ -38,7 +40,7 @@ struct UbuntuTests {
         let keyring = folder.appendingPathComponent("ubuntu-archive-keyring.gpg")
         try Data("a keyring".utf8).write(to: keyring)
         let report = try await planBuild(
-            try settings("redis", release: "noble", mirror: mirror.url, keyring: keyring), environment: [:],
+            try settings("redis", release: "noble", mirror: mirror.url, keyring: keyring, cache: folder.appendingPathComponent("cache")), environment: [:],
             currentDirectory: folder.url)
         #expect(report.release == "noble" && report.base.element == "ubuntu" && report.keyring == keyring.path)
         #expect(report.base.include.contains("ubuntu-keyring") && report.base.include.contains("netplan.io"))
@@ -55,11 +57,11 @@ struct UbuntuTests {
         #expect(report.text.contains("keyring: \(keyring.path)") && report.text.contains("  deb \(mirror.url) noble-security main universe"))
 
         let postgresql = try await planBuild(
-            try settings("postgresql", release: "noble", mirror: mirror.url, keyring: keyring), environment: [:],
+            try settings("postgresql", release: "noble", mirror: mirror.url, keyring: keyring, cache: folder.appendingPathComponent("cache")), environment: [:],
             currentDirectory: folder.url)
         #expect(postgresql.database?.packages == ["postgresql-16"])
         let mysql = try await planBuild(
-            try settings("mysql", release: "noble", mirror: mirror.url, keyring: keyring), environment: [:],
+            try settings("mysql", release: "noble", mirror: mirror.url, keyring: keyring, cache: folder.appendingPathComponent("cache")), environment: [:],
             currentDirectory: folder.url)
         #expect(mysql.database?.version == "8.0" && mysql.database?.source == "distro")
     }
@@ -69,7 +71,7 @@ struct UbuntuTests {
         let mirror = try Self.mirror()
         let folder = try TemporaryFolder()
         let report = try await planBuild(
-            try settings("redis", release: "jammy", mirror: mirror.url, keyring: nil), environment: [:], currentDirectory: folder.url)
+            try settings("redis", release: "jammy", mirror: mirror.url, keyring: nil, cache: folder.appendingPathComponent("cache")), environment: [:], currentDirectory: folder.url)
         #expect(report.database?.version == "6.0")
         let install = try #require(report.phases.first { $0.phase == "install.d" }?.install)
         #expect(install.contains("linux-image-virtual") && !install.contains("systemd-resolved"))
@@ -78,7 +80,7 @@ struct UbuntuTests {
                     "\(report.keyring)")
         }
         let valkey = await #expect(throws: ElementError.self) {
-            try await planBuild(try settings("valkey", release: "jammy", mirror: mirror.url, keyring: nil), environment: [:],
+            try await planBuild(try settings("valkey", release: "jammy", mirror: mirror.url, keyring: nil, cache: folder.appendingPathComponent("cache")), environment: [:],
                                 currentDirectory: folder.url)
         }
         #expect(valkey.map { "\($0)" }?.contains("valkey has no version for Ubuntu jammy; its versions per release: trixie: 8.1") == true)
