@@ -206,6 +206,15 @@ private struct BuildContext {
     /// mirror's state cannot be read (said in a note: the build then goes the long way, and apt says what is wrong).
     private func installedTree(of recipe: BaseRoot.Recipe, runner: PhaseRunner, timer: StepTimer) async throws -> InstalledTree? {
         guard configuration.incremental else { return nil }
+        // ElementLibrary's search path ends with dibkit's own elements.
+        let builtIn = configuration.elementSearchPath.last ?? URL(fileURLWithPath: "/")
+        let foreign = InstalledTree.foreignEarlyHooks(in: plan, builtIn: builtIn)
+        guard foreign.isEmpty else {
+            timer.progress(.note("no installed-tree cache for this build: \(foreign.joined(separator: ", ")) "
+                + "\(foreign.count == 1 ? "has hooks" : "have hooks") before post-install.d, whose inputs from outside the element "
+                + "(sources they fetch, files variables name) no key can see"))
+            return nil
+        }
         let releases: [(suite: String, sha256: String)]
         do {
             releases = try await InstalledTree.mirrorState(of: recipe, cacheDirectory: configuration.cacheDirectory)
@@ -214,7 +223,7 @@ private struct BuildContext {
             return nil
         }
         let inputs = InstalledTree.Inputs(
-            recipe: recipe, releases: releases, plan: plan, environment: runner.environment,
+            recipe: recipe, releases: releases, plan: plan, builtIn: builtIn, environment: runner.environment,
             vendorPackageSHA256: try configuration.vendorPackage.map { try sha256(of: $0.file) })
         return try InstalledTree(inputs, cacheDirectory: configuration.cacheDirectory)
     }

@@ -12,9 +12,12 @@ import Reporting
 /// Keyed by everything that phases up to `install.d` can see: the base root's recipe, each suite's `InRelease`
 /// (the mirror's state), the elements and their files, the packages per phase, the hooks' variables, the
 /// vendor package, dibkit's in-target tools and version. Later-phase hook folders (`post-install.d` …
-/// `cleanup.d`) and READMEs are left out of the key, and so is an element's `static/` when the element has no
-/// hook before `post-install.d` to read it: dibkit's elements install their files (first-boot hooks, modules,
-/// units) from `post-install.d`, so a change there reuses the tree.
+/// `cleanup.d`) and READMEs are left out of the key, and so is the `static/` of a built-in element with no hook
+/// before `post-install.d`: dibkit's elements install their files (first-boot hooks, modules, units) from
+/// `post-install.d`, so a change there reuses the tree. Other elements' `static/` always counts (DIB's
+/// `install-static` copies every element's from `install.d`), and a build with another element's hooks before
+/// `post-install.d` does not use the cache at all (`foreignEarlyHooks`): what they fetch or read from outside
+/// their folder (DIB's `source-repositories`, `apt-sources`) is no input the key can see.
 ///
 /// Kept under `CACHE/installed/` as `RELEASE-ARCH-LINEAGE-KEY.tar` (with its checksum, as the base root is);
 /// the lineage (base recipe and element names) groups one image's trees, and publishing a tree removes the
@@ -26,6 +29,8 @@ struct InstalledTree: Sendable {
         /// Each suite with the SHA-256 of its `InRelease`, in the recipe's order.
         var releases: [(suite: String, sha256: String)]
         var plan: BuildPlan
+        /// dibkit's own elements' folder: their `static/` follows dibkit's convention.
+        var builtIn: URL
         /// The hooks' variables.
         var environment: [String: String]
         var vendorPackageSHA256: String?
@@ -47,6 +52,19 @@ struct InstalledTree: Sendable {
     }
 
     var tarball: URL { cachedTar.tarball }
+
+    /// The elements of `plan` from outside `builtIn` with hooks up to `install.d`.
+    static func foreignEarlyHooks(in plan: BuildPlan, builtIn: URL) -> [String] {
+        plan.elements.filter { !isBuiltIn($0, builtIn) && hasEarlyHooks($0.directory) }.map(\.name)
+    }
+
+    private static func isBuiltIn(_ element: Element, _ builtIn: URL) -> Bool {
+        element.directory.deletingLastPathComponent().standardizedFileURL.path == builtIn.standardizedFileURL.path
+    }
+
+    private static func hasEarlyHooks(_ directory: URL) -> Bool {
+        earlyPhases.contains { FileManager.default.fileExists(atPath: directory.appendingPathComponent($0.rawValue).path) }
+    }
 
     /// The SHA-256 of each suite's `InRelease` on its mirror: the mirror's state the packages come from.
     /// - Throws: `BuildError.mirrorIndex` when one cannot be read.
@@ -110,18 +128,18 @@ struct InstalledTree: Sendable {
         lines += inputs.plan.packageMapFiles.sorted { $0.key < $1.key }.map { "pkg-map \($0.key) \(digest([$0.value]))" }
         for element in inputs.plan.elements {
             lines.append("element \(element.name)")
-            lines += try keyedFiles(of: element.directory).map { "  \($0)" }
+            lines += try keyedFiles(of: element.directory, builtIn: isBuiltIn(element, inputs.builtIn)).map { "  \($0)" }
         }
         return lines
     }
 
     /// The files of an element that phases up to `install.d` can read (`ElementFiles`' lines).
-    static func keyedFiles(of directory: URL) throws -> [String] {
+    static func keyedFiles(of directory: URL, builtIn: Bool) throws -> [String] {
         let later = Set(Phase.allCases.filter { !earlyPhases.contains($0) }.map(\.rawValue))
-        let hasEarlyHooks = earlyPhases.contains { FileManager.default.fileExists(atPath: directory.appendingPathComponent($0.rawValue).path) }
+        let staticUnread = builtIn && !hasEarlyHooks(directory)
         return try ElementFiles.digests(of: directory) { path in
             let top = path.split(separator: "/").first.map(String.init) ?? path
-            return later.contains(top) || (top == "static" && !hasEarlyHooks) || (path == top && top.hasPrefix("README"))
+            return later.contains(top) || (top == "static" && staticUnread) || (path == top && top.hasPrefix("README"))
         }
     }
 

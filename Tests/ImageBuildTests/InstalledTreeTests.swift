@@ -34,7 +34,9 @@ struct InstalledTreeTests {
         let recipe = BaseRoot.Recipe(
             release: "trixie", arch: "amd64", mirror: "http://mirror.example/debian", securityMirror: nil,
             variant: "minbase", components: ["main"], include: [])
-        return .init(recipe: recipe, releases: releases, plan: plan, environment: environment, vendorPackageSHA256: vendorPackageSHA256)
+        return .init(
+            recipe: recipe, releases: releases, plan: plan, builtIn: elements, environment: environment,
+            vendorPackageSHA256: vendorPackageSHA256)
     }
 
     private func append(_ line: String, to path: String) throws {
@@ -83,6 +85,34 @@ struct InstalledTreeTests {
         #expect(after != before, "\(change)")
         // RELEASE-ARCH-LINEAGE-KEY.tar: the same lineage, another key.
         #expect(after.dropLast(21) == before.dropLast(21))
+    }
+
+    @Test("elements from elsewhere: their static/ counts though they have no early hook; one with early hooks keeps the build off the cache")
+    func foreignElements() throws {
+        let site = folder.appendingPathComponent("site")
+        for path in ["late/static/etc", "late/post-install.d", "early/install.d"] {
+            try FileManager.default.createDirectory(at: site.appendingPathComponent(path), withIntermediateDirectories: true)
+        }
+        try Data("a\n".utf8).write(to: site.appendingPathComponent("late/static/etc/late.conf"))
+        try Data("#!/bin/sh\n".utf8).write(to: site.appendingPathComponent("early/install.d/10-early"))
+        let library = try ElementLibrary(searchPath: [site, elements])
+        let variables = ["DIB_RELEASE": "trixie", "ARCH": "amd64", "DIBKIT_DB_SOURCE": "distro"]
+        func key() throws -> String {
+            let plan = try BuildPlan.resolve(["debian", "redis", "late"], in: library, variables: variables, arch: "amd64")
+            let recipe = BaseRoot.Recipe(
+                release: "trixie", arch: "amd64", mirror: "http://mirror.example/debian", securityMirror: nil,
+                variant: "minbase", components: ["main"], include: [])
+            let inputs = InstalledTree.Inputs(
+                recipe: recipe, releases: [], plan: plan, builtIn: elements, environment: [:], vendorPackageSHA256: nil)
+            return try InstalledTree(inputs, cacheDirectory: folder.url).tarball.lastPathComponent
+        }
+        let before = try key()
+        try Data("b\n".utf8).write(to: site.appendingPathComponent("late/static/etc/late.conf"))
+        #expect(try key() != before, "DIB's install-static copies any element's static/ from install.d")
+
+        let plan = try BuildPlan.resolve(["debian", "redis", "late", "early"], in: library, variables: variables, arch: "amd64")
+        #expect(InstalledTree.foreignEarlyHooks(in: plan, builtIn: elements) == ["early"])
+        #expect(InstalledTree.foreignEarlyHooks(in: plan, builtIn: site).contains("vm"), "vm has install.d hooks")
     }
 
     @Test("no built-in hook up to install.d reads a variable left out of the key")
