@@ -1,4 +1,3 @@
-import Crypto
 import DebianControl
 import Elements
 import DurableFiles
@@ -79,7 +78,7 @@ enum ArchiveKeyring {
         guard let indexHash = MirrorIndex.sha256(of: indexPath, in: release) else { throw failure("InRelease lists no \(indexPath)") }
         let packed = scratch.appendingPathComponent("Packages.xz")
         let packedData = try await index.fetch("dists/\(sourceSuite)/\(indexPath)", suite: sourceSuite, into: packed)
-        guard sha256(packedData) == indexHash else { throw failure("\(indexPath) does not have the SHA-256 InRelease names") }
+        guard sha256(of: packedData) == indexHash else { throw failure("\(indexPath) does not have the SHA-256 InRelease names") }
         try await CommandRunner.run(["xz", "--decompress", packed.path], label: "xz")
         let packages = try String(contentsOf: scratch.appendingPathComponent("Packages"), encoding: .utf8)
         guard let stanza = Deb822.stanzas(packages).first(where: { $0["Package"] == distribution.keyringPackage }),
@@ -87,7 +86,7 @@ enum ArchiveKeyring {
         else { throw failure("its index has no \(distribution.keyringPackage)") }
         let deb = scratch.appendingPathComponent("keyring.deb")
         let debData = try await index.fetch(filename, suite: sourceSuite, into: deb)
-        guard sha256(debData) == packageHash else { throw failure("\(filename) does not have the SHA-256 the index names") }
+        guard sha256(of: debData) == packageHash else { throw failure("\(filename) does not have the SHA-256 the index names") }
         let tree = scratch.appendingPathComponent("tree")
         try await CommandRunner.run(["dpkg-deb", "--extract", deb.path, tree.path], label: "dpkg-deb")
         let keyring = tree.appendingPathComponent(String(distribution.keyringPath.dropFirst()))
@@ -95,9 +94,5 @@ enum ArchiveKeyring {
             throw failure("\(filename) holds no \(distribution.keyringPath)")
         }
         try FilePublisher().write(data, to: kept)
-    }
-
-    private static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 }

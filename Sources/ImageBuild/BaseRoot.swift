@@ -1,5 +1,4 @@
 import Chroot
-import Crypto
 import DurableFiles
 import Elements
 public import Foundation
@@ -69,8 +68,7 @@ public struct BaseRoot: Sendable {
             let text = ["v1", release, arch, variant, components.joined(separator: ","),
                         include.sorted().joined(separator: ",")] + sourceLines + pathFilter
                 + (sourceDateEpoch.map { ["SOURCE_DATE_EPOCH=\($0)"] } ?? [])
-            let digest = SHA256.hash(data: Data(text.joined(separator: "\n").utf8))
-            return digest.map { String(format: "%02x", $0) }.joined().prefix(16).description
+            return shortDigest(of: text)
         }
     }
 

@@ -1,5 +1,4 @@
 import Chroot
-import Crypto
 import DurableFiles
 import Elements
 import Foundation
@@ -80,6 +79,8 @@ private struct BuildContext {
     /// The root filesystem's UUID, from which every other identifier of the disk is derived: with
     /// `SOURCE_DATE_EPOCH`, a digest of the build's inputs (`BuildIdentity`); otherwise random.
     let rootUUID: String
+    /// `-p`'s SHA-256: the manifest's, and an input of the installed tree's key and of the root UUID.
+    let vendorPackageSHA256: String?
 
     init(configuration: BuildConfiguration, plan: BuildPlan, selection: VersionSelection?, work: URL, log: BuildLog) throws {
         self.configuration = configuration
@@ -87,8 +88,11 @@ private struct BuildContext {
         self.selection = selection
         self.work = work
         self.log = log
+        let vendorPackageSHA256 = try configuration.vendorPackage.map { try sha256(of: $0.file) }
+        self.vendorPackageSHA256 = vendorPackageSHA256
         rootUUID = try configuration.sourceDateEpoch == nil
-            ? UUID().uuidString.lowercased() : BuildIdentity.rootUUID(of: configuration, plan: plan)
+            ? UUID().uuidString.lowercased()
+            : BuildIdentity.rootUUID(of: configuration, plan: plan, vendorPackageSHA256: vendorPackageSHA256)
     }
 
     var root: URL { work.appendingPathComponent("root") }
@@ -105,18 +109,18 @@ private struct BuildContext {
             try await self.installedTree(of: baseRoot.recipe, runner: runner, timer: timer)
         }
         let cacheLock = try await CacheLock(cache: configuration.cacheDirectory, progress: timer.progress)
-        let fromInstalledTree: Bool
+        var fromInstalledTree = false
         if let installedTree, !configuration.refreshBaseRoot {
             fromInstalledTree = try await step("installed-tree", timer) {
                 try await installedTree.restore(into: root) { timer.progress(.note($0)) }
             }
-        } else {
-            fromInstalledTree = false
+            if fromInstalledTree {
+                timer.progress(.note("installed tree from cache \(installedTree.tarball.path): the phases up to install.d are skipped"))
+            }
         }
         let cached: Bool
-        if fromInstalledTree, let installedTree {
+        if fromInstalledTree {
             cached = true
-            timer.progress(.note("installed tree from cache \(installedTree.tarball.path): the phases up to install.d are skipped"))
         } else {
             cached = try await step("base-root", timer) {
                 try await baseRoot.materialize(
@@ -129,15 +133,19 @@ private struct BuildContext {
         let mirrorLogins = try baseRoot.recipe.aptLogins()
         var resolver = try installBuildGuards(mirrorLogins: mirrorLogins)
         var upgrades: Int?
+        // A cached installed tree is current to the mirror's state in its key: its lists are updated only for
+        // packages a later phase installs, and nothing is upgraded.
+        var listsUpdated = false
         for phase in Phase.allCases where !(fromInstalledTree && InstalledTree.earlyPhases.contains(phase)) {
             try await step(phase.rawValue, timer) {
-                if phase.runsInTarget && upgrades == nil && !fromInstalledTree {
+                if !listsUpdated && phase.runsInTarget && !fromInstalledTree {
                     let count = try await runner.updatePackageLists()
                     if cached { timer.progress(.note("base root brought up to the mirror: \(count) packages upgraded")) }
                     upgrades = count
-                } else if fromInstalledTree && !runner.plan.packages(for: phase).install.isEmpty && upgrades == nil {
+                    listsUpdated = true
+                } else if !listsUpdated && fromInstalledTree && !runner.plan.packages(for: phase).install.isEmpty {
                     try await runner.updatePackageLists(upgrade: false)
-                    upgrades = 0
+                    listsUpdated = true
                 }
                 try await runner.run(phase, detail: timer.progress)
                 if phase.runsInTarget { resolver = try resolver.afterPhase(in: root) }
@@ -224,7 +232,7 @@ private struct BuildContext {
         }
         let inputs = InstalledTree.Inputs(
             recipe: recipe, releases: releases, plan: plan, builtIn: builtIn, environment: runner.environment,
-            vendorPackageSHA256: try configuration.vendorPackage.map { try sha256(of: $0.file) })
+            vendorPackageSHA256: vendorPackageSHA256)
         return try InstalledTree(inputs, cacheDirectory: configuration.cacheDirectory)
     }
 
@@ -246,7 +254,7 @@ private struct BuildContext {
         let package = configuration.vendorPackage
         return .init(
             version: configuration.installedVersion(of: selection), source: selection.source, edition: selection.edition?.rawValue,
-            vendorPackage: package?.file.lastPathComponent, vendorPackageSHA256: try package.map { try sha256(of: $0.file) })
+            vendorPackage: package?.file.lastPathComponent, vendorPackageSHA256: vendorPackageSHA256)
     }
 
     private func recipe(keyring: URL?) throws -> BaseRoot.Recipe {

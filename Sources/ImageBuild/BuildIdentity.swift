@@ -1,4 +1,3 @@
-import Crypto
 import Elements
 import Foundation
 import Reporting
@@ -8,20 +7,21 @@ import Reporting
 /// digest of the build's inputs, so the same inputs give the same disk. The output's name and format are not
 /// inputs: a raw and a qcow2 build of the same inputs hold the same disk.
 enum BuildIdentity {
-    /// The root UUID of `configuration`'s build of `plan` (version 5 shaped).
-    static func rootUUID(of configuration: BuildConfiguration, plan: BuildPlan) throws -> String {
-        DiskLayout.derivedUUID(from: InstalledTree.digest(try inputLines(of: configuration, plan: plan)), role: "root-fs")
+    /// The root UUID of `configuration`'s build of `plan` (version 5 shaped); `vendorPackageSHA256` is `-p`'s.
+    static func rootUUID(of configuration: BuildConfiguration, plan: BuildPlan, vendorPackageSHA256: String?) throws -> String {
+        let inputs = try inputLines(of: configuration, plan: plan, vendorPackageSHA256: vendorPackageSHA256)
+        return DiskLayout.derivedUUID(from: shortDigest(of: inputs), role: "root-fs")
     }
 
     /// The inputs, one per line.
-    static func inputLines(of configuration: BuildConfiguration, plan: BuildPlan) throws -> [String] {
+    static func inputLines(of configuration: BuildConfiguration, plan: BuildPlan, vendorPackageSHA256: String?) throws -> [String] {
         var lines = [
             "build v1", "dibkit \(dibkitVersion)", "SOURCE_DATE_EPOCH \(configuration.sourceDateEpoch.map { "\($0)" } ?? "none")",
             "release \(configuration.release) \(configuration.arch)", "mirror \(MirrorLogin.strip(configuration.mirror))",
             "security \(configuration.securityMirror.map(MirrorLogin.strip) ?? "none")",
             "version \(configuration.version ?? "default") \(configuration.edition?.rawValue ?? "")",
             "login \(configuration.loginUser)", "disk \(configuration.diskSize)",
-            "vendor-package \(try configuration.vendorPackage.map { try sha256(of: $0.file) } ?? "none")",
+            "vendor-package \(vendorPackageSHA256 ?? "none")",
         ]
         lines += (configuration.authorizedKeys?.lines ?? []).map { "key \($0)" }
         lines += configuration.extraEnvironment.sorted { $0.key < $1.key }.map { "env \($0.key)=\($0.value)" }

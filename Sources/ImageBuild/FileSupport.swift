@@ -49,8 +49,19 @@ func sha256(of url: URL) throws -> String {
     defer { try? handle.close() }
     var hasher = SHA256()
     while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    return hex(hasher.finalize())
 }
+
+/// Hex SHA-256 of bytes in memory.
+func sha256(of data: Data) -> String { hex(SHA256.hash(data: data)) }
+
+/// A short stable key of `lines`: the first 16 hex digits of the SHA-256 of their text, one per line.
+func shortDigest(of lines: [String]) -> String {
+    String(sha256(of: Data(lines.joined(separator: "\n").utf8)).prefix(16))
+}
+
+/// Lower-case hex of bytes.
+func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
 /// Bytes of a file.
 func fileSize(_ url: URL) throws -> UInt64 {

@@ -1,5 +1,4 @@
 import Archive
-import Crypto
 import DurableFiles
 import Elements
 import Foundation
@@ -42,13 +41,15 @@ struct InstalledTree: Sendable {
     static let earlyPhases: [Phase] = [.root, .extraData, .preInstall, .install]
 
     let cachedTar: CachedTar
+    /// `RELEASE-ARCH-LINEAGE-`: the start of the names of this tree and of the others of its lineage.
+    private let lineagePrefix: String
 
     /// The cached tree for `inputs` under `cacheDirectory`.
     init(_ inputs: Inputs, cacheDirectory: URL) throws {
-        let lineage = Self.digest([inputs.recipe.cacheKey] + inputs.plan.elements.map(\.name))
-        let key = Self.digest(try Self.keyLines(inputs))
+        let lineage = shortDigest(of: [inputs.recipe.cacheKey] + inputs.plan.elements.map(\.name))
+        lineagePrefix = "\(inputs.recipe.release)-\(inputs.recipe.arch)-\(lineage)-"
         cachedTar = CachedTar(tarball: cacheDirectory.appendingPathComponent("installed")
-            .appendingPathComponent("\(inputs.recipe.release)-\(inputs.recipe.arch)-\(lineage)-\(key).tar"))
+            .appendingPathComponent("\(lineagePrefix)\(shortDigest(of: try Self.keyLines(inputs))).tar"))
     }
 
     var tarball: URL { cachedTar.tarball }
@@ -73,7 +74,7 @@ struct InstalledTree: Sendable {
         for (suite, mirror) in recipe.suites {
             let index = MirrorIndex(mirror: mirror, arch: recipe.arch, cacheDirectory: cacheDirectory)
             let release = try await index.fetch("dists/\(suite)/InRelease", suite: suite)
-            releases.append((suite, SHA256.hash(data: release).map { String(format: "%02x", $0) }.joined()))
+            releases.append((suite, sha256(of: release)))
         }
         return releases
     }
@@ -84,7 +85,7 @@ struct InstalledTree: Sendable {
     func restore(into root: URL, note: (String) -> Void) async throws -> Bool {
         guard FileManager.default.fileExists(atPath: tarball.path) else { return false }
         let tar = cachedTar
-        async let problem = Task.detached { try tar.verify("the cached installed tree") }.value
+        async let problem = tar.verify("the cached installed tree")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let extracted = Result { try TarArchive.extract(tar.tarball, into: root, trust: .trusted) }
         if let problem = try await problem {
@@ -106,10 +107,9 @@ struct InstalledTree: Sendable {
             try await CommandRunner.run(arguments, label: "tar (the installed tree)")
         }
         let name = tarball.lastPathComponent
-        let lineage = String(name.dropLast(".tar".count + 17))
         let folder = tarball.deletingLastPathComponent()
         for other in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        where other.hasPrefix(lineage) && other.hasSuffix(".tar") && other != name && other.count == name.count {
+        where other.hasPrefix(lineagePrefix) && other.hasSuffix(".tar") && other != name && other.count == name.count {
             CachedTar(tarball: folder.appendingPathComponent(other)).remove()
         }
     }
@@ -124,8 +124,8 @@ struct InstalledTree: Sendable {
         }
         lines += inputs.environment.filter { !unkeyedVariables.contains($0.key) }.sorted { $0.key < $1.key }.map { "env \($0.key)=\($0.value)" }
         lines.append("vendor-package \(inputs.vendorPackageSHA256 ?? "none")")
-        lines += InTargetTools.files.sorted { $0.key < $1.key }.map { "tool \($0.key) \(digest([$0.value]))" }
-        lines += inputs.plan.packageMapFiles.sorted { $0.key < $1.key }.map { "pkg-map \($0.key) \(digest([$0.value]))" }
+        lines += InTargetTools.files.sorted { $0.key < $1.key }.map { "tool \($0.key) \(shortDigest(of: [$0.value]))" }
+        lines += inputs.plan.packageMapFiles.sorted { $0.key < $1.key }.map { "pkg-map \($0.key) \(shortDigest(of: [$0.value]))" }
         for element in inputs.plan.elements {
             lines.append("element \(element.name)")
             lines += try keyedFiles(of: element.directory, builtIn: isBuiltIn(element, inputs.builtIn)).map { "  \($0)" }
@@ -141,9 +141,5 @@ struct InstalledTree: Sendable {
             let top = path.split(separator: "/").first.map(String.init) ?? path
             return later.contains(top) || (top == "static" && staticUnread) || (path == top && top.hasPrefix("README"))
         }
-    }
-
-    static func digest(_ lines: [String]) -> String {
-        SHA256.hash(data: Data(lines.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined().prefix(16).description
     }
 }

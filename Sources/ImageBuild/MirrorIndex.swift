@@ -1,4 +1,3 @@
-import Crypto
 import DurableFiles
 public import Elements
 public import Foundation
@@ -83,7 +82,7 @@ public actor MirrorIndex {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let packed = scratch.appendingPathComponent("Packages.xz")
         let data = try await fetch("dists/\(suite)/\(path)", suite: suite, into: packed)
-        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let digest = ImageBuild.sha256(of: data)
         guard digest == expected else {
             throw BuildError.mirrorIndex(
                 mirror: MirrorLogin.strip(mirror), suite: suite,
