@@ -65,7 +65,7 @@ public struct BaseRoot: Sendable {
 
         /// A short stable key of the recipe.
         var cacheKey: String {
-            let text = ["v1", release, arch, variant, components.joined(separator: ","),
+            let text = ["v2", release, arch, variant, components.joined(separator: ","),
                         include.sorted().joined(separator: ",")] + sourceLines + pathFilter
                 + (sourceDateEpoch.map { ["SOURCE_DATE_EPOCH=\($0)"] } ?? [])
             return shortDigest(of: text)
@@ -128,6 +128,11 @@ public struct BaseRoot: Sendable {
         return cached
     }
 
+    /// The host's variables mmdebstrap gets: where programs are, and apt's proxies.
+    static let passedToBootstrap: Set<String> = [
+        "PATH", "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+    ]
+
     /// mmdebstrap's base root, as a tar.
     ///
     /// mmdebstrap makes the root in a folder of TMPDIR and mounts /proc, /sys and /dev into it: it runs in its
@@ -151,10 +156,10 @@ public struct BaseRoot: Sendable {
             "--aptopt=Acquire::Languages \"none\"",
         ]
         if !recipe.include.isEmpty { arguments.append("--include=\(recipe.include.joined(separator: ","))") }
-        // Written to /etc/dpkg/dpkg.cfg.d/99mmdebstrap before the first package is unpacked, and kept there;
-        // force-unsafe-io (no fsync per unpacked file) only while bootstrapping.
-        arguments += recipe.pathFilter.map { "--dpkgopt=\($0)" }
-        arguments += ["--dpkgopt=force-unsafe-io", #"--customize-hook=sed -i '/^force-unsafe-io$/d' "$1/etc/dpkg/dpkg.cfg.d/99mmdebstrap""#]
+        arguments += DpkgPathFilter(rules: recipe.pathFilter).bootstrapHooks
+        // force-unsafe-io (no fsync per unpacked file) only while bootstrapping: mmdebstrap writes it to
+        // /etc/dpkg/dpkg.cfg.d/99mmdebstrap, removed at the end.
+        arguments += ["--dpkgopt=force-unsafe-io", #"--customize-hook=rm "$1/etc/dpkg/dpkg.cfg.d/99mmdebstrap""#]
         if let logins { arguments += MirrorLogin.bootstrapHooks(file: logins) }
         if let keyring = recipe.keyring { arguments.append("--keyring=\(keyring.path)") }
         if recipe.acceptExpiredRelease {
@@ -163,7 +168,9 @@ public struct BaseRoot: Sendable {
         arguments += [recipe.release, tar.path] + recipe.sourceLines
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        var environment = ProcessInfo.processInfo.environment
+        // Only what the bootstrap needs from the host: its packages' scripts see the rest (a
+        // PYTHONDONTWRITEBYTECODE left .pyc files out of one root and not another).
+        var environment = ProcessInfo.processInfo.environment.filter { Self.passedToBootstrap.contains($0.key) }
         environment["TMPDIR"] = scratch.path
         environment["SOURCE_DATE_EPOCH"] = recipe.sourceDateEpoch.map { "\($0)" }
         try await CommandRunner.run(

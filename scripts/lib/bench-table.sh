@@ -1,11 +1,5 @@
 # Prints scripts/bench-build's results file as a markdown table. Sourced, not run.
 
-# diskimage-builder's full build (`-p redis-server debian-minimal vm`, partitioning patched to use partx),
-# measured on this machine earlier: see docs/benchmarks-build.md.
-DIB_FULL_COLD=131.6
-DIB_FULL_CACHED=103.7
-DIB_FULL_BYTES=352321536 # 336 MiB
-
 # dibkit's phases that build the root tree, the part diskimage-builder's `-t tar` also does.
 ROOTFS_PHASES="base-root root.d extra-data.d pre-install.d install.d post-install.d block-device.d finalise.d cleanup.d"
 
@@ -36,35 +30,37 @@ table_row() {
 }
 
 print_table() {
-    local dib_cold dib_warm
+    local dib_cold dib_warm full_cold full_warm
     dib_cold=$(result dib-cold 2)
     dib_warm=$(result dib-warm 2)
+    full_cold=$(result dib-full-cold 2)
+    full_warm=$(result dib-full-warm 2)
     echo
     echo "| Run | wall s | wall ÷ DIB | size | size ÷ DIB | CPU s | peak RSS | load (1 min) before → after | measured (UTC) |"
     echo "|---|---:|---:|---:|---:|---:|---:|---|---|"
-    table_row "DIB \`-t tar\`, cold" dib-cold "$dib_cold" "$(result dib-cold 3)" ""
-    table_row "DIB \`-t tar\`, warm" dib-warm "$dib_warm" "$(result dib-warm 3)" ""
-    table_row "DIB hooks root.d … cleanup.d, cold" dib-hooks-cold "$dib_cold" - ""
-    table_row "DIB hooks root.d … cleanup.d, warm" dib-hooks-warm "$dib_warm" - ""
-    table_row "dibkit rootfs phases, cold" dibkit-rootfs-cold "$dib_cold" - ""
-    table_row "dibkit rootfs phases, warm" dibkit-rootfs-warm "$dib_warm" - ""
+    table_row "DIB full build (\`vm\`, qcow2), cold" dib-full-cold "$full_cold" "$(result dib-full-cold 3)" ""
+    table_row "DIB full build (\`vm\`, qcow2), warm" dib-full-warm "$full_warm" "$(result dib-full-warm 3)" ""
+    table_row "**dibkit full build, cold**" dibkit-cold "$full_cold" "$(result dib-full-cold 3)" ""
+    table_row "**dibkit full build, warm**" dibkit-warm "$full_warm" "$(result dib-full-warm 3)" ""
+    table_row "**dibkit incremental** (first-boot hook changed)" dibkit-incremental "$full_warm" "$(result dib-full-warm 3)" ""
+    table_row "DIB \`-t tar\`, cold" dib-cold "$dib_cold" "$(result dib-cold 3)" " ‡"
+    table_row "DIB \`-t tar\`, warm" dib-warm "$dib_warm" "$(result dib-warm 3)" " ‡"
+    table_row "DIB hooks root.d … cleanup.d, cold" dib-hooks-cold "$dib_cold" - " ‡"
+    table_row "DIB hooks root.d … cleanup.d, warm" dib-hooks-warm "$dib_warm" - " ‡"
+    table_row "dibkit rootfs phases, cold" dibkit-rootfs-cold "$dib_cold" - " ‡"
+    table_row "dibkit rootfs phases, warm" dibkit-rootfs-warm "$dib_warm" - " ‡"
     table_row "dibkit full build, cold, ÷ DIB \`-t tar\` cold" dibkit-cold "$dib_cold" - " ‡"
     table_row "dibkit full build, warm, ÷ DIB \`-t tar\` warm" dibkit-warm "$dib_warm" - " ‡"
-    table_row "dibkit incremental (first-boot hook changed), ÷ DIB \`-t tar\` warm" dibkit-incremental "$dib_warm" - " ‡"
-    table_row "dibkit full build, cold" dibkit-cold "$DIB_FULL_COLD" "$DIB_FULL_BYTES" " †"
-    table_row "dibkit full build, warm" dibkit-warm "$DIB_FULL_CACHED" "$DIB_FULL_BYTES" " †"
-    table_row "dibkit incremental (first-boot hook changed)" dibkit-incremental "$DIB_FULL_CACHED" "$DIB_FULL_BYTES" " †"
     echo
-    echo "Ratios are ÷ DIB \`-t tar\` wall time at the same temperature (below 1 = faster or smaller). DIB sizes"
-    echo "are its uncompressed tar. The hook rows sum DIB's own per-script profile (its wall time less startup,"
-    echo "block-device bookkeeping, mounts and writing the tar); dibkit's rootfs rows sum its manifest's phase times for"
-    echo "${ROOTFS_PHASES// /, } and write no separate artifact."
-    echo "‡ dibkit's whole build (bootable qcow2) against DIB's root tree as a tar in this run: DIB's full build does"
-    echo "that and more (partitioning, GRUB, qemu-img convert), so this ratio bounds dibkit ÷ DIB's full build from above."
-    echo "† against diskimage-builder's full build from an earlier run on this machine (partitioning patched to use"
-    echo "partx, since this kernel has no device-mapper): ${DIB_FULL_COLD} s cold, ${DIB_FULL_CACHED} s with its debootstrap cache,"
-    echo "336 MB qcow2. CPU s and peak RSS come from GNU time over the whole process tree (peak RSS is the largest"
-    echo "single process). Rows measured far apart in time, or under a load above $(nproc), are not comparable."
+    echo "Ratios are ÷ diskimage-builder's wall time (or size) at the same temperature, in this run (below 1 = faster"
+    echo "or smaller). DIB's full build is \`disk-image-create -p redis-server debian-minimal vm\`, a bootable qcow2"
+    echo "as dibkit makes, with one change so that it runs on this kernel (no device-mapper): its partitioning maps"
+    echo "the partitions with partx instead of kpartx (\`dib_patch_partx\` in scripts/bench-build)."
+    echo "‡ ÷ DIB's \`-t tar\` build, its root tree only (unpatched): DIB's hook rows sum its own per-script profile (its"
+    echo "wall time less startup, mounts and writing the tar); dibkit's rootfs rows sum its manifest's phase times for"
+    echo "${ROOTFS_PHASES// /, }. DIB's tar size is uncompressed, hence no size ratio."
+    echo "CPU s and peak RSS come from GNU time over the whole process tree (peak RSS is the largest single process)."
+    echo "Rows measured far apart in time, or under a load above $(nproc), are not comparable."
     local venv
     venv=$(result dib-venv 2)
     [ -z "$venv" ] || echo "diskimage-builder's venv install (\`pip install diskimage-builder\`) took ${venv} s."
@@ -75,7 +71,7 @@ print_table() {
 print_phases() {
     local p
     echo
-    echo "| Phase | DIB cold | DIB warm | dibkit cold | dibkit warm | dibkit incremental |"
+    echo "| Phase | DIB \`-t tar\` cold | DIB \`-t tar\` warm | dibkit cold | dibkit warm | dibkit incremental |"
     echo "|---|---:|---:|---:|---:|---:|"
     for p in resolve mirror-state installed-tree $ROOTFS_PHASES installed-tree-save packages sysprep disk bootloader image manifest; do
         local row="" any="" t v
