@@ -158,7 +158,7 @@ let package = Package(
         .executableTarget(
             name: "dibkit",
             dependencies: [
-                "ImageBuild", "ImagePatch", "ImageDiff", "ImageContents", "BootCheck", "UploadWorkflows", "QcowIO", "Elements", "Flavors",
+                "ImageBuild", "Chroot", "ImagePatch", "ImageDiff", "ImageContents", "BootCheck", "UploadWorkflows", "QcowIO", "Elements", "Flavors",
                 "OpenStack", "DigitalOcean", "CloudHTTP", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

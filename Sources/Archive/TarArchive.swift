@@ -7,7 +7,8 @@ public import Foundation
 public enum TarArchive {
     /// How much an archive is trusted.
     public enum Trust: Sendable {
-        /// dibkit's own cache: everything is extracted as is (owners, modes, xattrs, device nodes).
+        /// dibkit's own cache: everything is extracted as is (owners, modes, xattrs) but device nodes, which are
+        /// left out.
         case trusted
         /// A user's tarball: absolute paths, `..`, links that lead out of the tree (alone or chained),
         /// device nodes and other special files are refused, all checked before anything is written; and
@@ -26,6 +27,10 @@ public enum TarArchive {
         case .trusted:
             let writer = try DiskWriter(root: directory, archive: archive)
             try ArchiveReader(archive).forEachEntry { entry, reader in
+                // Device nodes stay out of a root tree: an unprivileged build (in a user namespace) cannot make
+                // them, so leaving them out keeps its trees the same as root's; the image's /dev is devtmpfs at
+                // every boot, and the hooks get the host's /dev bound in.
+                guard entry.fileType != carchive_ifchr, entry.fileType != carchive_ifblk else { return }
                 try writer.write(entry, from: reader)
                 count += 1
             }

@@ -28,9 +28,14 @@ public struct BuildCache: Sendable {
         self.folder = folder ?? Self.defaultFolder(environment: environment)
     }
 
-    /// Where builds cache when not told: `$DIBKIT_CACHE_DIR`, else `~/.cache/dibkit`.
+    /// Where builds cache when not told: `$DIBKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/dibkit`, else
+    /// `$HOME/.cache/dibkit` (the environment's HOME first: in an unprivileged build's user namespace the
+    /// password database says root's home).
     static func defaultFolder(environment: [String: String]) -> URL {
-        URL(fileURLWithPath: environment["DIBKIT_CACHE_DIR"] ?? (NSHomeDirectory() + "/.cache/dibkit"))
+        if let folder = environment["DIBKIT_CACHE_DIR"], !folder.isEmpty { return URL(fileURLWithPath: folder) }
+        if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") { return URL(fileURLWithPath: cache + "/dibkit") }
+        let home = environment["HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? NSHomeDirectory()
+        return URL(fileURLWithPath: home + "/.cache/dibkit")
     }
 
     /// Everything in the cache, base roots first, each kind by path.

@@ -1,5 +1,6 @@
 public import Elements
 public import Foundation
+import Chroot
 import HostProcesses
 public import Reporting
 
@@ -92,7 +93,11 @@ extension BuildConfiguration {
         loginUser = settings.loginUser
         refreshBaseRoot = settings.refresh
         incremental = settings.incremental
-        extraEnvironment = environment.filter { $0.key.hasPrefix("DIB_") || $0.key.hasPrefix("DIBKIT_") }
+        // The hooks get the DIB_ and DIBKIT_ variables, but not the one that says dibkit entered a user
+        // namespace: an unprivileged build would otherwise differ from root's.
+        extraEnvironment = environment.filter {
+            ($0.key.hasPrefix("DIB_") || $0.key.hasPrefix("DIBKIT_")) && $0.key != UserNamespace.marker
+        }
         version = settings.version
         edition = settings.edition
         vendorPackage = try settings.vendorPackage.map { try VendorPackage(file: $0) }

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Chroot
 import Elements
 import Foundation
 import ImageBuild
@@ -115,6 +116,12 @@ extension Dibkit {
             settings.keyring = keyring.map { URL(fileURLWithPath: $0) }
             let request = settings
             if plan { return try await printPlan(request) }
+            let environment = ProcessInfo.processInfo.environment
+            if UserNamespace.isNeeded(environment: environment) {
+                do { try UserNamespace.reenter(arguments: CommandLine.arguments, environment: environment) } catch {
+                    throw CommandFailure(error, json: json)
+                }
+            }
             do {
                 let (manifest, configuration) = try await Interruption.run {
                     try await buildImage(

@@ -29,7 +29,7 @@ struct BuildSettingsTests {
         settings.edition = .community
         let environment = [
             "DIBKIT_CACHE_DIR": "/var/cache/x", "DIB_RELEASE_NOTE": "n", "DIBKIT_GUEST_AGENT": "trove", "HOME": "/root",
-            "TMPDIR": "/scratch",
+            "TMPDIR": "/scratch", "DIBKIT_USER_NAMESPACE": "1",
         ]
         let configuration = try BuildConfiguration(settings, environment: environment, currentDirectory: URL(fileURLWithPath: "/repo"))
         #expect(configuration.elements == ["redis", "my-element"])
@@ -40,6 +40,17 @@ struct BuildSettingsTests {
         #expect(configuration.mirror == "http://mirror.invalid/debian" && configuration.securityMirror == nil)
         #expect(configuration.cacheDirectory.path == "/var/cache/x" && configuration.temporaryDirectory.path == "/scratch")
         #expect(configuration.extraEnvironment == ["DIB_RELEASE_NOTE": "n", "DIBKIT_GUEST_AGENT": "trove", "DIBKIT_CACHE_DIR": "/var/cache/x"])
+    }
+
+    @Test("the cache's default: DIBKIT_CACHE_DIR, else XDG_CACHE_HOME/dibkit, else HOME/.cache/dibkit (HOME before the password database)",
+          arguments: [
+              (["DIBKIT_CACHE_DIR": "/c", "XDG_CACHE_HOME": "/x", "HOME": "/h"], "/c"),
+              (["XDG_CACHE_HOME": "/x", "HOME": "/h"], "/x/dibkit"),
+              (["XDG_CACHE_HOME": "relative", "HOME": "/h"], "/h/.cache/dibkit"),
+              (["HOME": "/home/builder"], "/home/builder/.cache/dibkit"),
+          ])
+    func defaultCache(environment: [String: String], expected: String) {
+        #expect(BuildCache(folder: nil, environment: environment).folder.path == expected)
     }
 
     @Test("SOURCE_DATE_EPOCH gives the SBOM's time; one that is not a number of seconds is refused before anything starts")
