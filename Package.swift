@@ -117,7 +117,7 @@ let package = Package(
         .target(
             name: "OpenStack",
             dependencies: [
-                "CloudHTTP", "QcowIO", "PrivateYAML", "Reporting",
+                "CloudHTTP", "HostProcesses", "QcowIO", "PrivateYAML", "Reporting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -70,8 +70,3 @@ public struct HostRoot: Sendable {
         ["/usr/bin/unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation", "private"] + arguments
     }
 }
-
-/// Quotes `text` for a POSIX shell.
-public func shellQuote(_ text: String) -> String {
-    "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-}

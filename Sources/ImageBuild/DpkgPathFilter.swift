@@ -1,4 +1,4 @@
-import Chroot
+import HostProcesses
 
 /// dpkg's path filters (`path-exclude=/GLOB`, `path-include=/GLOB`; the last rule a path matches decides,
 /// and a path no rule matches is kept) applied to the base root by mmdebstrap hooks instead of `--dpkgopt`.

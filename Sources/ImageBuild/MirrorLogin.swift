@@ -1,4 +1,3 @@
-import Chroot
 import Foundation
 import HostProcesses
 

@@ -1,4 +1,5 @@
 import Foundation
+import HostProcesses
 
 /// A Glance image registered as one version of a Trove datastore, e.g. datastore `redis`, version `7.0`.
 public struct TroveDatastoreVersion: Sendable, Equatable {
@@ -80,13 +81,6 @@ public struct TroveDatastoreVersion: Sendable, Equatable {
              packages.joined(separator: ","), active ? "1" : "0"],
         ]
         if isDefault { commands.append(["trove-manage", "datastore_update", datastore, version]) }
-        return commands.map { $0.map(Self.shellQuoted).joined(separator: " ") }
-    }
-
-    /// `word` as one shell word: unchanged when it holds only safe characters, else in single quotes.
-    static func shellQuoted(_ word: String) -> String {
-        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-,:@%+=/")
-        if !word.isEmpty && word.allSatisfy(safe.contains) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return commands.map { $0.map(shellQuote).joined(separator: " ") }
     }
 }

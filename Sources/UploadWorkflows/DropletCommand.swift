@@ -1,5 +1,6 @@
 import DigitalOcean
 import Foundation
+import HostProcesses
 
 /// A `doctl compute droplet create` line that boots the uploaded image with the user-data file: the
 /// smallest common size whose disk holds the image, every ssh key of the account (dibkit images take
@@ -18,18 +19,12 @@ struct DropletCommand {
     var text: String {
         let size = Self.sizes.first { $0.diskGB >= result.minDiskSizeGB ?? 0 }?.slug ?? Self.sizes.last!.slug
         var words = [
-            "doctl compute droplet create \(shellQuoted(result.name + "-1"))", "--image \(result.imageID)", "--region \(region)",
+            "doctl compute droplet create \(shellQuote(result.name + "-1"))", "--image \(result.imageID)", "--region \(region)",
             "--size \(size)", "--ssh-keys \"$(doctl compute ssh-key list --format ID --no-header | paste -sd, -)\"",
-            "--user-data-file \(shellQuoted(userDataFile.path))",
+            "--user-data-file \(shellQuote(userDataFile.path))",
         ]
         if let tag { words.append("--tag-name \(tag)") }
         words.append("--wait")
         return words.joined(separator: " ")
     }
-}
-
-/// `text` as one shell word: as it is when it holds only safe characters, else in single quotes.
-func shellQuoted(_ text: String) -> String {
-    let safe = text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./=:@+,".contains($0)) }
-    return safe && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
