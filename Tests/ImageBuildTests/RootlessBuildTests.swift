@@ -44,6 +44,45 @@ extension EndToEnd {
             #expect(try FileManager.default.contentsOfDirectory(atPath: base.path).contains { $0.hasSuffix(".tar") })
         }
 
+        @Test("Ctrl-C to an unprivileged build's process group while mmdebstrap bootstraps in its user namespace: 130 within 10 s; no process, temp folder or image left",
+              .enabled(if: geteuid() == 0, "running as another user needs root"))
+        func interruptedInTheNamespace() async throws {
+            let user = try UnprivilegedUser.ensure()
+            let folder = try userFolder(for: user, with: ["home", "tmp"])
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let temporary = folder.appendingPathComponent("tmp")
+            let command = user.command(
+                [folder.appendingPathComponent("bin/dibkit").path, "build", "redis", "-o", folder.appendingPathComponent("redis").path],
+                environment: ["HOME": folder.appendingPathComponent("home").path, "TMPDIR": temporary.path,
+                              "DIBKIT_ELEMENTS_DIR": folder.appendingPathComponent("elements").path])
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = Array(command.dropFirst())
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer { for pid in processes(mentioning: folder.path) { kill(pid, SIGKILL) } }
+            // mmdebstrap's apt and dpkg work below the build's TMPDIR, inside the user namespace.
+            var started = false
+            for _ in 0..<3000 where process.isRunning {
+                if processes(mentioning: temporary.path).count > 1 { started = true; break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            try #require(started && process.isRunning, "mmdebstrap never got going in the namespace")
+            try await Task.sleep(for: .seconds(2))
+            #expect(getpgid(process.processIdentifier) == process.processIdentifier, "dibkit leads its process group")
+            kill(-process.processIdentifier, SIGINT)
+            let start = ContinuousClock.now
+            while process.isRunning, ContinuousClock.now - start < .seconds(60) { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(ContinuousClock.now - start < .seconds(10), "dibkit took \(ContinuousClock.now - start) to stop")
+            try #require(!process.isRunning)
+            #expect(process.terminationStatus == 130)
+            try await Task.sleep(for: .seconds(1))
+            #expect(processes(mentioning: folder.path).isEmpty, "processes left in \(folder.path)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("redis.qcow2").path))
+        }
+
         @Test("a user without subordinate ids: exit 1 before any work, saying what to add to /etc/subuid and /etc/subgid",
               .enabled(if: geteuid() == 0, "running as another user needs root"))
         func withoutSubordinateIDs() throws {
