@@ -24,7 +24,8 @@ enum BuildIdentity {
             "vendor-package \(vendorPackageSHA256 ?? "none")",
         ]
         lines += (configuration.authorizedKeys?.lines ?? []).map { "key \($0)" }
-        lines += configuration.extraEnvironment.sorted { $0.key < $1.key }.map { "env \($0.key)=\($0.value)" }
+        lines += configuration.extraEnvironment.filter { !InstalledTree.unkeyedVariables.contains($0.key) }
+            .sorted { $0.key < $1.key }.map { "env \($0.key)=\($0.value)" }
         for element in plan.elements {
             lines.append("element \(element.name)")
             lines += try ElementFiles.digests(of: element.directory).map { "  \($0)" }

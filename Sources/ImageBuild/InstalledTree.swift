@@ -36,8 +36,12 @@ struct InstalledTree: Sendable {
     }
 
     /// Variables that differ from build to build without reaching a phase up to `install.d` (checked by a test
-    /// over the built-in elements). The elements' folders count by their content, not by where they are.
-    static let unkeyedVariables: Set<String> = ["IMAGE_NAME", "DIBKIT_ROOT_UUID", "ELEMENTS_PATH"]
+    /// over the built-in elements): the image's name and root UUID, and where dibkit finds things and runs
+    /// guests (dibkit's own settings; the elements' folders count by their content, not by where they are).
+    static let unkeyedVariables: Set<String> = [
+        "IMAGE_NAME", "DIBKIT_ROOT_UUID", "ELEMENTS_PATH",
+        "DIBKIT_ACCEL", "DIBKIT_CACHE_DIR", "DIBKIT_ELEMENTS_DIR", "DIBKIT_SOURCE",
+    ]
     static let earlyPhases: [Phase] = [.root, .extraData, .preInstall, .install]
 
     let cachedTar: CachedTar

@@ -55,6 +55,9 @@ struct InstalledTreeTests {
         try append("more\n", to: "vm/README.md")
         try append("# a comment\n", to: "vm/finalise.d/50-vm-bootloader")
         #expect(try key(environment: ["IMAGE_NAME": "other", "DIBKIT_ROOT_UUID": "x", "DIB_RELEASE": "trixie", "ELEMENTS_PATH": "/x"]) == before)
+        #expect(try key(environment: ["IMAGE_NAME": "redis-dib", "DIB_RELEASE": "trixie", "DIBKIT_ACCEL": "tcg",
+                                      "DIBKIT_CACHE_DIR": "/c", "DIBKIT_ELEMENTS_DIR": "/e", "DIBKIT_SOURCE": "ci"]) == before,
+                "dibkit's own settings are not the image's inputs")
     }
 
     @Test("a change up to install.d, in the packages, the variables, the mirror or the vendor package makes a new key of the same lineage",
