@@ -23,7 +23,7 @@ public enum UserNamespace {
     /// status work as before. Returns only by throwing.
     /// - Throws: `UserNamespaceError` saying what the machine or the user lacks and how to give it.
     public static func reenter(arguments: [String], environment: [String: String]) throws -> Never {
-        try checkPrerequisites(environment: environment)
+        try checkPrerequisites()
         guard let executable = Bundle.main.executablePath else {
             throw UserNamespaceError(reason: "dibkit could not find its own executable to run it again")
         }
@@ -47,7 +47,7 @@ public enum UserNamespace {
 
     /// Checks what `unshare --map-auto` needs: user namespaces allowed, newuidmap and newgidmap installed, and
     /// 65,536 subordinate user and group ids for this user.
-    static func checkPrerequisites(environment: [String: String]) throws {
+    static func checkPrerequisites() throws {
         if let allowed = try? String(contentsOfFile: "/proc/sys/kernel/unprivileged_userns_clone", encoding: .utf8),
            allowed.trimmingCharacters(in: .whitespacesAndNewlines) == "0" {
             throw UserNamespaceError(reason: "this kernel does not let users make user namespaces "
@@ -60,9 +60,10 @@ public enum UserNamespace {
         let name = getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? "\(uid)"
         for file in ["/etc/subuid", "/etc/subgid"] {
             let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-            guard let count = subordinateIDs(of: name, uid: uid, in: text), count >= idsNeeded else {
+            let count = subordinateIDs(of: name, uid: uid, in: text)
+            guard (count ?? 0) >= idsNeeded else {
                 throw UserNamespaceError(reason: "\(file) gives \(name) "
-                    + "\(subordinateIDs(of: name, uid: uid, in: text).map { "only \($0)" } ?? "no") subordinate ids, "
+                    + "\(count.map { "only \($0)" } ?? "no") subordinate ids, "
                     + "and a root tree needs \(idsNeeded): as root, "
                     + "`usermod --add-subuids 100000-165535 --add-subgids 100000-165535 \(name)` "
                     + "(any free range of \(idsNeeded))")

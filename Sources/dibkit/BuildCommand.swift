@@ -125,7 +125,7 @@ extension Dibkit {
             do {
                 let (manifest, configuration) = try await Interruption.run {
                     try await buildImage(
-                        request, environment: ProcessInfo.processInfo.environment,
+                        request, environment: environment,
                         currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), progress: printer.handle)
                 }
                 if json { try printJSON(manifest) } else {

@@ -75,3 +75,24 @@ public func processes(mentioning text: String) -> [Int32] {
         return pid
     }
 }
+
+/// Polls `condition` every 100 ms for at most `limit`; returns whether it held.
+public func waitUntil(_ limit: Duration, _ condition: () -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while !condition() {
+        guard ContinuousClock.now < deadline else { return false }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return true
+}
+
+/// How long `process` takes to exit from now (at most 60 s, then it is killed and the test fails on the time).
+public func exitTime(of process: Process) async throws -> Duration {
+    let start = ContinuousClock.now
+    _ = try await waitUntil(.seconds(60)) { !process.isRunning }
+    if process.isRunning {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+    return ContinuousClock.now - start
+}

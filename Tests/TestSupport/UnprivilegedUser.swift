@@ -1,7 +1,8 @@
 public import Foundation
 
-/// A user without privileges for the rootless tests, made once per machine (as root): a system account with a
-/// home of its own and 65,536 subordinate user and group ids, as an administrator gives a build user.
+/// A user without privileges for the rootless tests, made once per machine (as root): a system account without
+/// a home (each test gives it one through HOME) and 65,536 subordinate user and group ids, as an administrator
+/// gives a build user.
 public struct UnprivilegedUser: Sendable {
     public let name: String
     public let uid: uid_t
